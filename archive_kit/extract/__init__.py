@@ -1,0 +1,91 @@
+"""Extractors: one module per format, each registered here under its format name.
+
+An extractor turns one original file into an ``Extraction`` (text, page count, hints).
+It runs in a worker process, so it must be a module-level function of picklable arguments.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import importlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from ..errors import UnsupportedFormatError
+
+
+@dataclass(frozen=True)
+class ExtractOptions:
+    """What an extractor may do: whether to OCR, with which engine and how many engine threads."""
+
+    ocr: bool = True
+    ocr_engine: str = "rapidocr"
+    threads: int = 1
+
+
+@dataclass
+class Extraction:
+    """What an extractor learnt from one file. ``text`` is already normalised."""
+
+    text: str
+    pages: int | None = None
+    title_hint: str | None = None
+    date_hint: _dt.date | None = None
+    ocr: bool = False
+    ocr_confidence: float | None = None
+    low_confidence_pages: list[int] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict:
+        """A JSON-able dict, used for the extraction cache."""
+        d = dict(self.__dict__)
+        d["date_hint"] = self.date_hint.isoformat() if self.date_hint else None
+        return d
+
+    @classmethod
+    def from_json(cls, d: dict) -> "Extraction":
+        """Inverse of ``to_json``."""
+        d = dict(d)
+        if d.get("date_hint"):
+            d["date_hint"] = _dt.date.fromisoformat(d["date_hint"])
+        return cls(**d)
+
+
+Extractor = Callable[[Path, ExtractOptions], Extraction]
+_REGISTRY: dict[str, Extractor] = {}
+# format name -> module that registers it; imported lazily so a worker loads only what it needs
+_MODULES = {
+    "pdf": "pdf",
+    "docx": "docx",
+    "image": "image",
+}
+
+
+def register(fmt: str) -> Callable[[Extractor], Extractor]:
+    """Decorator: make ``func`` the extractor for ``fmt``."""
+
+    def deco(func: Extractor) -> Extractor:
+        _REGISTRY[fmt] = func
+        return func
+
+    return deco
+
+
+def register_module(fmt: str, module: str) -> None:
+    """Tell the registry which module of this package provides ``fmt`` (for add-on formats)."""
+    _MODULES[fmt] = module
+
+
+def get_extractor(fmt: str) -> Extractor:
+    """The extractor for ``fmt``; raises UnsupportedFormatError when there is none."""
+    if fmt not in _REGISTRY and fmt in _MODULES:
+        importlib.import_module(f"{__name__}.{_MODULES[fmt]}")
+    try:
+        return _REGISTRY[fmt]
+    except KeyError:
+        raise UnsupportedFormatError("?", f"no extractor for format {fmt!r}") from None
+
+
+def extract(path: Path, fmt: str, options: ExtractOptions) -> Extraction:
+    """Run the registered extractor for ``fmt`` on ``path``."""
+    return get_extractor(fmt)(path, options)
