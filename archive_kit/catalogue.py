@@ -1,0 +1,385 @@
+"""The SQLite catalogue: the repository's source of truth (documents, texts, tags, links, numbering).
+
+Everything derived (the search index, renditions) can be rebuilt from it. WAL mode lets searches
+read while an ingest writes; writers take ``BEGIN IMMEDIATE`` and wait up to the lock timeout.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import sqlite3
+from contextlib import contextmanager
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any, Iterable, Iterator
+
+from .errors import LockTimeout, RepositoryError
+
+SCHEMA_VERSION = 1
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS documents (
+    id INTEGER PRIMARY KEY,
+    sha256 TEXT NOT NULL UNIQUE,
+    original_name TEXT NOT NULL,
+    source_path TEXT NOT NULL,
+    format TEXT NOT NULL,
+    title TEXT,
+    doc_number TEXT,
+    author TEXT,
+    date TEXT,
+    track TEXT,
+    criterion TEXT,
+    year INTEGER,
+    track_source TEXT,
+    criterion_source TEXT,
+    year_source TEXT,
+    retention TEXT,
+    remarks TEXT,
+    pages INTEGER,
+    text_chars INTEGER NOT NULL DEFAULT 0,
+    ocr INTEGER NOT NULL DEFAULT 0,
+    ocr_confidence REAL,
+    low_confidence_pages TEXT NOT NULL DEFAULT '[]',
+    warnings TEXT NOT NULL DEFAULT '[]',
+    item_number INTEGER,
+    archival_code TEXT UNIQUE,
+    box INTEGER,
+    added_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS documents_filing ON documents (track, year, criterion);
+CREATE TABLE IF NOT EXISTS texts (
+    doc_id INTEGER PRIMARY KEY REFERENCES documents (id) ON DELETE CASCADE,
+    text TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS tag_hints (
+    doc_id INTEGER NOT NULL REFERENCES documents (id) ON DELETE CASCADE,
+    field TEXT NOT NULL,
+    source TEXT NOT NULL,
+    value TEXT NOT NULL,
+    PRIMARY KEY (doc_id, field, source)
+);
+CREATE TABLE IF NOT EXISTS links (
+    doc_id INTEGER NOT NULL REFERENCES documents (id) ON DELETE CASCADE,
+    track TEXT NOT NULL,
+    criterion TEXT NOT NULL,
+    PRIMARY KEY (doc_id, track, criterion)
+);
+CREATE TABLE IF NOT EXISTS sources (
+    sha256 TEXT NOT NULL,
+    path TEXT NOT NULL,
+    seen_at TEXT NOT NULL,
+    PRIMARY KEY (sha256, path)
+);
+CREATE TABLE IF NOT EXISTS schemas (
+    track TEXT PRIMARY KEY,
+    source TEXT NOT NULL,
+    origin TEXT NOT NULL,
+    added_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS index_queue (
+    doc_id INTEGER PRIMARY KEY,
+    seq INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS number_log (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    at TEXT NOT NULL,
+    actor TEXT NOT NULL,
+    doc_id INTEGER,
+    action TEXT NOT NULL,
+    detail TEXT NOT NULL
+);
+CREATE TRIGGER IF NOT EXISTS number_log_no_update BEFORE UPDATE ON number_log
+BEGIN SELECT RAISE(ABORT, 'number_log is append-only'); END;
+CREATE TRIGGER IF NOT EXISTS number_log_no_delete BEFORE DELETE ON number_log
+BEGIN SELECT RAISE(ABORT, 'number_log is append-only'); END;
+CREATE TABLE IF NOT EXISTS frozen_units (
+    track TEXT NOT NULL,
+    year INTEGER NOT NULL,
+    retention TEXT NOT NULL,
+    at TEXT NOT NULL,
+    actor TEXT NOT NULL,
+    PRIMARY KEY (track, year, retention)
+);
+"""
+
+TAG_FIELDS = ("track", "criterion", "year")
+TAG_SOURCES = ("cli", "manifest", "path", "content", "manual")  # manual edits live beside cli
+
+
+def now_iso() -> str:
+    """UTC timestamp for catalogue rows and logs."""
+    return dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat()
+
+
+@dataclass
+class Document:
+    """One catalogued document (an item), as the contract's JSON record describes it."""
+
+    id: int
+    sha256: str
+    original_name: str
+    source_path: str
+    format: str
+    title: str | None = None
+    doc_number: str | None = None
+    author: str | None = None
+    date: str | None = None
+    track: str | None = None
+    criterion: str | None = None
+    year: int | None = None
+    track_source: str | None = None
+    criterion_source: str | None = None
+    year_source: str | None = None
+    retention: str | None = None
+    remarks: str | None = None
+    pages: int | None = None
+    text_chars: int = 0
+    ocr: bool = False
+    ocr_confidence: float | None = None
+    low_confidence_pages: list[int] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    item_number: int | None = None
+    archival_code: str | None = None
+    box: int | None = None
+    added_at: str = ""
+    updated_at: str = ""
+    links: list[tuple[str, str]] = field(default_factory=list)
+
+    @classmethod
+    def from_row(cls, row: sqlite3.Row, links: list[tuple[str, str]] | None = None) -> "Document":
+        """Build from a ``documents`` row."""
+        d = dict(row)
+        d["ocr"] = bool(d["ocr"])
+        d["low_confidence_pages"] = json.loads(d["low_confidence_pages"] or "[]")
+        d["warnings"] = json.loads(d["warnings"] or "[]")
+        return cls(**d, links=links or [])
+
+    def to_json(self) -> dict[str, Any]:
+        """The contract's document record (plus a few extra fields)."""
+        return {
+            "id": self.id,
+            "sha256": self.sha256,
+            "original_name": self.original_name,
+            "source_path": self.source_path,
+            "format": self.format,
+            "title": self.title,
+            "doc_number": self.doc_number,
+            "author": self.author,
+            "date": self.date,
+            "track": self.track,
+            "criterion": self.criterion,
+            "year": self.year,
+            "tag_sources": {
+                "track": self.track_source,
+                "criterion": self.criterion_source,
+                "year": self.year_source,
+            },
+            "retention": self.retention,
+            "remarks": self.remarks,
+            "pages": self.pages,
+            "text_chars": self.text_chars,
+            "ocr": self.ocr,
+            "ocr_confidence": self.ocr_confidence,
+            "low_confidence_pages": self.low_confidence_pages,
+            "warnings": self.warnings,
+            "links": [{"track": t, "criterion": c} for t, c in self.links],
+            "item_number": self.item_number,
+            "archival_code": self.archival_code,
+            "box": self.box,
+        }
+
+
+DOCUMENT_COLUMNS = [f.name for f in fields(Document) if f.name != "links"]
+
+
+class Catalogue:
+    """A connection to ``catalogue.sqlite`` with the queries the rest of archive-kit needs."""
+
+    def __init__(self, path: Path, *, lock_timeout: float = 30.0, create: bool = False) -> None:
+        self.path = path
+        self.lock_timeout = lock_timeout
+        if not create and not path.is_file():
+            raise RepositoryError(f"{path}: catalogue is missing")
+        try:
+            self.db = sqlite3.connect(
+                str(path), timeout=lock_timeout, isolation_level=None, check_same_thread=False
+            )
+            self.db.row_factory = sqlite3.Row
+            self.db.execute("PRAGMA busy_timeout = %d" % int(lock_timeout * 1000))
+            self.db.execute("PRAGMA journal_mode = WAL")
+            self.db.execute("PRAGMA synchronous = NORMAL")
+            self.db.execute("PRAGMA foreign_keys = ON")
+            version = self.db.execute("PRAGMA user_version").fetchone()[0]
+        except sqlite3.DatabaseError as e:
+            raise RepositoryError(f"{path}: catalogue cannot be opened: {e}") from None
+        if version > SCHEMA_VERSION:
+            raise RepositoryError(
+                f"{path}: catalogue format {version} is newer than this archive-kit supports "
+                f"({SCHEMA_VERSION}); upgrade archive-kit"
+            )
+        if version < SCHEMA_VERSION:
+            try:
+                self.db.executescript(
+                    "BEGIN IMMEDIATE;" + _SCHEMA + f"PRAGMA user_version = {SCHEMA_VERSION}; COMMIT;"
+                )
+            except sqlite3.DatabaseError as e:
+                raise RepositoryError(f"{path}: catalogue cannot be set up: {e}") from None
+
+    def close(self) -> None:
+        """Close the connection."""
+        self.db.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """A write transaction (BEGIN IMMEDIATE), waiting for other writers up to the lock timeout."""
+        try:
+            self.db.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as e:
+            if "locked" in str(e) or "busy" in str(e):
+                raise LockTimeout(
+                    f"{self.path}: another archive-kit process kept the catalogue locked for more "
+                    f"than {self.lock_timeout:.0f} s; try again when it has finished"
+                ) from None
+            raise RepositoryError(f"{self.path}: {e}") from None
+        try:
+            yield self.db
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        else:
+            self.db.execute("COMMIT")
+
+    # --- documents -------------------------------------------------------------------------
+
+    def by_sha(self, sha256: str) -> int | None:
+        """The id of the document with these bytes, if catalogued."""
+        row = self.db.execute("SELECT id FROM documents WHERE sha256 = ?", (sha256,)).fetchone()
+        return row[0] if row else None
+
+    def insert_document(self, values: dict[str, Any], text: str, hints: Iterable[tuple[str, str, str]]) -> int:
+        """Insert a document row with its text and tag hints, and queue it for indexing.
+
+        Must run inside ``transaction()``.
+        """
+        values = dict(values)
+        stamp = now_iso()
+        values.setdefault("added_at", stamp)
+        values.setdefault("updated_at", stamp)
+        for key in ("low_confidence_pages", "warnings"):
+            if key in values and not isinstance(values[key], str):
+                values[key] = json.dumps(values[key], ensure_ascii=False)
+        cols = ", ".join(values)
+        marks = ", ".join("?" for _ in values)
+        cur = self.db.execute(f"INSERT INTO documents ({cols}) VALUES ({marks})", tuple(values.values()))
+        doc_id = int(cur.lastrowid)
+        self.db.execute("INSERT INTO texts (doc_id, text) VALUES (?, ?)", (doc_id, text))
+        self.db.executemany(
+            "INSERT OR REPLACE INTO tag_hints (doc_id, field, source, value) VALUES (?, ?, ?, ?)",
+            [(doc_id, f, s, v) for f, s, v in hints],
+        )
+        self.queue_index(doc_id)
+        return doc_id
+
+    def update_document(self, doc_id: int, values: dict[str, Any]) -> None:
+        """Update some columns of a document and queue it for re-indexing (inside a transaction)."""
+        values = dict(values, updated_at=now_iso())
+        sets = ", ".join(f"{k} = ?" for k in values)
+        self.db.execute(f"UPDATE documents SET {sets} WHERE id = ?", (*values.values(), doc_id))
+        self.queue_index(doc_id)
+
+    def add_source(self, sha256: str, path: str) -> None:
+        """Remember that ``path`` held these bytes (duplicates show where copies were seen)."""
+        self.db.execute(
+            "INSERT OR IGNORE INTO sources (sha256, path, seen_at) VALUES (?, ?, ?)", (sha256, path, now_iso())
+        )
+
+    def queue_index(self, doc_id: int) -> None:
+        """Mark a document as changed for the index (inside the same transaction as the change)."""
+        self.db.execute(
+            "INSERT OR REPLACE INTO index_queue (doc_id, seq) "
+            "VALUES (?, COALESCE((SELECT MAX(seq) FROM index_queue), 0) + 1)",
+            (doc_id,),
+        )
+
+    def pending_index(self, limit: int = 1000) -> list[tuple[int, int]]:
+        """(doc_id, seq) pairs the index has not caught up with yet."""
+        return [tuple(r) for r in self.db.execute("SELECT doc_id, seq FROM index_queue ORDER BY seq LIMIT ?", (limit,))]
+
+    def done_index(self, pairs: Iterable[tuple[int, int]]) -> None:
+        """Drop queue entries that were indexed, unless they were re-queued meanwhile."""
+        with self.transaction():
+            self.db.executemany("DELETE FROM index_queue WHERE doc_id = ? AND seq = ?", list(pairs))
+
+    def get(self, doc_id: int) -> Document | None:
+        """One document with its links."""
+        row = self.db.execute("SELECT * FROM documents WHERE id = ?", (doc_id,)).fetchone()
+        if row is None:
+            return None
+        return Document.from_row(row, self.links_of([doc_id]).get(doc_id, []))
+
+    def text(self, doc_id: int) -> str:
+        """A document's extracted text."""
+        row = self.db.execute("SELECT text FROM texts WHERE doc_id = ?", (doc_id,)).fetchone()
+        return row[0] if row else ""
+
+    def links_of(self, ids: Iterable[int]) -> dict[int, list[tuple[str, str]]]:
+        """Links (track, criterion) for the given documents."""
+        out: dict[int, list[tuple[str, str]]] = {}
+        ids = list(ids)
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            for r in self.db.execute(
+                f"SELECT doc_id, track, criterion FROM links WHERE doc_id IN ({marks}) ORDER BY track, criterion",
+                chunk,
+            ):
+                out.setdefault(r[0], []).append((r[1], r[2]))
+        return out
+
+    def hints_of(self, doc_id: int) -> dict[str, dict[str, str]]:
+        """{field: {source: value}} of every tag value any source proposed for a document."""
+        out: dict[str, dict[str, str]] = {}
+        for r in self.db.execute("SELECT field, source, value FROM tag_hints WHERE doc_id = ?", (doc_id,)):
+            out.setdefault(r[0], {})[r[1]] = r[2]
+        return out
+
+    def query(self, where: str = "", params: Iterable[Any] = (), order: str = "id") -> list[Document]:
+        """Documents matching a SQL condition, with links, in ``order``."""
+        sql = "SELECT * FROM documents" + (f" WHERE {where}" if where else "") + f" ORDER BY {order}"
+        rows = self.db.execute(sql, tuple(params)).fetchall()
+        links = self.links_of(r["id"] for r in rows)
+        return [Document.from_row(r, links.get(r["id"], [])) for r in rows]
+
+    def all_ids(self) -> set[int]:
+        """Every catalogued document id."""
+        return {r[0] for r in self.db.execute("SELECT id FROM documents")}
+
+    def count(self) -> int:
+        """How many documents are catalogued."""
+        return int(self.db.execute("SELECT COUNT(*) FROM documents").fetchone()[0])
+
+    # --- schemas and meta ------------------------------------------------------------------
+
+    def schema_sources(self) -> list[tuple[str, str, str]]:
+        """(track, yaml source, origin) of every registered schema."""
+        return [tuple(r) for r in self.db.execute("SELECT track, source, origin FROM schemas ORDER BY track")]
+
+    def put_schema(self, track: str, source: str, origin: str) -> None:
+        """Register or replace a track's schema."""
+        with self.transaction():
+            self.db.execute(
+                "INSERT OR REPLACE INTO schemas (track, source, origin, added_at) VALUES (?, ?, ?, ?)",
+                (track, source, origin, now_iso()),
+            )
+
+    def log(self, action: str, detail: dict[str, Any], doc_id: int | None = None) -> None:
+        """Append to the numbering/tagging log (inside a transaction)."""
+        actor = os.environ.get("ARCHIVE_KIT_USER") or os.environ.get("USER") or "unknown"
+        self.db.execute(
+            "INSERT INTO number_log (at, actor, doc_id, action, detail) VALUES (?, ?, ?, ?, ?)",
+            (now_iso(), actor, doc_id, action, json.dumps(detail, ensure_ascii=False, sort_keys=True)),
+        )

@@ -1,0 +1,111 @@
+"""PDF extractor: the text layer through pypdf; pages without one (scans) are OCRed.
+
+pypdf raises many unrelated exception types on broken files; they are all turned into one
+``InputFileError`` here, at the edge, so the rest of archive-kit sees one error family.
+"""
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from ..errors import ArchiveKitError, InputFileError
+from ..textnorm import normalize_text
+from . import ExtractOptions, Extraction, register
+
+# a page with fewer meaningful characters than this is treated as a scan and OCRed
+MIN_TEXT_CHARS = 8
+LOW_CONFIDENCE = 0.6
+logging.getLogger("pypdf").setLevel(logging.ERROR)
+
+
+def open_pdf(path: Path):  # -> pypdf.PdfReader
+    """Open a PDF, decrypting it with the empty password when needed; one clear error otherwise."""
+    from pypdf import PdfReader
+    from pypdf.errors import FileNotDecryptedError, PdfReadError
+
+    name = str(path)
+    try:
+        reader = PdfReader(path, strict=False)
+        if reader.is_encrypted:
+            try:
+                ok = reader.decrypt("")
+            except (NotImplementedError, ImportError) as e:
+                raise InputFileError(name, f"encrypted PDF with an unsupported cipher ({e})") from None
+            if not ok:
+                raise InputFileError(name, "password-protected PDF: it cannot be opened without its password")
+        n = len(reader.pages)
+    except ArchiveKitError:
+        raise
+    except FileNotDecryptedError:
+        raise InputFileError(name, "password-protected PDF: it cannot be opened without its password") from None
+    except RecursionError:
+        raise InputFileError(name, "damaged PDF: its object structure is nested too deeply or loops") from None
+    except (PdfReadError, Exception) as e:  # noqa: BLE001 - pypdf raises anything on broken files
+        raise InputFileError(name, f"damaged or unreadable PDF ({type(e).__name__}: {_short(e)})") from None
+    if n == 0:
+        raise InputFileError(name, "PDF has no pages")
+    return reader
+
+
+def _short(e: BaseException) -> str:
+    """First line of an exception message, trimmed."""
+    text = str(e).strip().splitlines()[0] if str(e).strip() else "no detail"
+    return text[:160]
+
+
+def _page_text(reader, index: int) -> str:
+    """Text of one page; a page pypdf cannot parse counts as having no text layer."""
+    try:
+        return normalize_text(reader.pages[index].extract_text() or "")
+    except RecursionError:
+        return ""
+    except Exception:  # noqa: BLE001 - one broken page must not lose the others
+        return ""
+
+
+@register("pdf")
+def extract_pdf(path: Path, options: ExtractOptions) -> Extraction:
+    """Text of every page; scanned pages are OCRed when ``options.ocr`` is on."""
+    reader = open_pdf(path)
+    n = len(reader.pages)
+    texts = [_page_text(reader, i) for i in range(n)]
+    warnings: list[str] = []
+    scanned = [i for i, t in enumerate(texts) if sum(not c.isspace() for c in t) < MIN_TEXT_CHARS]
+    ocr_used = False
+    confidences: list[float] = []
+    low: list[int] = []
+    if scanned and options.ocr:
+        from ..ocr import ocr_pdf_pages
+
+        try:
+            results = ocr_pdf_pages(path, scanned, options.ocr_engine, options.threads)
+        except ArchiveKitError:
+            raise
+        except Exception as e:  # noqa: BLE001 - a page the renderer cannot draw
+            raise InputFileError(str(path), f"scanned pages could not be rendered for OCR ({_short(e)})") from None
+        for i, res in zip(scanned, results):
+            if res.text.strip():
+                texts[i] = res.text
+                ocr_used = True
+            if res.confidence is not None:
+                confidences.append(res.confidence)
+                if res.confidence < LOW_CONFIDENCE:
+                    low.append(i + 1)
+    elif scanned and len(scanned) == n:
+        warnings.append("no text layer and OCR was off: the text is empty")
+    title = None
+    try:
+        meta = reader.metadata
+        if meta and meta.title and str(meta.title).strip():
+            title = normalize_text(str(meta.title)).strip()[:200]
+    except Exception:  # noqa: BLE001 - broken info dictionaries are common and harmless
+        title = None
+    return Extraction(
+        text="\n\f\n".join(texts).strip("\n\f"),
+        pages=n,
+        title_hint=title,
+        ocr=ocr_used,
+        ocr_confidence=(sum(confidences) / len(confidences)) if confidences else None,
+        low_confidence_pages=low,
+        warnings=warnings,
+    )

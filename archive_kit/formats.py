@@ -1,0 +1,107 @@
+"""Format detection by content (magic bytes), not by extension: an extension may lie."""
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+
+from .errors import InputFileError, UnsupportedFormatError
+
+IMAGE_MAGIC = {
+    b"\xff\xd8\xff": "JPEG",
+    b"\x89PNG\r\n\x1a\n": "PNG",
+    b"II*\x00": "TIFF",
+    b"MM\x00*": "TIFF",
+    b"BM": "BMP",
+    b"GIF87a": "GIF",
+    b"GIF89a": "GIF",
+}
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+EXTENSIONS = {
+    "pdf": {".pdf"},
+    "docx": {".docx", ".docm", ".dotx"},
+    "image": {".jpg", ".jpeg", ".png", ".tif", ".tiff", ".bmp", ".gif"},
+}
+# legacy office formats, converted by LibreOffice when it is installed
+OFFICE_EXTENSIONS = {".doc": "doc", ".wps": "wps", ".rtf": "rtf", ".odt": "odt", ".xls": "xls", ".xlsx": "xlsx", ".et": "xls"}
+
+
+def _zip_kind(path: Path) -> str | None:
+    """Which OOXML/ODF package a zip file is, from its member names."""
+    try:
+        with zipfile.ZipFile(path) as z:
+            names = set(z.namelist())
+            if "mimetype" in names:
+                mime = z.read("mimetype")[:100]
+                if b"opendocument.text" in mime:
+                    return "odt"
+                if b"opendocument.spreadsheet" in mime:
+                    return "ods"
+            if "[Content_Types].xml" in names:
+                types = z.read("[Content_Types].xml")[:200_000]
+                if b"wordprocessingml" in types:
+                    return "docx"
+                if b"spreadsheetml" in types:
+                    return "xlsx"
+                if b"presentationml" in types:
+                    return "pptx"
+    except (zipfile.BadZipFile, OSError, KeyError, ValueError, RuntimeError, EOFError):
+        return None
+    return "zip"
+
+
+def detect(path: Path) -> str:
+    """The format archive-kit will ingest this file as: ``pdf``, ``docx``, ``image`` or an office
+    format (``doc``, ``wps``, ``rtf``, ``odt``, ``xls``, ``xlsx``); refuses anything else with a reason."""
+    name = str(path)
+    try:
+        with open(path, "rb") as f:
+            head = f.read(2048)
+    except OSError as e:
+        raise InputFileError(name, f"cannot read file: {e.strerror or e}") from None
+    ext = path.suffix.lower()
+    if not head:
+        raise InputFileError(name, "file is empty (0 bytes)")
+    if b"%PDF-" in head[:1024]:
+        return "pdf"
+    for magic, _kind in IMAGE_MAGIC.items():
+        if head.startswith(magic):
+            return "image"
+    if head[4:12] in (b"ftypheic", b"ftypheix", b"ftypmif1", b"ftypmsf1", b"ftyphevc"):
+        raise UnsupportedFormatError(name, "HEIC photos are not supported; export them as JPEG first")
+    if head.startswith(b"PK\x03\x04"):
+        kind = _zip_kind(path)
+        if kind == "docx":
+            return "docx"
+        if kind in ("xlsx", "odt"):
+            return kind
+        if kind is None:
+            what = "Word document" if ext in EXTENSIONS["docx"] else "zip package"
+            raise InputFileError(name, f"damaged {what}: the zip structure cannot be read")
+        raise UnsupportedFormatError(name, f"unsupported format: a {kind} package")
+    if head.startswith(OLE_MAGIC):
+        if ext in (".doc", ".wps", ".xls", ".et"):
+            return OFFICE_EXTENSIONS[ext]
+        raise UnsupportedFormatError(name, "unsupported format: an old Office (OLE) file; save it as .doc or .docx")
+    if head.startswith(b"{\\rtf"):
+        return "rtf"
+    expected = next((k for k, exts in EXTENSIONS.items() if ext in exts), None)
+    if expected == "pdf":
+        raise InputFileError(name, "not a PDF: no %PDF header (damaged or not a PDF at all)")
+    if expected == "docx":
+        if head.startswith(b"\x00") or len(head) < 200:
+            raise InputFileError(name, "not a Word document (perhaps a Word lock file ~$…): no zip package")
+        raise InputFileError(name, "not a Word document: the content is not a .docx package")
+    if expected == "image":
+        raise InputFileError(name, f"not a {ext.lstrip('.').upper()} image: the content does not match")
+    return _refuse_unknown(name, ext, head)
+
+
+def _refuse_unknown(name: str, ext: str, head: bytes) -> str:
+    """Refuse a file of no supported kind, saying what it looks like."""
+    try:
+        head.decode("utf-8")
+        looks = "plain text"
+    except UnicodeDecodeError:
+        looks = "unknown binary data"
+    label = ext or "no extension"
+    raise UnsupportedFormatError(name, f"unsupported format ({label}, content is {looks}); archive-kit takes PDF, Word and images")
