@@ -1,0 +1,4 @@
+"""``python -m archive_kit`` runs the command line."""
+from cli.main import main
+
+main()

@@ -1,0 +1,303 @@
+"""The ``Archive``: one repository folder, owning its config, catalogue, object store and index.
+
+Everything else receives what it needs from here; nothing reads global state.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Iterable
+
+from .catalogue import Catalogue, Document
+from .config import Config
+from .errors import ArchiveKitError, NumberingError, RepositoryError, UsageError
+from .ingest import CliTags, IngestReport, run_ingest
+from .schemas import TrackRegistry, TrackSchema, builtin_schemas, load_schema_file, load_schema_text
+
+CONFIG = "config.json"
+CATALOGUE = "catalogue.sqlite"
+
+
+@dataclass
+class ReviewEntry:
+    """A document that needs a person's decision, and why."""
+
+    document: Document
+    reasons: list[str]
+
+    def to_json(self) -> dict[str, Any]:
+        """The document record plus ``review_reasons``."""
+        return {**self.document.to_json(), "review_reasons": self.reasons}
+
+
+@dataclass
+class SearchHit:
+    """A search hit with the catalogue fields a person needs to recognise the document."""
+
+    id: int
+    sha256: str
+    title: str | None
+    track: str | None
+    criterion: str | None
+    year: int | None
+    score: float
+    snippet: str
+
+    def to_json(self) -> dict[str, Any]:
+        """The contract's hit shape."""
+        return dict(self.__dict__)
+
+
+@dataclass
+class SearchResult:
+    """The query, how many documents match in all, and the best hits."""
+
+    query: str
+    total: int
+    hits: list[SearchHit]
+
+    def to_json(self) -> dict[str, Any]:
+        """The contract's ``search --json`` shape."""
+        return {"query": self.query, "total": self.total, "hits": [h.to_json() for h in self.hits]}
+
+
+class Archive:
+    """An archive-kit repository. Create with ``Archive.init``, open with ``Archive.open``."""
+
+    def __init__(self, root: Path, config: Config, catalogue: Catalogue) -> None:
+        self.root = root
+        self.config = config
+        self.catalogue = catalogue
+        from .store import ObjectStore
+
+        self.store = ObjectStore(root / "objects")
+        self.derived = root / "derived"
+        self.index_dir = root / "index"
+        self._index = None
+        self._registry: TrackRegistry | None = None
+
+    # --- lifecycle -------------------------------------------------------------------------
+
+    @classmethod
+    def init(cls, root: Path | str, *, fonds: str = "J001", unit: str = "") -> "Archive":
+        """Create a repository at ``root`` (an empty or missing folder) with the built-in tracks."""
+        root = Path(root)
+        if (root / CONFIG).exists():
+            raise UsageError(f"{root}: already an archive-kit repository")
+        if root.exists() and not root.is_dir():
+            raise UsageError(f"{root}: exists and is not a folder")
+        if root.is_dir() and any(root.iterdir()):
+            raise UsageError(f"{root}: folder is not empty; choose a new or empty folder")
+        if len(fonds) != 4:
+            raise UsageError(f"fonds code {fonds!r} must have 4 characters (e.g. J001)")
+        for sub in ("objects", "derived", "index"):
+            (root / sub).mkdir(parents=True, exist_ok=True)
+        catalogue = Catalogue(root / CATALOGUE, create=True)
+        for schema in builtin_schemas():
+            catalogue.put_schema(schema.id, schema.source, "built-in")
+        Config(fonds=fonds, unit=unit).save(root / CONFIG)  # written last: marks the repository complete
+        catalogue.close()
+        return cls.open(root)
+
+    @classmethod
+    def open(cls, root: Path | str) -> "Archive":
+        """Open an existing repository; exit-3 errors when missing, newer or damaged."""
+        root = Path(root)
+        if not root.is_dir():
+            raise RepositoryError(f"{root}: no archive-kit repository here (run `archive-kit init` first)")
+        config = Config.load(root / CONFIG)
+        catalogue = Catalogue(root / CATALOGUE, lock_timeout=config.lock_timeout_s)
+        return cls(root, config, catalogue)
+
+    def close(self) -> None:
+        """Release the catalogue and the index."""
+        if self._index is not None:
+            self._index.close()
+            self._index = None
+        self.catalogue.close()
+
+    def __enter__(self) -> "Archive":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # --- schemas ---------------------------------------------------------------------------
+
+    @property
+    def registry(self) -> TrackRegistry:
+        """The tracks registered in this repository."""
+        if self._registry is None:
+            schemas = [load_schema_text(src, f"<{origin}: {track}>") for track, src, origin in self.catalogue.schema_sources()]
+            self._registry = TrackRegistry(schemas)
+        return self._registry
+
+    def add_schema(self, path: Path) -> TrackSchema:
+        """Register (or replace) a track's criteria schema from a YAML file."""
+        schema = load_schema_file(path)
+        self.catalogue.put_schema(schema.id, schema.source, str(path))
+        self._registry = None
+        return schema
+
+    # --- ingest and documents --------------------------------------------------------------
+
+    def default_ocr_engine(self) -> str:
+        """The OCR engine used when the config names none."""
+        from .ocr import DEFAULT_ENGINE
+
+        return DEFAULT_ENGINE
+
+    def ingest(self, paths: Iterable[Path | str], *, manifest: Path | str | None = None,
+               track: str | None = None, criterion: str | None = None, year: int | None = None,
+               ocr: bool = True, jobs: int | None = None,
+               progress: Callable[[int, int, str], None] | None = None) -> IngestReport:
+        """Add files and folders; returns what was added, duplicated, failed or skipped."""
+        cli = self._cli_tags(track, criterion, year)
+        return run_ingest(self, [Path(p) for p in paths], manifest=Path(manifest) if manifest else None,
+                          cli=cli, ocr=ocr, jobs=jobs, progress=progress)
+
+    def _cli_tags(self, track: str | None, criterion: str | None, year: int | None) -> CliTags:
+        """Validate command-line tags before any file is touched (a mistake is a usage error)."""
+        schema = self.registry.require(track) if track else None
+        if criterion:
+            schemas = [schema] if schema else self.registry.all()
+            if not any(s.criterion(criterion) for s in schemas):
+                raise UsageError(f"unknown criterion {criterion!r}" + (f" in track {schema.id}" if schema else ""))
+        if year is not None and not 1949 <= year <= 2100:
+            raise UsageError(f"year {year} is out of range")
+        return CliTags(schema.id if schema else None, criterion, year)
+
+    def documents(self, *, track: str | None = None, criterion: str | None = None, year: int | None = None,
+                  untagged: bool = False) -> list[Document]:
+        """Documents filed (or, for a criterion, linked) under the filters, in id order."""
+        where, params = self._filter_sql(track, criterion, year)
+        if untagged:
+            where.append("(track IS NULL OR criterion IS NULL OR year IS NULL)")
+        return self.catalogue.query(" AND ".join(where), params)
+
+    def _filter_sql(self, track: str | None, criterion: str | None, year: int | None) -> tuple[list[str], list]:
+        """SQL conditions for the contract's filters; a criterion matches descendants and links."""
+        where: list[str] = []
+        params: list[Any] = []
+        track_id = self.registry.require(track).id if track else None
+        if criterion:
+            crit_match = "(criterion = ? OR criterion LIKE ?)"
+            link_cond = "EXISTS (SELECT 1 FROM links l WHERE l.doc_id = documents.id AND (l.criterion = ? OR l.criterion LIKE ?)"
+            cp = [criterion, criterion + ".%"]
+            if track_id:
+                where.append(f"((track = ? AND {crit_match}) OR {link_cond} AND l.track = ?))")
+                params += [track_id, *cp, *cp, track_id]
+            else:
+                where.append(f"({crit_match} OR {link_cond}))")
+                params += [*cp, *cp]
+        elif track_id:
+            where.append("(track = ? OR EXISTS (SELECT 1 FROM links l WHERE l.doc_id = documents.id AND l.track = ?))")
+            params += [track_id, track_id]
+        if year is not None:
+            where.append("year = ?")
+            params.append(year)
+        return where, params
+
+    def get(self, doc_id: int) -> Document:
+        """One document; a missing id is a usage error."""
+        doc = self.catalogue.get(doc_id)
+        if doc is None:
+            raise UsageError(f"no document with id {doc_id}")
+        return doc
+
+    def text(self, doc_id: int) -> str:
+        """A document's extracted text."""
+        return self.catalogue.text(doc_id)
+
+    # --- tagging and review ----------------------------------------------------------------
+
+    def tag(self, ids: Iterable[int], *, track: str | None = None, criterion: str | None = None,
+            year: int | None = None, link: Iterable[str] = (), unlink: Iterable[str] = (),
+            force: bool = False) -> list[Document]:
+        """Set tags by hand (source ``manual``) and add or remove links ``TRACK:CODE``."""
+        from .tagging import set_manual_tags
+
+        docs = [self.get(i) for i in ids]
+        links = [self._parse_link(x) for x in link]
+        unlinks = [self._parse_link(x) for x in unlink]
+        changed = set_manual_tags(self, docs, track=track, criterion=criterion, year=year,
+                                  links=links, unlinks=unlinks, force=force)
+        self.sync_index()
+        return [self.get(d) for d in changed]
+
+    def _parse_link(self, value: str) -> tuple[str, str]:
+        """``TRACK:CODE`` → (track id, code), both checked against the schemas."""
+        if ":" not in value:
+            raise UsageError(f"link {value!r} must be TRACK:CODE, e.g. workers-home:4.1")
+        t, code = value.rsplit(":", 1)
+        schema = self.registry.require(t)
+        if schema.criterion(code) is None:
+            raise UsageError(f"unknown criterion {code!r} in track {schema.id}")
+        return schema.id, code
+
+    def review(self) -> list[ReviewEntry]:
+        """Documents whose track, criterion or year is missing, in conflict or no longer valid."""
+        from .tagging import review_reasons
+
+        out = []
+        for doc in self.catalogue.query():
+            reasons = review_reasons(doc, self.catalogue.hints_of(doc.id), self.registry)
+            if reasons:
+                out.append(ReviewEntry(doc, reasons))
+        return out
+
+    # --- search ----------------------------------------------------------------------------
+
+    @property
+    def index(self):  # -> archive_kit.search.SearchIndex
+        """The full-text index, opened on first use."""
+        if self._index is None:
+            from .search import open_index
+
+            self._index = open_index(self.index_dir, lock_timeout=self.config.lock_timeout_s)
+        return self._index
+
+    def sync_index(self) -> int:
+        """Bring the index up to the catalogue (after a crash, or a failed index write); returns how many."""
+        from .indexing import sync_index
+
+        return sync_index(self)
+
+    def reindex(self) -> int:
+        """Rebuild the whole index from the catalogue alone; returns the number of documents."""
+        from .indexing import rebuild_index
+
+        return rebuild_index(self)
+
+    def search(self, query: str, *, track: str | None = None, criterion: str | None = None,
+               year: int | None = None, limit: int = 20) -> SearchResult:
+        """Full-text search with the contract's semantics; hits carry catalogue fields."""
+        track_id = self.registry.require(track).id if track else None
+        self.sync_index()
+        key = f"{track_id}:{criterion}" if (criterion and track_id) else criterion
+        res = self.index.search(query, track=track_id, criterion=key, year=year, limit=limit)
+        docs = {d.id: d for d in self.catalogue.query(
+            "id IN (%s)" % ",".join("?" * len(res.hits)), [h.id for h in res.hits])} if res.hits else {}
+        hits = []
+        for h in res.hits:
+            d = docs.get(h.id)
+            if d is None:
+                continue
+            hits.append(SearchHit(d.id, d.sha256, d.title, d.track, d.criterion, d.year, round(h.score, 4), h.snippet))
+        return SearchResult(query, res.total, hits)
+
+    # --- checks ----------------------------------------------------------------------------
+
+    def verify(self, *, full: bool = True):  # -> archive_kit.verify.VerifyReport
+        """Fixity and consistency check of the whole repository; collects every problem."""
+        from .verify import verify_repository
+
+        return verify_repository(self, full=full)
+
+    def doctor(self) -> dict[str, Any]:
+        """Which optional engines are present (OCR, office conversion, CJK fonts)."""
+        from .doctor import doctor_report
+
+        return doctor_report(self)

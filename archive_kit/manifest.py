@@ -1,0 +1,92 @@
+"""Manifest CSV (``ingest --manifest``): per-file tags and metadata, as Excel saves it.
+
+Excel in China saves CSV in GB18030 (ANSI), sometimes UTF-8 with BOM; both are read. Headers may be
+the contract's English names or their usual Chinese column titles.
+"""
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .errors import ManifestError
+
+COLUMNS = ("path", "track", "criterion", "year", "title", "doc_number", "author", "date", "retention", "remarks")
+HEADER_ALIASES = {
+    "路径": "path", "文件": "path", "文件路径": "path", "文件名": "path",
+    "类别": "track", "创建类别": "track", "指标": "criterion", "测评指标": "criterion", "指标编号": "criterion",
+    "年度": "year", "题名": "title", "标题": "title", "文号": "doc_number", "文件编号": "doc_number",
+    "责任者": "author", "日期": "date", "成文日期": "date", "保管期限": "retention", "备注": "remarks",
+}
+MAX_BYTES = 50 * 1024 * 1024
+
+
+@dataclass
+class ManifestRow:
+    """One row: the file it names (resolved), its values, and a problem if the row is unusable."""
+
+    line: int
+    raw_path: str
+    path: Path | None
+    values: dict[str, str] = field(default_factory=dict)
+    error: str | None = None
+
+
+def decode_csv_bytes(data: bytes) -> str:
+    """UTF-8 (with or without BOM), else GB18030, the encoding Excel uses on Chinese Windows."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        return data[3:].decode("utf-8")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return data.decode("gb18030")
+
+
+def read_manifest(path: Path) -> list[ManifestRow]:
+    """Parse a manifest; a file that cannot be read at all raises ManifestError, bad rows carry ``error``."""
+    name = str(path)
+    try:
+        if path.stat().st_size > MAX_BYTES:
+            raise ManifestError(f"{name}: manifest is larger than 50 MB")
+        text = decode_csv_bytes(path.read_bytes())
+    except OSError as e:
+        raise ManifestError(f"{name}: cannot read manifest: {e.strerror or e}") from None
+    except UnicodeDecodeError:
+        raise ManifestError(f"{name}: manifest is neither UTF-8 nor GB18030 text") from None
+    try:
+        reader = csv.reader(io.StringIO(text, newline=""))
+        header = next(reader, None)
+    except csv.Error as e:
+        raise ManifestError(f"{name}: not a readable CSV file ({e})") from None
+    if not header:
+        raise ManifestError(f"{name}: manifest is empty")
+    keys = [HEADER_ALIASES.get(h.strip(), h.strip().lower()) for h in header]
+    if "path" not in keys:
+        raise ManifestError(f"{name}: manifest has no 'path' column (header: {', '.join(header)[:120]})")
+    base = path.resolve().parent
+    rows: list[ManifestRow] = []
+    try:
+        for cells in reader:
+            line = reader.line_num
+            if not any(c.strip() for c in cells):
+                continue
+            values = {k: c.strip() for k, c in zip(keys, cells) if k in COLUMNS and c.strip()}
+            raw = values.pop("path", "")
+            rows.append(_resolve_row(line, raw, values, base))
+    except csv.Error as e:
+        raise ManifestError(f"{name}: line {reader.line_num}: broken CSV ({e})") from None
+    return rows
+
+
+def _resolve_row(line: int, raw: str, values: dict[str, str], base: Path) -> ManifestRow:
+    """Resolve a row's path against the manifest's folder; refuse paths that leave it."""
+    if not raw:
+        return ManifestRow(line, raw, None, values, "the path cell is empty")
+    rel = Path(raw.replace("\\", "/"))
+    target = (base / rel).resolve() if not rel.is_absolute() else rel.resolve()
+    if target != base and base not in target.parents:
+        return ManifestRow(line, raw, None, values, "path leaves the manifest's folder; refused")
+    if not target.exists():
+        return ManifestRow(line, raw, target, values, "file named in the manifest does not exist")
+    return ManifestRow(line, raw, target, values)

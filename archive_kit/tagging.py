@@ -1,0 +1,246 @@
+"""Tagging by track, criterion and year, each value with its source.
+
+Priority: command-line flags > manifest > folder convention > content. Every source's proposal is
+kept (as hints), so ``review`` can show where sources disagree and a person must decide.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from typing import Iterable
+
+from .dates import parse_year
+from .schemas import TrackRegistry, TrackSchema
+
+PRIORITY = ("manual", "cli", "manifest", "path", "content")
+TITLE_WEIGHT = 3
+MIN_SCORE = 3
+WIN_RATIO = 1.5
+
+
+@dataclass
+class Proposal:
+    """What one source says about a document: raw track/criterion/year values (any may be None)."""
+
+    source: str
+    track: str | None = None
+    criterion: str | None = None
+    year: int | None = None
+
+
+@dataclass
+class TagDecision:
+    """The chosen tags with their sources, and every (field, source, value) hint behind them."""
+
+    track: str | None = None
+    criterion: str | None = None
+    year: int | None = None
+    sources: dict[str, str | None] = field(default_factory=lambda: {"track": None, "criterion": None, "year": None})
+    hints: list[tuple[str, str, str]] = field(default_factory=list)
+
+
+def path_proposal(parts: Iterable[str], registry: TrackRegistry) -> tuple[Proposal, list[str]]:
+    """Read ``<track>/<year>/<criterion>`` from folder names; returns the proposal and the folder
+    parts after the track (criterion candidates, resolved later against the chosen track)."""
+    prop = Proposal("path")
+    rest: list[str] = []
+    for part in parts:
+        part = unicodedata.normalize("NFKC", part).strip()
+        if not part:
+            continue
+        if prop.track is None:
+            track = registry.resolve(part)
+            if track is not None:
+                prop.track = track.id
+                continue
+        year = parse_year(part) if re.fullmatch(r"[0-9〇○零一二三四五六七八九十Oo]{4}\s*年?度?.{0,6}", part) else None
+        if year is not None:
+            prop.year = year
+            continue
+        rest.append(part)
+    return prop, rest
+
+
+def criterion_from_parts(parts: list[str], schema: TrackSchema) -> str | None:
+    """The deepest folder part that names a criterion of ``schema``."""
+    found = None
+    for part in parts:
+        crit = schema.resolve_criterion(part)
+        if crit is not None:
+            found = crit.code
+    return found
+
+
+def _count(haystack: str, needle: str) -> int:
+    return haystack.count(needle) if needle else 0
+
+
+def score_criteria(text: str, title: str, schemas: Iterable[TrackSchema]) -> list[tuple[float, str, str]]:
+    """Keyword and name hits per criterion: (score, track id, code), best first."""
+    scores = []
+    body = text[:200_000]
+    for schema in schemas:
+        for crit in schema.criteria:
+            terms = set(crit.keywords) | ({crit.name} if len(crit.name) >= 2 else set())
+            score = 0.0
+            for term in terms:
+                score += TITLE_WEIGHT * _count(title, term) + min(_count(body, term), 5)
+            if score:
+                scores.append((score, schema.id, crit.code))
+    scores.sort(key=lambda s: -s[0])
+    return scores
+
+
+def content_criterion(text: str, title: str, schemas: list[TrackSchema]) -> tuple[str, str] | None:
+    """(track, code) of the criterion the content clearly points at, or None when no one clearly wins.
+
+    The winner needs ``MIN_SCORE`` and ``WIN_RATIO`` times the best score outside its own line
+    (its ancestors and descendants do not compete with it).
+    """
+    scores = score_criteria(text, title, schemas)
+    if not scores:
+        return None
+    best, track, code = scores[0]
+    if best < MIN_SCORE:
+        return None
+    rivals = [s for s, t, c in scores[1:] if not (t == track and _same_line(c, code))]
+    if rivals and best < WIN_RATIO * rivals[0]:
+        return None
+    return track, code
+
+
+def _same_line(a: str, b: str) -> bool:
+    """True when one code is the other or its ancestor."""
+    return a == b or a.startswith(b + ".") or b.startswith(a + ".")
+
+
+def decide(proposals: list[Proposal], registry: TrackRegistry, path_rest: list[str],
+           content_text: str = "", content_title: str = "") -> TagDecision:
+    """Choose track, then criterion (within that track), then year, by source priority."""
+    order = sorted(proposals, key=lambda p: PRIORITY.index(p.source))
+    dec = TagDecision()
+
+    def hint(fieldname: str, source: str, value: object) -> None:
+        if value is not None:
+            dec.hints.append((fieldname, source, str(value)))
+
+    for p in order:
+        hint("track", p.source, p.track)
+        hint("year", p.source, p.year)
+        hint("criterion", p.source, p.criterion)
+    for p in order:
+        if p.track and dec.track is None:
+            dec.track, dec.sources["track"] = p.track, p.source
+        if p.year and dec.year is None:
+            dec.year, dec.sources["year"] = p.year, p.source
+    schema = registry.get(dec.track) if dec.track else None
+    if schema is not None and path_rest:
+        code = criterion_from_parts(path_rest, schema)
+        if code:
+            hint("criterion", "path", code)
+            order.append(Proposal("path", track=dec.track, criterion=code))
+            order.sort(key=lambda p: PRIORITY.index(p.source))
+    for p in order:
+        if p.criterion and (p.track in (None, dec.track)) and dec.criterion is None:
+            dec.criterion, dec.sources["criterion"] = p.criterion, p.source
+    if dec.criterion is None and (content_text or content_title):
+        candidates = [schema] if schema is not None else registry.all()
+        won = content_criterion(content_text, content_title, candidates)
+        if won:
+            track, code = won
+            hint("criterion", "content", code)
+            if dec.track is None:
+                hint("track", "content", track)
+                dec.track, dec.sources["track"] = track, "content"
+            dec.criterion, dec.sources["criterion"] = code, "content"
+    return dec
+
+
+FIELD_LABELS = {"track": "track", "criterion": "criterion", "year": "year"}
+
+
+def review_reasons(doc, hints: dict[str, dict[str, str]], registry: TrackRegistry) -> list[str]:
+    """Why a document needs a person: missing tags, sources that disagree, codes no longer valid,
+    OCR pages read with low confidence."""
+    reasons = []
+    for name in ("track", "criterion", "year"):
+        if getattr(doc, name) is None:
+            reasons.append(f"{name} is missing")
+    for name, by_source in hints.items():
+        values = {v for s, v in by_source.items()}
+        chosen = getattr(doc, name, None)
+        if len(values) > 1 and doc.__dict__.get(f"{name}_source") != "manual":
+            said = ", ".join(f"{s} says {v}" for s, v in sorted(by_source.items(), key=lambda kv: PRIORITY.index(kv[0])))
+            reasons.append(f"{name} conflict: {said} (kept {chosen})")
+    if doc.track:
+        schema = registry.get(doc.track)
+        if schema is None:
+            reasons.append(f"track {doc.track!r} has no registered schema")
+        elif doc.criterion and schema.criterion(doc.criterion) is None:
+            reasons.append(f"criterion {doc.criterion!r} no longer exists in track {doc.track}")
+    for t, c in doc.links:
+        schema = registry.get(t)
+        if schema is None or schema.criterion(c) is None:
+            reasons.append(f"link {t}:{c} points at a criterion that no longer exists")
+    if doc.low_confidence_pages:
+        pages = ", ".join(str(p) for p in doc.low_confidence_pages)
+        reasons.append(f"OCR confidence is low on page(s) {pages}: check the text")
+    if doc.text_chars == 0 and doc.format in ("pdf", "docx"):
+        reasons.append("no text could be extracted (a scan ingested with --no-ocr?)")
+    return reasons
+
+
+def set_manual_tags(archive, docs, *, track: str | None, criterion: str | None, year: int | None,
+                    links: list[tuple[str, str]], unlinks: list[tuple[str, str]], force: bool) -> list[int]:
+    """Apply hand-set tags and links to documents in one transaction; returns the changed ids.
+
+    A numbered document keeps its number; changing its filing needs ``force`` and is logged.
+    """
+    from .errors import NumberingError, UsageError
+
+    registry = archive.registry
+    schema = registry.require(track) if track else None
+    if year is not None and not 1949 <= year <= 2100:
+        raise UsageError(f"year {year} is out of range")
+    cat = archive.catalogue
+    changed = []
+    with cat.transaction():
+        for doc in docs:
+            values: dict = {}
+            new_track = schema.id if schema else doc.track
+            if schema and schema.id != doc.track:
+                values.update(track=schema.id, track_source="manual")
+            if criterion is not None:
+                target = registry.get(new_track) if new_track else None
+                if target is None or target.criterion(criterion) is None:
+                    raise UsageError(f"unknown criterion {criterion!r} in track {new_track or '(none)'} (document {doc.id})")
+                if criterion != doc.criterion:
+                    values.update(criterion=criterion, criterion_source="manual")
+            elif schema and schema.id != doc.track and doc.criterion:
+                values.update(criterion=None, criterion_source=None)
+            if year is not None and year != doc.year:
+                values.update(year=year, year_source="manual")
+            if values and doc.item_number is not None:
+                if not force:
+                    raise NumberingError(
+                        f"document {doc.id} is numbered ({doc.archival_code}); retag it with --force, "
+                        "its number stays as it is"
+                    )
+                cat.log("retag-numbered", {"archival_code": doc.archival_code, "changes": values}, doc.id)
+            if values:
+                cat.update_document(doc.id, values)
+                for fieldname in ("track", "criterion", "year"):
+                    if fieldname in values and values[fieldname] is not None:
+                        cat.db.execute(
+                            "INSERT OR REPLACE INTO tag_hints (doc_id, field, source, value) VALUES (?, ?, 'manual', ?)",
+                            (doc.id, fieldname, str(values[fieldname])),
+                        )
+            for t, c in links:
+                cat.db.execute("INSERT OR IGNORE INTO links (doc_id, track, criterion) VALUES (?, ?, ?)", (doc.id, t, c))
+            for t, c in unlinks:
+                cat.db.execute("DELETE FROM links WHERE doc_id = ? AND track = ? AND criterion = ?", (doc.id, t, c))
+            if values or links or unlinks:
+                cat.queue_index(doc.id)
+                changed.append(doc.id)
+    return changed

@@ -1,0 +1,190 @@
+"""A small process pool that isolates each file: a time limit and a memory limit per task.
+
+A task that hangs is killed after its time limit, one that exhausts memory or crashes its
+process is reported as failed; either way a fresh worker takes its place and the run goes on.
+"""
+from __future__ import annotations
+
+import multiprocessing as mp
+import os
+import resource
+import signal
+import time
+import traceback
+import warnings
+from dataclasses import dataclass
+from multiprocessing.connection import Connection, wait
+from typing import Any, Callable, Iterable, Iterator
+
+from .errors import ArchiveKitError
+
+MB = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Per-task limits: wall-clock seconds and address-space megabytes (0 = unlimited)."""
+
+    timeout_s: float = 300.0
+    memory_mb: int = 4096
+
+
+@dataclass
+class Outcome:
+    """What one task gave: ``value`` on success, else ``error`` (one line for people)."""
+
+    key: Any
+    value: Any = None
+    error: str | None = None
+
+
+def _worker_main(conn: Connection, memory_mb: int, env: dict[str, str]) -> None:
+    """Worker loop: receive (key, func, args), answer ("ok", value) or ("err", message)."""
+    os.environ.update(env)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    warnings.simplefilter("ignore")
+    if memory_mb:
+        limit = memory_mb * MB
+        try:
+            resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+        except (ValueError, OSError):
+            pass
+    while True:
+        try:
+            msg = conn.recv()
+        except (EOFError, OSError):
+            return
+        if msg is None:
+            return
+        func, args = msg
+        try:
+            conn.send(("ok", func(*args)))
+        except MemoryError:
+            conn.send(("err", "worker ran out of memory"))
+        except ArchiveKitError as e:
+            conn.send(("err", getattr(e, "reason", None) or str(e)))
+        except RecursionError:
+            conn.send(("err", "structure nested too deeply to read"))
+        except Exception as e:  # noqa: BLE001 - an unexpected bug must not kill the run
+            last = traceback.extract_tb(e.__traceback__)[-1:]
+            where = f" at {last[0].filename.rsplit('/', 1)[-1]}:{last[0].lineno}" if last else ""
+            conn.send(("err", f"unexpected error {type(e).__name__}: {str(e)[:160]}{where}"))
+
+
+class _Worker:
+    """One worker process and its pipe."""
+
+    def __init__(self, ctx: Any, memory_mb: int, env: dict[str, str]) -> None:
+        self.conn, child = ctx.Pipe()
+        self.proc = ctx.Process(target=_worker_main, args=(child, memory_mb, env), daemon=True)
+        self.proc.start()
+        child.close()
+        self.task: tuple[Any, float] | None = None  # (key, deadline)
+
+    def kill(self) -> None:
+        """Stop the process at once."""
+        try:
+            self.proc.kill()
+        except (OSError, AttributeError):
+            pass
+        self.proc.join(5)
+        self.conn.close()
+
+    def stop(self) -> None:
+        """Ask the process to finish, then make sure it did."""
+        try:
+            self.conn.send(None)
+        except (OSError, BrokenPipeError):
+            pass
+        self.proc.join(2)
+        if self.proc.is_alive():
+            self.kill()
+        else:
+            self.conn.close()
+
+
+class WorkerPool:
+    """Run ``func(*args)`` for many tasks in ``jobs`` processes, each task under ``limits``."""
+
+    def __init__(self, jobs: int, limits: Limits, env: dict[str, str] | None = None) -> None:
+        self.jobs = max(1, jobs)
+        self.limits = limits
+        self.env = env or {}
+        self.ctx = mp.get_context("fork")
+        self.workers: list[_Worker] = []
+
+    def __enter__(self) -> "WorkerPool":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Stop every worker."""
+        for w in self.workers:
+            w.stop()
+        self.workers = []
+
+    def _spawn(self) -> _Worker:
+        w = _Worker(self.ctx, self.limits.memory_mb, self.env)
+        self.workers.append(w)
+        return w
+
+    def _replace(self, w: _Worker) -> None:
+        w.kill()
+        self.workers.remove(w)
+
+    def run(self, func: Callable[..., Any], tasks: Iterable[tuple[Any, tuple]]) -> Iterator[Outcome]:
+        """Yield an Outcome per (key, args) task as each finishes (not in input order)."""
+        pending = iter(tasks)
+        exhausted = False
+        while True:
+            while not exhausted and sum(1 for w in self.workers if w.task) < self.jobs:
+                try:
+                    key, args = next(pending)
+                except StopIteration:
+                    exhausted = True
+                    break
+                idle = next((w for w in self.workers if w.task is None), None) or self._spawn()
+                try:
+                    idle.conn.send((func, args))
+                except (OSError, BrokenPipeError):
+                    self._replace(idle)
+                    yield Outcome(key, error="worker could not be started")
+                    continue
+                idle.task = (key, time.monotonic() + self.limits.timeout_s)
+            busy = [w for w in self.workers if w.task]
+            if not busy:
+                return
+            now = time.monotonic()
+            timeout = max(0.0, min(w.task[1] for w in busy) - now)
+            ready = wait([w.conn for w in busy] + [w.proc.sentinel for w in busy], timeout)
+            for w in busy:
+                key, deadline = w.task
+                if w.conn in ready:
+                    try:
+                        status, value = w.conn.recv()
+                    except (EOFError, OSError):
+                        self._replace(w)
+                        yield Outcome(key, error=self._death_reason(w))
+                        continue
+                    w.task = None
+                    yield Outcome(key, value=value) if status == "ok" else Outcome(key, error=value)
+                elif w.proc.sentinel in ready:
+                    self._replace(w)
+                    yield Outcome(key, error=self._death_reason(w))
+                elif time.monotonic() >= deadline:
+                    self._replace(w)
+                    yield Outcome(key, error=f"timed out after {self.limits.timeout_s:.0f} s")
+
+    def _death_reason(self, w: _Worker) -> str:
+        """Why a worker process died, for people."""
+        code = w.proc.exitcode
+        if code is not None and code < 0:
+            sig = -code
+            if sig == signal.SIGKILL:
+                return "worker was killed (probably out of memory)"
+            if sig == signal.SIGSEGV:
+                return "worker crashed (segmentation fault) on this file"
+            return f"worker died from signal {sig}"
+        return "worker ran out of memory" if code == 1 else f"worker stopped unexpectedly (exit {code})"

@@ -1,0 +1,79 @@
+"""The ``archive-kit`` command: a thin click layer that parses, calls the library, and formats.
+
+Errors from the library are mapped to exit codes here, in one place.
+"""
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any, Callable
+
+import click
+
+from archive_kit.archive import Archive
+from archive_kit.errors import ArchiveKitError
+
+
+class Ctx:
+    """What every command needs: where the repository is, and a way to open it."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def open(self) -> Archive:
+        """Open the repository (exit 3 if it is missing or damaged)."""
+        return Archive.open(self.root)
+
+
+pass_ctx = click.make_pass_decorator(Ctx)
+
+
+def json_option(func: Callable) -> Callable:
+    """``--json``: stdout holds exactly one JSON document."""
+    return click.option("--json", "as_json", is_flag=True, help="Print one JSON document on stdout.")(func)
+
+
+def emit_json(data: Any) -> None:
+    """Print JSON (UTF-8, not ASCII-escaped)."""
+    click.echo(json.dumps(data, ensure_ascii=False, indent=1))
+
+
+def warn(message: str) -> None:
+    """A line for people on stderr."""
+    click.echo(f"archive-kit: {message}", err=True)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.option("--root", type=click.Path(path_type=Path), default=None,
+              help="Repository folder (default: $ARCHIVE_KIT_ROOT, else ./archive).")
+@click.version_option(package_name="archive-kit")
+@click.pass_context
+def cli(ctx: click.Context, root: Path | None) -> None:
+    """archive-kit: evidence archives for the 三创建 campaigns (ingest, tag, search, number, bundle)."""
+    ctx.obj = Ctx(root or Path(os.environ.get("ARCHIVE_KIT_ROOT") or "archive"))
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Console entry point: runs the group and turns library errors into exit codes."""
+    from . import documents  # noqa: F401  (registers commands)
+    from . import plugins  # noqa: F401
+
+    try:
+        code = cli.main(args=argv, prog_name="archive-kit", standalone_mode=False)
+    except click.exceptions.Abort:
+        warn("aborted")
+        sys.exit(130)
+    except click.ClickException as e:
+        e.show()
+        sys.exit(e.exit_code)
+    except ArchiveKitError as e:
+        warn(f"error: {e}")
+        sys.exit(e.exit_code)
+    except KeyboardInterrupt:
+        warn("interrupted; rerun the same command to finish")
+        sys.exit(130)
+    except BrokenPipeError:
+        sys.exit(0)
+    sys.exit(code if isinstance(code, int) else 0)

@@ -1,0 +1,1 @@
+"""Imports the command modules beyond the core ones, so each feature's CLI lives in its own file."""
