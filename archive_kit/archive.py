@@ -75,6 +75,7 @@ class Archive:
         self.store = ObjectStore(root / "objects")
         self.derived = root / "derived"
         self.index_dir = root / "index"
+        self.renditions_dir = self.derived / "renditions"
         self._index = None
         self._registry: TrackRegistry | None = None
 
@@ -301,3 +302,52 @@ class Archive:
         from .doctor import doctor_report
 
         return doctor_report(self)
+
+    # --- numbering, listings, coverage -----------------------------------------------------
+
+    def number(self, *, track: str | None = None, year: int | None = None, box_pages: int | None = None,
+               renumber: bool = False, freeze: bool = False):  # -> archive_kit.numbering.NumberReport
+        """Give unnumbered documents item numbers, archival codes and boxes (stable once given)."""
+        from .numbering import number_documents
+
+        return number_documents(self, track=track, year=year, box_pages=box_pages, renumber=renumber, freeze=freeze)
+
+    def number_log(self, *, limit: int | None = None) -> list[dict[str, Any]]:
+        """The append-only log of numbering and retagging, oldest first."""
+        from .numbering import read_log
+
+        return read_log(self, limit=limit)
+
+    def listing(self, out: Path | str, *, fmt: str, level: str = "item", track: str | None = None,
+                year: int | None = None) -> Path:
+        """Write the item catalogue (``item``) or box listing (``box``) as csv, xlsx, docx or pdf."""
+        from .output.listings import write_listing
+
+        return write_listing(self, Path(out), fmt=fmt, level=level, track=track, year=year)
+
+    def coverage(self, track: str, year: int):  # -> archive_kit.coverage.CoverageReport
+        """Every criterion of a track with its documents and pages for a year; gaps flagged."""
+        from .coverage import coverage_report
+
+        return coverage_report(self, track=track, year=year)
+
+    # --- renditions and bundles ------------------------------------------------------------
+
+    def rendition(self, doc: Document) -> Path | None:
+        """The document's cached PDF rendition, made on first use; None when it cannot be made."""
+        from .renditions import rendition_for
+
+        return rendition_for(self, doc)
+
+    def bundle(self, out: Path | str, *, track: str, year: int, criterion: str | None = None,
+               zip: bool = False, force: bool = False):  # -> archive_kit.bundle.BundleReport
+        """Build an inspection bundle for a track's year (or one criterion) in folder ``out``."""
+        from .bundle import build_bundle
+
+        return build_bundle(self, Path(out), track=track, year=year, criterion=criterion, zip=zip, force=force)
+
+    def verify_bundle(self, path: Path | str):  # -> archive_kit.verify.VerifyReport
+        """Check a bundle: BagIt validity and every original against the repository's SHA-256."""
+        from .bundle import verify_bundle
+
+        return verify_bundle(self, Path(path))

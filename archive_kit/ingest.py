@@ -326,7 +326,8 @@ def run_ingest(archive: "Archive", paths: list[Path], *, manifest: Path | None =
     items = collect(paths, manifest, report)
     jobs = jobs or os.cpu_count() or 1
     engine = archive.config.ocr_engine or archive.default_ocr_engine()
-    options = ExtractOptions(ocr=ocr, ocr_engine=engine, threads=1 if jobs > 1 else (os.cpu_count() or 1))
+    options = ExtractOptions(ocr=ocr, ocr_engine=engine, threads=1 if jobs > 1 else (os.cpu_count() or 1),
+                             renditions_dir=str(archive.renditions_dir))
     seen: dict[str, str] = {}
     todo: list[Item] = []
     total = len(items)

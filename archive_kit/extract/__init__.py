@@ -21,6 +21,8 @@ class ExtractOptions:
     ocr: bool = True
     ocr_engine: str = "rapidocr"
     threads: int = 1
+    # where converters may leave a PDF rendition named <sha256>.pdf (office formats), or None
+    renditions_dir: str | None = None
 
 
 @dataclass
