@@ -22,7 +22,8 @@ from ..textnorm import normalize_text
 # Chosen by bench/ocr_accuracy.py: RapidOCR makes (almost) no character errors on clean, noisy
 # and skewed scans, where tesseract chi_sim degrades badly with skew (see README table).
 DEFAULT_ENGINE = "rapidocr"
-# A page whose mean line confidence is below this (and which has text) is flagged for review.
+# A page whose mean line confidence is below its engine's ``low_confidence`` (and which has text)
+# is flagged for review; this is the default for engines that do not set their own.
 LOW_CONFIDENCE_THRESHOLD = 0.6
 # Images are scaled into this range (longest side, pixels) before OCR.
 MAX_OCR_SIDE = 3000
@@ -65,6 +66,7 @@ class OcrEngine(ABC):
 
     name: ClassVar[str] = ""
     install_hint: ClassVar[str] = ""
+    low_confidence: ClassVar[float] = LOW_CONFIDENCE_THRESHOLD
 
     def __init__(self, threads: int = 1) -> None:
         self.threads = max(1, int(threads))
@@ -123,6 +125,18 @@ def get_engine(name: str, threads: int = 1) -> OcrEngine:
             engine = cls(key[1])
             _INSTANCES[key] = engine
     return engine
+
+
+def low_confidence_threshold(name: str) -> float:
+    """Mean page confidence below which engine ``name``'s result should be reviewed by a person."""
+    _discover()
+    cls = _ENGINES.get(name)
+    return cls.low_confidence if cls else LOW_CONFIDENCE_THRESHOLD
+
+
+def is_low_confidence(result: OcrResult, engine: str) -> bool:
+    """True when ``result`` has text whose mean confidence is below the engine's threshold."""
+    return result.confidence is not None and result.confidence < low_confidence_threshold(engine)
 
 
 def prepare_image(image: Image.Image) -> Image.Image:
