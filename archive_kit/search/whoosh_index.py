@@ -1,0 +1,371 @@
+"""The Whoosh implementation of the search index.
+
+Matching: a term of up to 2 folded characters is one gram posting list (exact). A longer term
+intersects the posting lists of its 2-grams, rarest first, then each candidate is verified by a
+substring test on the folded text kept in a column. Whoosh scoring is bypassed: posting blocks
+are decoded directly and ranked by (terms matched as whole rjieba words, saturated tf x idf).
+"""
+from __future__ import annotations
+
+import heapq
+import math
+import os
+import shutil
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterable
+
+from whoosh import index as windex
+from whoosh.codec.whoosh3 import W3LeafMatcher
+from whoosh.index import TOC, LockError, clean_files
+
+from archive_kit.errors import LockTimeout, RepositoryError
+from archive_kit.search.analysis import SEP, make_schema
+from archive_kit.search.query import Term, parse_query
+from archive_kit.search.snippet import make_snippet
+from archive_kit.textnorm import normalize_text
+
+INDEX_NAME = "MAIN"
+PARALLEL_MIN_DOCS = 2000     # below this a single process is faster than spawning workers
+LIMIT_MB = 256               # per writer process; a rebuild chunk stays below it (no sort runs)
+CHUNK_DOCS = 1500            # rebuild commits a segment pair per chunk: in-memory sort, bounded RSS
+WORD_BONUS = 2.0
+
+
+@dataclass(frozen=True)
+class IndexDoc:
+    """One document as the catalogue hands it to the index."""
+
+    id: int
+    sha256: str
+    title: str
+    file_name: str
+    text: str
+    track: str | None
+    criterion: str | None
+    year: int | None
+    format: str
+    date: str | None
+    doc_number: str | None
+    author: str | None
+    tracks: tuple[str, ...] = ()
+    criteria: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One ranked result; ``snippet`` wraps each match in 【】."""
+
+    id: int
+    score: float
+    snippet: str
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    """All matches counted in ``total``; the best ``limit`` of them in ``hits``."""
+
+    query: str
+    total: int
+    hits: list[Hit]
+
+
+def _fields(doc: IndexDoc) -> dict[str, str]:
+    value = normalize_text(doc.title) + SEP + normalize_text(doc.file_name) + SEP + normalize_text(doc.text)
+    tags = ["t:" + t for t in (*doc.tracks, *([doc.track] if doc.track else []))]
+    tags += ["c:" + c for c in doc.criteria]
+    if doc.year is not None:
+        tags.append(f"y:{doc.year}")
+    return {"id": str(doc.id), "content": value, "words": value, "tags": SEP.join(tags)}
+
+
+def _postings(reader: Any, field: str, term: bytes, weights: bool) -> tuple[list[int], list[float]]:
+    """Decode a posting list block by block (deleted documents included)."""
+    if (field, term) not in reader:
+        return [], []
+    m = reader.postings(field, term)
+    m = getattr(m, "child", m)          # unwrap the deleted-documents filter; we subtract ourselves
+    ids: list[int] = []
+    wts: list[float] = []
+    if isinstance(m, W3LeafMatcher):
+        while m.is_active():
+            m._read_ids()
+            ids.extend(m._ids)
+            if weights:
+                m._read_weights()
+                wts.extend(m._weights)
+            m._next_block()
+    else:
+        while m.is_active():
+            ids.append(m.id())
+            wts.append(m.weight())
+            m.next()
+    return ids, wts
+
+
+class WhooshIndex:
+    """A search index in one directory; readers always see a complete commit."""
+
+    def __init__(self, path: Path, *, lock_timeout: float = 30.0) -> None:
+        self.path = Path(path)
+        self.lock_timeout = lock_timeout
+        self._ix = self._open()
+        self._searcher: Any = None
+
+    # -- opening ---------------------------------------------------------------
+    def _open(self) -> Any:
+        self.path.mkdir(parents=True, exist_ok=True)
+        has_toc = any(p.name.endswith(".toc") for p in self.path.iterdir())
+        if not has_toc:
+            if any(p.name.endswith(".seg") for p in self.path.iterdir()):
+                raise self._corrupt("segment files without a table of contents")
+            return windex.create_in(str(self.path), make_schema(), indexname=INDEX_NAME)
+        try:
+            ix = windex.open_dir(str(self.path), indexname=INDEX_NAME)
+            if sorted(ix.schema.names()) != sorted(make_schema().names()):
+                raise ValueError("index built by another version of archive-kit")
+            with ix.reader() as r:
+                r.doc_count()
+                for sub, _ in r.leaf_readers():
+                    sub.column_reader("content")
+            return ix
+        except RepositoryError:
+            raise
+        except Exception as exc:  # any failure to read back the index means it is damaged
+            raise self._corrupt(f"{type(exc).__name__}: {exc}") from exc
+
+    def _corrupt(self, why: str) -> RepositoryError:
+        return RepositoryError(f"search index {self.path} is damaged ({why}); "
+                               "run `archive-kit reindex` to rebuild it")
+
+    def _writer(self, procs: int = 1) -> Any:
+        """A writer, waiting with backoff for another process's lock up to ``lock_timeout``."""
+        deadline = time.monotonic() + self.lock_timeout
+        delay = 0.02
+        while True:
+            try:
+                if procs > 1:
+                    return self._ix.writer(procs=procs, multisegment=True, limitmb=LIMIT_MB)
+                return self._ix.writer(limitmb=LIMIT_MB)
+            except LockError:
+                if time.monotonic() >= deadline:
+                    raise LockTimeout(f"search index {self.path} is being written by another "
+                                      f"archive-kit process; gave up after {self.lock_timeout:g} s") from None
+                time.sleep(min(delay, max(0.0, deadline - time.monotonic())))
+                delay = min(delay * 2, 0.5)
+
+    # -- writing -----------------------------------------------------------------
+    def add(self, docs: Iterable[IndexDoc]) -> None:
+        """Add or replace documents by id in one commit."""
+        batch = {d.id: d for d in docs}
+        if not batch:
+            return
+        w = self._writer(2 if len(batch) >= PARALLEL_MIN_DOCS else 1)
+        try:
+            with w.searcher() as s:
+                for doc_id in batch:
+                    for dn in list(s.document_numbers(id=str(doc_id))):
+                        w.delete_document(dn)
+            for doc in batch.values():
+                w.add_document(**_fields(doc))
+            w.commit()
+        except BaseException:
+            w.cancel()
+            raise
+
+    def delete(self, ids: Iterable[int]) -> None:
+        """Remove documents by id (unknown ids are ignored)."""
+        w = self._writer()
+        try:
+            for doc_id in ids:
+                w.delete_by_term("id", str(doc_id))
+            w.commit()
+        except BaseException:
+            w.cancel()
+            raise
+
+    def rebuild(self, docs: Iterable[IndexDoc]) -> None:
+        """Build a fresh index in a sibling temp dir, then switch to it with one TOC write."""
+        tmp = self.path.parent / f".{self.path.name}.rebuild-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+        try:
+            fresh = WhooshIndex(tmp, lock_timeout=self.lock_timeout)
+            seen: set[int] = set()
+            chunk: list[IndexDoc] = []
+            for doc in docs:
+                chunk.append(doc)
+                if len(chunk) >= CHUNK_DOCS:
+                    fresh._write_chunk(chunk, seen)
+                    chunk = []
+            fresh._write_chunk(chunk, seen)
+            fresh.close()
+            self._swap_in(tmp)
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+    def _write_chunk(self, chunk: list[IndexDoc], seen: set[int]) -> None:
+        """Commit one chunk as new segments without merging (replacing ids seen in earlier chunks)."""
+        batch = {d.id: d for d in chunk}
+        if not batch:
+            return
+        w = self._writer(2 if len(batch) >= PARALLEL_MIN_DOCS // 2 else 1)
+        try:
+            for doc_id in seen.intersection(batch):
+                w.delete_by_term("id", str(doc_id))
+            for doc in batch.values():
+                w.add_document(**_fields(doc))
+            w.commit(merge=False)
+        except BaseException:
+            w.cancel()
+            raise
+        seen.update(batch)
+
+    def _swap_in(self, tmp: Path) -> None:
+        """Move the fresh segments in and publish them as the next generation, under the lock."""
+        lock = self._ix.lock("WRITELOCK")
+        deadline = time.monotonic() + self.lock_timeout
+        while not lock.acquire(blocking=False):
+            if time.monotonic() >= deadline:
+                raise LockTimeout(f"search index {self.path} is being written by another "
+                                  f"archive-kit process; gave up after {self.lock_timeout:g} s")
+            time.sleep(0.1)
+        try:
+            from whoosh.filedb.filestore import FileStorage
+            toc = TOC.read(FileStorage(str(tmp)), INDEX_NAME)
+            for f in tmp.iterdir():
+                if f.name.startswith(INDEX_NAME + "_") and not f.name.endswith((".toc", "LOCK")):
+                    os.replace(f, self.path / f.name)
+            gen = self._ix.latest_generation() + 1
+            TOC(toc.schema, toc.segments, gen).write(self._ix.storage, INDEX_NAME)
+            clean_files(self._ix.storage, INDEX_NAME, gen, toc.segments)
+        finally:
+            lock.release()
+
+    # -- reading -------------------------------------------------------------
+    def _reader_view(self) -> Any:
+        if self._searcher is None:
+            self._searcher = self._ix.searcher()
+        elif not self._searcher.up_to_date():
+            self._searcher = self._searcher.refresh()
+        return self._searcher
+
+    def ids(self) -> set[int]:
+        """Every indexed document id."""
+        out: set[int] = set()
+        for r, _ in self._reader_view().reader().leaf_readers():
+            col = r.column_reader("id")
+            out.update(int(col[dn]) for dn in r.all_doc_ids())
+        return out
+
+    def search(self, query: str, *, track: str | None = None, criterion: str | None = None,
+               year: int | None = None, limit: int = 20) -> SearchResult:
+        """Documents containing every term (grep semantics), best ``limit`` first, exact total."""
+        terms = parse_query(query)
+        tags = [t for t in (track and "t:" + track, criterion and "c:" + criterion,
+                            year is not None and f"y:{year}") if t]
+        searcher = self._reader_view()
+        total = 0
+        best: list[tuple[tuple[int, float], int, Any, int]] = []
+        n_docs = max(1, searcher.doc_count_all())
+        for r, offset in searcher.reader().leaf_readers():
+            matched, keys = _search_leaf(r, terms, tags, n_docs, limit)
+            total += matched
+            for key, dn in keys:
+                best.append((key, -(offset + dn), r, dn))
+        best = heapq.nlargest(limit, best, key=lambda x: (x[0], x[1]))
+        hits = []
+        for (whole, score), _, r, dn in best:
+            stored = r.stored_fields(dn)
+            hits.append(Hit(int(stored["id"]), round(whole * WORD_BONUS * 10 + score, 4),
+                            make_snippet(stored["content"], terms)))
+        return SearchResult(query, total, hits)
+
+    def close(self) -> None:
+        """Release the reader; the object is unusable afterwards."""
+        if self._searcher is not None:
+            self._searcher.close()
+            self._searcher = None
+        self._ix.close()
+
+
+def _search_leaf(r: Any, terms: list[Term], tags: list[str], n_docs: int,
+                 limit: int) -> tuple[int, list[tuple[tuple[int, float], int]]]:
+    """Match and rank in one segment: (number of matches, best ``limit`` (key, docnum))."""
+    sets: list[set[int]] = []
+    tfs: list[dict[int, float] | None] = []
+    for tag in tags:
+        ids, _ = _postings(r, "tags", tag.encode("utf-8"), False)
+        sets.append(set(ids))
+    if any(not s for s in sets):
+        return 0, []
+    for t in terms:
+        if t.exact:
+            ids, wts = _postings(r, "content", t.folded.encode("utf-8"), True)
+            tfs.append(dict(zip(ids, wts)))
+            sets.append(set(ids))
+        else:
+            tfs.append(None)
+            sets.append(_candidates(r, t))
+        if not sets[-1]:
+            return 0, []
+    sets.sort(key=len)
+    matched = sets[0].intersection(*sets[1:])
+    if r.has_deletions():
+        matched -= r.deleted_docs_set if hasattr(r, "deleted_docs_set") else set(r.deleted_docs())
+    long_terms = [(i, t.folded.encode("utf-8")) for i, t in enumerate(terms) if not t.exact]
+    if long_terms and matched:
+        col = r.column_reader("content", translate=False)
+        verified: set[int] = set()
+        counts = [dict() for _ in long_terms]  # type: list[dict[int, float]]
+        for dn in matched:
+            text = col[dn]
+            ns = [text.count(q) for _, q in long_terms]
+            if all(ns):
+                verified.add(dn)
+                for c, n in zip(counts, ns):
+                    c[dn] = n
+        matched = verified
+        for (i, _), c in zip(long_terms, counts):
+            tfs[i] = c
+    if not matched:
+        return 0, []
+    # ranking: whole-word matches first, then saturated tf x idf summed over terms
+    weights = []
+    for t, tf in zip(terms, tfs):
+        assert tf is not None
+        idf = math.log(1.0 + n_docs / (1.0 + len(tf)))
+        wids, wwts = _postings(r, "words", t.folded.encode("utf-8"), True)
+        weights.append((tf, idf, set(wids)))
+
+    def key(dn: int) -> tuple[int, float]:
+        whole = 0
+        score = 0.0
+        for tf, idf, wset in weights:
+            f = tf.get(dn, 1.0)
+            score += idf * f / (f + 1.2)
+            if dn in wset:
+                whole += 1
+        return whole, score
+
+    top = heapq.nlargest(limit, matched, key=lambda dn: (key(dn), -dn))
+    return len(matched), [(key(dn), dn) for dn in top]
+
+
+def _candidates(r: Any, term: Term) -> set[int]:
+    """Docs holding every gram of a longer term (rarest first; stop when lists get too long)."""
+    grams = sorted(term.grams(), key=lambda g: r.doc_frequency("content", g))
+    found: set[int] | None = None
+    for g in grams:
+        if found is not None and len(found) * 30 < r.doc_frequency("content", g):
+            break
+        ids, _ = _postings(r, "content", g, False)
+        found = set(ids) if found is None else found.intersection(ids)
+        if not found:
+            break
+    return found or set()
+
+
+def open_index(path: Path, lock_timeout: float = 30.0) -> WhooshIndex:
+    """Open (or create) the index at ``path``; RepositoryError when it is damaged."""
+    return WhooshIndex(path, lock_timeout=lock_timeout)
