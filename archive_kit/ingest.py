@@ -93,7 +93,7 @@ def _is_junk(name: str) -> str | None:
 
 def walk(root: Path, report: IngestReport, skip: set[Path]) -> Iterator[Item]:
     """Every file under ``root``, in sorted order, never following folder symlinks (no loops)."""
-    base_parts = [root.name] if root.name else []
+    base_parts = list(root.resolve().parts[1:])
     for dirpath, dirnames, filenames in os.walk(root, followlinks=False, onerror=lambda e: report.fail(e.filename, f"cannot read folder: {e.strerror}")):
         dirnames.sort()
         rel = Path(dirpath).relative_to(root).parts
@@ -121,10 +121,8 @@ def collect(paths: Iterable[Path], manifest: Path | None, report: IngestReport) 
     items: list[Item] = []
     paths = list(paths)
     if not paths and manifest:
-        base = manifest.resolve().parent
         for row in by_path.values():
-            rel = row.path.relative_to(base) if base in row.path.parents else Path(row.path.name)
-            items.append(Item(row.path, str(row.path), list(rel.parent.parts), dict(row.values)))
+            items.append(Item(row.path, str(row.path), list(row.path.parent.parts[1:]), dict(row.values)))
         return items
     for p in paths:
         if os.path.islink(p) and not p.exists():
@@ -134,7 +132,7 @@ def collect(paths: Iterable[Path], manifest: Path | None, report: IngestReport) 
         elif p.is_dir():
             items.extend(walk(p, report, skip))
         else:
-            items.append(Item(path=p, source_path=str(p), parts=list(p.parent.parts)))
+            items.append(Item(path=p, source_path=str(p), parts=list(p.resolve().parent.parts[1:])))
     for item in items:
         try:
             row = by_path.get(item.path.resolve())

@@ -41,25 +41,31 @@ class TagDecision:
 
 
 def path_proposal(parts: Iterable[str], registry: TrackRegistry) -> tuple[Proposal, list[str]]:
-    """Read ``<track>/<year>/<criterion>`` from folder names; returns the proposal and the folder
-    parts after the track (criterion candidates, resolved later against the chosen track)."""
+    """Read ``<track>/<year>/<criterion>`` from folder names; the deepest track and year win.
+
+    Returns the proposal and the folder parts below the track (criterion candidates, resolved
+    later against the chosen track). Parts that match nothing are ignored.
+    """
     prop = Proposal("path")
     rest: list[str] = []
     for part in parts:
         part = unicodedata.normalize("NFKC", part).strip()
         if not part:
             continue
-        if prop.track is None:
-            track = registry.resolve(part)
-            if track is not None:
-                prop.track = track.id
-                continue
-        year = parse_year(part) if re.fullmatch(r"[0-9〇○零一二三四五六七八九十Oo]{4}\s*年?度?.{0,6}", part) else None
+        track = registry.resolve(part)
+        if track is not None:
+            prop.track = track.id
+            rest = []
+            continue
+        year = parse_year(part) if _YEAR_FOLDER.fullmatch(part) else None
         if year is not None:
             prop.year = year
             continue
         rest.append(part)
     return prop, rest
+
+
+_YEAR_FOLDER = re.compile(r"[0-9〇○零一二三四五六七八九十Oo]{4}\s*年?度?.{0,6}")
 
 
 def criterion_from_parts(parts: list[str], schema: TrackSchema) -> str | None:
