@@ -1,0 +1,336 @@
+"""Criteria schemas: the built-in tracks, resolving tracks and criteria, and refusals that name the line."""
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+from archive_kit import schemas
+from archive_kit.errors import SchemaError, UsageError
+from archive_kit.schemas import (
+    Criterion,
+    TrackRegistry,
+    TrackSchema,
+    builtin_schemas,
+    code_within,
+    json_schema,
+    load_schema_file,
+    load_schema_text,
+    natural_code_key,
+)
+
+REPO_SCHEMAS = Path(__file__).resolve().parent.parent / "schemas"
+
+GOOD = """\
+# a small track
+id: test-track
+name: 测试创建
+aliases: [测试, 测试创建活动]
+code: CS
+criteria:
+  - code: "1"
+    name: 组织领导
+    retention: D30
+    points: 40
+    children:
+      - code: "1.1"
+        name: 领导小组
+        keywords: [领导小组]
+        points: 20
+      - code: "1.2"
+        name: 工作方案
+        points: 20
+        children:
+          - code: "1.2.1"
+            name: 年度方案
+            retention: Y
+  - code: 2
+    name: 志愿服务
+    keywords: [志愿服务]
+    required: true
+"""
+
+
+def _refusal(tmp_path: Path, text: str, name: str = "broken.yaml") -> str:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(SchemaError) as info:
+        load_schema_file(path)
+    message = str(info.value)
+    assert "\n" not in message
+    return message
+
+
+def _line_of(message: str, tmp_path: Path, name: str = "broken.yaml") -> int:
+    match = re.match(rf"^{re.escape(str(tmp_path / name))}:(\d+): \S", message)
+    assert match, message
+    return int(match.group(1))
+
+
+# --------------------------------------------------------------------------- built-ins
+
+
+def test_json_schema_is_valid_draft_2020_12() -> None:
+    jsonschema.Draft202012Validator.check_schema(json_schema())
+    assert json_schema()["$schema"].endswith("/draft/2020-12/schema")
+
+
+def test_builtins_load_in_fixed_order() -> None:
+    tracks = builtin_schemas()
+    assert [t.id for t in tracks] == ["party-building", "civilized-unit", "workers-home"]
+    assert [t.name for t in tracks] == ["党建工作先进单位", "文明单位", "职工之家"]
+    assert [t.code for t in tracks] == ["DJ", "WM", "ZG"]
+    for track in tracks:
+        assert track.source.lstrip().startswith("#")
+        assert track.source_name.endswith(f"{track.id}.yaml")
+
+
+@pytest.mark.parametrize("track", builtin_schemas(), ids=lambda t: t.id)
+def test_builtin_track_shape(track: TrackSchema) -> None:
+    top = track.top_level()
+    assert len(top) >= 6
+    assert all(c.depth == 1 and c.parent is None for c in top)
+    assert all(track.children(c.code) for c in top if c.points)  # every scored item has contents
+    assert any(c.depth == 3 for c in track.criteria) or track.id != "party-building"
+    assert sum(c.points or 0 for c in top) == 100
+    assert any(c.required for c in track.criteria)
+    for crit in track.criteria:
+        assert crit.name and re.search(r"[\u4e00-\u9fff]", crit.name)
+        kids = track.children(crit.code)
+        if kids and all(k.points is not None for k in kids):
+            assert sum(k.points for k in kids) == crit.points, crit.code  # type: ignore[misc]
+        if not kids:
+            assert crit.keywords, f"leaf {crit.code} has no keywords"
+        assert track.default_retention(crit.code) in ("Y", "D30", "D10")
+
+
+@pytest.mark.parametrize("track", builtin_schemas(), ids=lambda t: t.id)
+def test_builtin_keywords_are_distinctive(track: TrackSchema) -> None:
+    """A keyword (or a word inside it) is shared only along one branch, so auto-tagging can decide."""
+    owners = [(word, crit) for crit in track.criteria for word in crit.keywords]
+    for word, crit in owners:
+        for other_word, other in owners:
+            if other.code == crit.code or word not in other_word:
+                continue
+            related = code_within(other.code, crit.code) or code_within(crit.code, other.code)
+            assert related, f"{word!r} ({crit.code}) is inside {other_word!r} ({other.code})"
+
+
+def test_builtin_keywords_cover_typical_evidence() -> None:
+    by_track = {t.id: t.keyword_index() for t in builtin_schemas()}
+    assert by_track["party-building"]["三会一课"] == ["3.2.1"]
+    assert by_track["party-building"]["主题党日"] == ["3.2.2"]
+    assert by_track["civilized-unit"]["道德讲堂"] == ["1.3"]
+    assert by_track["civilized-unit"]["志愿服务"] == ["2"]
+    assert by_track["workers-home"]["职工代表大会"] == ["2.1"]
+    assert by_track["workers-home"]["职工书屋"] == ["5.1"]
+    assert by_track["workers-home"]["困难职工帮扶"] == ["6.1"]
+    assert by_track["workers-home"]["厂务公开"] == ["2.2"]
+
+
+def test_builtins_load_from_the_repo_folder_and_from_package_data(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Not installed: the schemas/ folder beside the package.
+    repo = schemas._load_builtins("archive_kit_no_such_package._schemas")
+    assert [t.id for t in repo] == list(schemas.BUILTIN_TRACK_IDS)
+    # Installed: a real importable package holding the same files, found through importlib.resources.
+    pkg = tmp_path / "installed_schemas_pkg"
+    pkg.mkdir()
+    (pkg / "__init__.py").write_text("", encoding="utf-8")
+    for file in REPO_SCHEMAS.iterdir():
+        shutil.copy(file, pkg / file.name)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    installed = schemas._load_builtins("installed_schemas_pkg")
+    assert [t.source_name for t in installed] == [str(pkg / f"{i}.yaml") for i in schemas.BUILTIN_TRACK_IDS]
+    assert [t.criteria for t in installed] == [t.criteria for t in repo]
+
+
+# --------------------------------------------------------------------------- model
+
+
+def test_good_file_loads_with_tree_order_and_coerced_int_code(tmp_path: Path) -> None:
+    path = tmp_path / "good.yaml"
+    path.write_bytes(b"\xef\xbb\xbf" + GOOD.encode("utf-8"))  # a BOM, as Windows editors write
+    track = load_schema_file(path)
+    assert track.id == "test-track" and track.code == "CS" and track.aliases == ("测试", "测试创建活动")
+    assert [c.code for c in track.criteria] == ["1", "1.1", "1.2", "1.2.1", "2"]
+    assert [c.depth for c in track.criteria] == [1, 2, 2, 3, 1]
+    assert track.criterion("1.2.1") == Criterion(
+        code="1.2.1", name="年度方案", retention="Y", parent="1.2", depth=3
+    )
+    assert track.criterion("1.2.1").line == 20  # type: ignore[union-attr]
+    assert track.criterion("2").required is True  # type: ignore[union-attr]
+    assert track.criterion("1").points == 40.0  # type: ignore[union-attr]
+    assert track.source == GOOD and track.source_name == str(path)
+
+
+def test_tree_navigation() -> None:
+    track = load_schema_text(GOOD, "good.yaml")
+    assert [c.code for c in track.top_level()] == ["1", "2"]
+    assert [c.code for c in track.children("1")] == ["1.1", "1.2"]
+    assert track.children("1.1") == [] and track.children("9") == []
+    assert track.ancestors("1.2.1") == ["1", "1.2"]
+    assert track.ancestors("1") == [] and track.ancestors("9.9") == []
+    assert [c.code for c in track.descendants("1")] == ["1.1", "1.2", "1.2.1"]
+    assert track.default_retention("1.2.1") == "Y"
+    assert track.default_retention("1.2") == "D30"  # inherited from 1
+    assert track.default_retention("2") is None and track.default_retention("7") is None
+    assert track.criterion("１．２") is not None  # full-width digits and dot
+
+
+def test_natural_code_order() -> None:
+    codes = ["10", "2", "1.10", "1.2", "1", "2.1", "1.2.3", "1.9"]
+    assert sorted(codes, key=natural_code_key) == ["1", "1.2", "1.2.3", "1.9", "1.10", "2", "2.1", "10"]
+    assert natural_code_key("2") < natural_code_key("10")
+    assert natural_code_key("1.2") < natural_code_key("1.10")
+    assert natural_code_key("1.2") == (1, 2)
+    odd = ["2.x", "abc", "", "2.1", "3", "2", "1.a.2", "１０"]
+    assert sorted(odd, key=natural_code_key) == ["", "1.a.2", "2", "2.1", "2.x", "3", "１０", "abc"]
+
+
+def test_code_within() -> None:
+    assert code_within("2.3.4", "2") and code_within("2", "2")
+    assert not code_within("20", "2") and not code_within("2", "2.3")
+
+
+# --------------------------------------------------------------------------- resolving
+
+
+def test_registry_resolves_id_name_and_alias() -> None:
+    registry = TrackRegistry(builtin_schemas())
+    for value in ("civilized-unit", "文明单位", "文明", "文明单位创建", " Civilized-Unit ", "ＣＩＶＩＬＩＺＥＤ－ＵＮＩＴ"):
+        assert registry.resolve(value).id == "civilized-unit", value  # type: ignore[union-attr]
+    for value in ("party-building", "党建工作先进单位", "党建", "党建工作"):
+        assert registry.resolve(value).id == "party-building", value  # type: ignore[union-attr]
+    for value in ("workers-home", "职工之家", "职工之家建设", "模范职工之家", "职工小家"):
+        assert registry.resolve(value).id == "workers-home", value  # type: ignore[union-attr]
+    assert registry.resolve("文明单位2") is None and registry.resolve("") is None
+    assert registry.get("文明") is None and registry.get("workers-home").name == "职工之家"  # type: ignore[union-attr]
+    assert [t.id for t in registry.all()] == ["party-building", "civilized-unit", "workers-home"]
+    assert "文明" in registry and len(registry) == 3
+
+
+def test_registry_require_names_known_tracks() -> None:
+    registry = TrackRegistry.builtin()
+    assert registry.require("文明").id == "civilized-unit"
+    with pytest.raises(UsageError) as info:
+        registry.require("卫生单位")
+    assert str(info.value).startswith("unknown track '卫生单位' (known: party-building 党建工作先进单位, ")
+    assert info.value.exit_code == 2
+
+
+def test_registry_replacement_keeps_place_and_clash_names_the_later_file() -> None:
+    mine = load_schema_text(GOOD.replace("test-track", "civilized-unit").replace("测试创建\n", "文明单位\n"), "mine.yaml")
+    registry = TrackRegistry(builtin_schemas() + [mine])
+    assert [t.id for t in registry.all()] == ["party-building", "civilized-unit", "workers-home"]
+    assert registry.resolve("文明单位") is mine and registry.resolve("文明") is None  # old aliases gone
+    assert registry.resolve("测试") is mine
+    clash = load_schema_text(GOOD.replace("aliases: [测试, 测试创建活动]", "aliases: [测试, 职工之家]"), "clash.yaml")
+    with pytest.raises(SchemaError) as info:
+        TrackRegistry(builtin_schemas() + [clash])
+    assert str(info.value) == "clash.yaml:4: '职工之家' of track 'test-track' already names track 'workers-home' (职工之家)"
+
+
+def test_resolve_criterion_forms() -> None:
+    civilized = TrackRegistry.builtin().require("civilized-unit")
+
+    def code(text: str) -> str | None:
+        found = civilized.resolve_criterion(text)
+        return found.code if found else None
+
+    assert code("2 志愿服务") == "2"  # the contract's folder name
+    assert code("2") == "2" and code("10") == "10" and code("2.3") == "2.3"
+    assert code("2.3 志愿服务制度") == "2.3"
+    assert code("2.3、志愿服务制度") == "2.3"
+    assert code("2.3-志愿服务制度") == "2.3"
+    assert code("2.3.志愿服务制度") == "2.3"
+    assert code("２．３　志愿服务制度") == "2.3"
+    assert code("志愿服务活动") == "2.2"  # an exact name
+    assert code("（二）学雷锋志愿服务") == "2" and code("二、学雷锋志愿服务") == "2"
+    assert code("9.9 否决事项") == "10"  # an unknown code, but the name is exact
+    for nothing in ("2023", "2-3", "照片", "", "   ", "99", "志愿"):
+        assert code(nothing) is None, nothing
+    party = TrackRegistry.builtin().require("党建")
+    assert party.resolve_criterion("三会一课").code == "3.2.1"  # type: ignore[union-attr]
+    assert party.resolve_criterion("3.2.1 三会一课").code == "3.2.1"  # type: ignore[union-attr]
+
+
+# --------------------------------------------------------------------------- refusals
+
+BASE = """\
+id: broken
+name: 坏文件
+criteria:
+  - code: "1"
+    name: 第一项
+    children:
+      - code: "1.1"
+        name: 第一项之一
+"""
+
+BROKEN = {
+    # what is wrong: (text, line, words the message must contain)
+    "duplicate code": (BASE + '  - code: "1"\n    name: 重复\n', 9, "duplicate criterion code '1' (first at line 4)"),
+    "bad code pattern": (BASE.replace('"1.1"', '"1.a"'), 7, "criterion code '1.a'"),
+    "child not under parent": (BASE.replace('"1.1"', '"2.1"'), 7, "must start with '1.'"),
+    "unknown key": (BASE + "        score: 3\n", 9, "unknown key 'score' in criterion 1.1"),
+    "bad retention": (BASE + "        retention: D5\n", 9, "retention 'D5' must be one of Y, D30, D10"),
+    "yaml syntax": (BASE.replace("name: 第一项之一", "name: 第一项之一: 又一"), 8, "YAML syntax error"),
+    "unclosed bracket": (BASE + "        keywords: [台账, 照片\n", 9, "YAML syntax error"),
+    "missing name": (BASE.replace("        name: 第一项之一\n", "        keywords: [台账]\n"), 7, "criterion 1.1 is missing 'name'"),
+    "float code 1.10": (BASE.replace('"1.1"', "1.10"), 7, "YAML reads an unquoted 1.10 as the number 1.1"),
+    "float code 1.2": (BASE.replace('"1.1"', "1.2"), 7, 'must be in quotes ("1.2")'),
+    "missing track name": (BASE.replace("name: 坏文件\n", ""), 1, "the track is missing 'name'"),
+    "bad id": ("# comment\n" + BASE.replace("id: broken", "id: Broken Track"), 2, "id 'Broken Track'"),
+    "bad track code": (BASE.replace("name: 坏文件", "name: 坏文件\ncode: wm"), 3, "track code 'wm'"),
+    "negative points": (BASE + "        points: -5\n", 9, "must not be negative"),
+    "keywords not a list": (BASE + "        keywords: 台账\n", 9, "'keywords' must be a list, not text"),
+    "name is a number": (BASE.replace("name: 第一项之一", "name: 2023"), 8, "put it in quotes"),
+    "duplicate key": (BASE + "        name: 又一个\n", 9, "duplicate key 'name' (first at line 8)"),
+    "alias repeats name": (BASE.replace("name: 坏文件", "name: 坏文件\naliases: [坏, 坏文件]"), 3, "alias '坏文件' repeats"),
+    "yaml alias": (BASE.replace("name: 第一项之一", "name: &n 第一项之一") + '  - code: "2"\n    name: *n\n', 10, "YAML aliases"),
+    "unsafe tag": (BASE + "        keywords: !!python/object/apply:os.system [ls]\n", 9, "YAML error"),
+    "unsafe scalar tag": (BASE + "        retention: !!python/name:os.system ''\n", 9, "YAML error"),
+    "empty file": ("", 1, "the file is empty"),
+    "not a mapping": ("- 文明\n- 职工之家\n", 1, "must be a mapping"),
+    "no criteria": ("id: x\nname: 空\ncriteria: []\n", 3, "'criteria' must not be an empty list"),
+    "control character": (BASE + "        keywords: [a\x01]\n", 9, "U+0001"),
+    "blank name": (BASE.replace("name: 第一项之一", 'name: "  "'), 8, "must not be blank"),
+    "two documents": (BASE + "---\nid: again\n", 9, "YAML syntax error"),
+}
+
+
+@pytest.mark.parametrize("case", list(BROKEN), ids=list(BROKEN))
+def test_broken_file_is_refused_naming_file_and_line(tmp_path: Path, case: str) -> None:
+    text, line, words = BROKEN[case]
+    message = _refusal(tmp_path, text)
+    assert _line_of(message, tmp_path) == line, message
+    assert words in message, message
+
+
+def test_non_utf8_file_names_the_line(tmp_path: Path) -> None:
+    path = tmp_path / "gbk.yaml"
+    path.write_bytes(BASE.encode("utf-8") + "        keywords: [志愿服务]\n".encode("gb18030"))
+    with pytest.raises(SchemaError) as info:
+        load_schema_file(path)
+    assert str(info.value).startswith(f"{path}:9: not UTF-8 text")
+
+
+def test_large_and_missing_files_are_refused(tmp_path: Path) -> None:
+    big = tmp_path / "big.yaml"
+    big.write_text(BASE + "#" + "x" * (2 * 1024 * 1024) + "\n", encoding="utf-8")
+    with pytest.raises(SchemaError, match="at most 2 MB"):
+        load_schema_file(big)
+    with pytest.raises(SchemaError, match="at most 2 MB"):
+        load_schema_text(big.read_text(encoding="utf-8"), "big.yaml")
+    with pytest.raises(SchemaError, match=r"missing\.yaml: cannot read"):
+        load_schema_file(tmp_path / "missing.yaml")
+
+
+def test_text_errors_use_the_given_source_name() -> None:
+    with pytest.raises(SchemaError) as info:
+        load_schema_text(BASE.replace('"1.1"', '"1.1.x"'), "upload:文明.yaml")
+    assert str(info.value).startswith("upload:文明.yaml:7: criterion code '1.1.x'")
+    assert info.value.exit_code == 1
