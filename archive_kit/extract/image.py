@@ -19,7 +19,7 @@ from ..errors import ArchiveKitError, InputFileError
 from ..ocr import OcrResult, get_engine, is_low_confidence, prepare_image
 from . import ExtractOptions, Extraction, register
 
-# Larger images are refused as possible decompression bombs (a 100 MP scan is A0 at 300 dpi).
+# Larger images are refused as possible decompression bombs (an A1 sheet at 300 dpi is 70 MP).
 MAX_IMAGE_PIXELS = 100_000_000
 Image.MAX_IMAGE_PIXELS = MAX_IMAGE_PIXELS
 # A multi-page TIFF with more frames than this is cut off with a warning.
@@ -63,8 +63,10 @@ def _exif_date(im: Image.Image) -> _dt.date | None:
     """EXIF DateTimeOriginal (Exif IFD tag 36867), else DateTime (306), as a date; None if absent
     or unreadable (cameras write '0000:00:00 00:00:00' and worse)."""
     try:
-        exif = im.getexif()
-        candidates = [exif.get_ifd(0x8769).get(36867), exif.get(306)]
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # "Corrupt EXIF data" is expected from phones
+            exif = im.getexif()
+            candidates = [exif.get_ifd(0x8769).get(36867), exif.get(306)]
     except Exception:  # broken EXIF must never fail the document
         return None
     for value in candidates:
@@ -85,7 +87,9 @@ def _exif_date(im: Image.Image) -> _dt.date | None:
 def _upright(frame: Image.Image) -> Image.Image:
     """The frame turned by its EXIF orientation; unchanged if the orientation tag is broken."""
     try:
-        return ImageOps.exif_transpose(frame)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return ImageOps.exif_transpose(frame)
     except _PILLOW_ERRORS:
         return frame
 
@@ -96,6 +100,7 @@ def _open(path: Path) -> Image.Image:
         raise InputFileError(str(path), "HEIC images are not supported; convert to JPEG")
     try:
         with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # e.g. "Corrupt EXIF data": handled by _exif_date
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             im = Image.open(path)
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as e:

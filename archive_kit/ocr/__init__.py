@@ -25,6 +25,8 @@ DEFAULT_ENGINE = "rapidocr"
 # A page whose mean line confidence is below its engine's ``low_confidence`` (and which has text)
 # is flagged for review; this is the default for engines that do not set their own.
 LOW_CONFIDENCE_THRESHOLD = 0.6
+# A line of one character with less confidence than this is treated as texture, not text.
+LONE_GLYPH_CONFIDENCE = 0.8
 # Images are scaled into this range (longest side, pixels) before OCR.
 MAX_OCR_SIDE = 3000
 MIN_OCR_SIDE = 1000
@@ -50,10 +52,13 @@ class OcrResult:
 
     @classmethod
     def from_lines(cls, lines: list[OcrLine]) -> "OcrResult":
-        """Normalise line texts, drop empty lines, join with newlines and average confidences."""
+        """Normalise line texts, drop empty lines and lone unsure glyphs (in photos, round shapes
+        read as 'O', '8', 'D'), join with newlines and average the confidences."""
         kept = []
         for line in lines:
             text = normalize_text(line.text).strip()
+            if len(text) == 1 and line.confidence < LONE_GLYPH_CONFIDENCE:
+                continue
             if text:
                 conf = min(1.0, max(0.0, float(line.confidence)))
                 kept.append(OcrLine(text, conf))
