@@ -81,6 +81,11 @@ def _fields(doc: IndexDoc) -> dict[str, str]:
     return {"id": str(doc.id), "content": value, "words": value, "tags": SEP.join(tags)}
 
 
+def _leaves(reader: Any) -> list[tuple[Any, int]]:
+    """The non-empty segment readers with their document-number offsets."""
+    return [(r, off) for r, off in reader.leaf_readers() if r.doc_count_all()]
+
+
 def _postings(reader: Any, field: str, term: bytes, weights: bool) -> tuple[list[int], list[float]]:
     """Decode a posting list block by block (deleted documents included)."""
     if (field, term) not in reader:
@@ -128,7 +133,7 @@ class WhooshIndex:
                 raise ValueError("index built by another version of archive-kit")
             with ix.reader() as r:
                 r.doc_count()
-                for sub, _ in r.leaf_readers():
+                for sub, _ in _leaves(r):
                     sub.column_reader("content")
             return ix
         except RepositoryError:
@@ -247,13 +252,15 @@ class WhooshIndex:
         if self._searcher is None:
             self._searcher = self._ix.searcher()
         elif not self._searcher.up_to_date():
-            self._searcher = self._searcher.refresh()
+            # a fresh reader, not refresh(): refresh() reuses segment readers with stale deletions
+            self._searcher.close()
+            self._searcher = self._ix.searcher()
         return self._searcher
 
     def ids(self) -> set[int]:
         """Every indexed document id."""
         out: set[int] = set()
-        for r, _ in self._reader_view().reader().leaf_readers():
+        for r, _ in _leaves(self._reader_view().reader()):
             col = r.column_reader("id")
             out.update(int(col[dn]) for dn in r.all_doc_ids())
         return out
@@ -268,7 +275,7 @@ class WhooshIndex:
         total = 0
         best: list[tuple[tuple[int, float], int, Any, int]] = []
         n_docs = max(1, searcher.doc_count_all())
-        for r, offset in searcher.reader().leaf_readers():
+        for r, offset in _leaves(searcher.reader()):
             matched, keys = _search_leaf(r, terms, tags, n_docs, limit)
             total += matched
             for key, dn in keys:
@@ -312,7 +319,7 @@ def _search_leaf(r: Any, terms: list[Term], tags: list[str], n_docs: int,
     sets.sort(key=len)
     matched = sets[0].intersection(*sets[1:])
     if r.has_deletions():
-        matched -= r.deleted_docs_set if hasattr(r, "deleted_docs_set") else set(r.deleted_docs())
+        matched -= r.deleted_docs_set
     long_terms = [(i, t.folded.encode("utf-8")) for i, t in enumerate(terms) if not t.exact]
     if long_terms and matched:
         col = r.column_reader("content", translate=False)

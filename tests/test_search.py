@@ -1,0 +1,201 @@
+"""Search index behaviour on a real Whoosh index on disk."""
+from __future__ import annotations
+
+import multiprocessing as mp
+from pathlib import Path
+
+import pytest
+
+from archive_kit.errors import LockTimeout, RepositoryError, UsageError
+from archive_kit.search import IndexDoc, highlight_terminal, open_index, parse_query
+
+
+def doc(i: int, text: str, title: str = "无题", file_name: str = "a.pdf", year: int | None = 2023,
+        track: str = "职工之家", criteria: tuple[str, ...] = ()) -> IndexDoc:
+    return IndexDoc(i, f"{i:064x}", title, file_name, text, track, None, year, "pdf", None, None,
+                    None, (track,), criteria)
+
+
+DOCS = [
+    doc(1, "关于创建职工之家的通知。渝工发〔2023〕35号。", year=2023,
+        criteria=("职工之家:1.2", "职工之家:1", "1.2", "1")),
+    doc(2, "文明单位创建办要求：推行PDCA循环管理。", track="文明单位", year=2022,
+        criteria=("文明单位:2.1", "文明单位:2", "2.1", "2")),
+    doc(3, "职工书屋建设。\n劳动竞赛在职工之\n家举行。", year=2021),
+    doc(4, "年度总结", title="模范职工小家申报材料", year=2020),
+    doc(5, "附件", file_name="渝工办〔2019〕7号批复.pdf", year=2019),
+    doc(6, "繁體文件：職工之家建設", year=2018),
+]
+
+
+@pytest.fixture()
+def ix(tmp_path: Path):  # type: ignore[no-untyped-def]
+    index = open_index(tmp_path / "index", lock_timeout=5)
+    index.add(DOCS)
+    yield index
+    index.close()
+
+
+def ids(res) -> set[int]:  # type: ignore[no-untyped-def]
+    return {h.id for h in res.hits}
+
+
+def test_parse_query_splits_terms_and_keeps_phrases() -> None:
+    terms = parse_query('職工之家  "Annual  Report" ３５号')
+    assert [t.folded for t in terms] == ["职工之家", "annual report", "35号"]
+    assert terms[1].phrase
+    with pytest.raises(UsageError):
+        parse_query("  \u3000 ")
+
+
+def test_chinese_term_matches_across_word_boundaries_and_line_breaks(ix) -> None:  # type: ignore[no-untyped-def]
+    assert ids(ix.search("职工之家")) == {1, 3, 6}
+    assert ids(ix.search("建职工")) == {1}
+    assert ids(ix.search("创建办")) == {2}
+    assert ids(ix.search("之家举行")) == {3}
+
+
+def test_single_character_and_and_semantics(ix) -> None:  # type: ignore[no-untyped-def]
+    assert ids(ix.search("屋")) == {3}
+    assert ids(ix.search("职工 竞赛")) == {3}
+    assert ids(ix.search("职工 PDCA")) == set()
+    assert ids(ix.search('"PDCA循环"')) == {2}
+
+
+def test_document_numbers_years_and_latin(ix) -> None:  # type: ignore[no-untyped-def]
+    assert ids(ix.search("〔2023〕35号")) == {1}
+    assert ids(ix.search("35号")) == {1}
+    assert ids(ix.search("2023")) == {1}
+    assert ids(ix.search("pdca循环")) == {2}
+    assert ids(ix.search("ＰＤＣＡ")) == {2}
+
+
+def test_traditional_and_simplified_find_each_other(ix) -> None:  # type: ignore[no-untyped-def]
+    assert ids(ix.search("職工之家")) == {1, 3, 6}
+    assert 6 in ids(ix.search("职工之家建设"))
+
+
+def test_title_and_file_name_only_matches(ix) -> None:  # type: ignore[no-untyped-def]
+    res = ix.search("模范职工小家")
+    assert ids(res) == {4} and "【模范职工小家】" in res.hits[0].snippet
+    res = ix.search("〔2019〕7号")
+    assert ids(res) == {5} and "【〔2019〕7号】" in res.hits[0].snippet
+
+
+def test_snippet_marks_matches_and_terminal_highlight(ix) -> None:  # type: ignore[no-untyped-def]
+    res = ix.search("职工之家")
+    snippets = {h.id: h.snippet for h in res.hits}
+    assert "【职工之家】" in snippets[1]
+    assert "【職工之家】" in snippets[6]
+    assert "【职工之 家】" in snippets[3]
+    assert "\x1b[" in highlight_terminal(snippets[1]) and "【" not in highlight_terminal(snippets[1])
+
+
+def test_filters_by_year_track_and_criterion_keys(ix) -> None:  # type: ignore[no-untyped-def]
+    assert ids(ix.search("职工", year=2021)) == {3}
+    assert ids(ix.search("创建", track="文明单位")) == {2}
+    assert ids(ix.search("创建", criterion="职工之家:1")) == {1}
+    assert ids(ix.search("创建", criterion="1.2")) == {1}
+    assert ids(ix.search("创建", criterion="9.9")) == set()
+
+
+def test_total_counts_all_matches_while_hits_are_limited(ix) -> None:  # type: ignore[no-untyped-def]
+    res = ix.search("职工", limit=2)
+    assert res.total == 4 and len(res.hits) == 2
+
+
+def test_whole_word_matches_rank_first(tmp_path: Path) -> None:
+    index = open_index(tmp_path / "ix")
+    index.add([doc(1, "国家庭院"), doc(2, "家庭教育"), doc(3, "幸福家庭")])
+    res = index.search("家庭")
+    assert res.total == 3 and res.hits[-1].id == 1
+    index.close()
+
+
+def test_add_replaces_by_id_delete_and_ids(ix) -> None:  # type: ignore[no-untyped-def]
+    assert ix.ids() == {1, 2, 3, 4, 5, 6}
+    ix.add([doc(1, "内容已更换")])
+    assert ids(ix.search("职工之家")) == {3, 6}
+    assert ids(ix.search("已更换")) == {1}
+    ix.delete([3, 99])
+    assert ix.ids() == {1, 2, 4, 5, 6}
+    assert ids(ix.search("职工之家")) == {6}
+
+
+def test_rebuild_gives_the_same_hits_as_incremental_add(ix, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    before = {q: (ix.search(q).total, ids(ix.search(q))) for q in ["职工", "家", "〔2023〕35号", "職工之家"]}
+    ix.rebuild(DOCS)
+    after = {q: (ix.search(q).total, ids(ix.search(q))) for q in before}
+    assert before == after and ix.ids() == {1, 2, 3, 4, 5, 6}
+    other = open_index(tmp_path / "index")  # a second handle sees the swapped index too
+    assert ids(other.search("职工之家")) == {1, 3, 6}
+    other.close()
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".index.rebuild")]
+
+
+def _writer(path: str, start: int) -> None:
+    index = open_index(Path(path), lock_timeout=60)
+    for k in range(5):
+        index.add([doc(start + k, f"并发写入测试{start + k}号")])
+    index.close()
+
+
+def test_two_processes_writing_at_once_both_succeed(tmp_path: Path) -> None:
+    path = tmp_path / "ix"
+    open_index(path).close()
+    ctx = mp.get_context("spawn")
+    procs = [ctx.Process(target=_writer, args=(str(path), s)) for s in (100, 200)]
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join(120)
+    assert [p.exitcode for p in procs] == [0, 0]
+    index = open_index(path)
+    assert index.ids() == {*range(100, 105), *range(200, 205)}
+    assert index.search("并发写入").total == 10
+    index.close()
+
+
+def test_lock_held_too_long_raises_lock_timeout(tmp_path: Path) -> None:
+    index = open_index(tmp_path / "ix", lock_timeout=0.3)
+    held = index._ix.writer()
+    try:
+        with pytest.raises(LockTimeout, match="another archive-kit process"):
+            index.add([doc(1, "锁")])
+    finally:
+        held.cancel()
+    index.add([doc(1, "锁")])
+    assert index.ids() == {1}
+    index.close()
+
+
+def _hold_lock_then_die(path: str) -> None:
+    import os
+    import signal
+    index = open_index(Path(path))
+    index._ix.writer()
+    os.kill(os.getpid(), signal.SIGKILL)
+
+
+def test_lock_of_a_killed_writer_does_not_block(tmp_path: Path) -> None:
+    path = tmp_path / "ix"
+    open_index(path).close()
+    p = mp.get_context("spawn").Process(target=_hold_lock_then_die, args=(str(path),))
+    p.start()
+    p.join(60)
+    index = open_index(path, lock_timeout=2)
+    index.add([doc(1, "写入")])
+    assert index.ids() == {1}
+    index.close()
+
+
+def test_corrupt_index_raises_repository_error(tmp_path: Path) -> None:
+    path = tmp_path / "ix"
+    index = open_index(path)
+    index.add(DOCS)
+    index.close()
+    for f in path.iterdir():
+        if f.suffix == ".toc":
+            f.write_bytes(b"garbage")
+    with pytest.raises(RepositoryError, match="archive-kit reindex"):
+        open_index(path)
