@@ -16,7 +16,7 @@ from typing import Any, Iterable, Iterator
 
 from .errors import LockTimeout, RepositoryError
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -103,6 +103,17 @@ CREATE TABLE IF NOT EXISTS frozen_units (
     at TEXT NOT NULL,
     actor TEXT NOT NULL,
     PRIMARY KEY (track, year, retention)
+);
+CREATE TABLE IF NOT EXISTS numbered_items (
+    doc_id INTEGER PRIMARY KEY REFERENCES documents (id) ON DELETE CASCADE,
+    track TEXT NOT NULL,
+    year INTEGER NOT NULL,
+    retention TEXT NOT NULL,
+    item_number INTEGER NOT NULL,
+    box INTEGER NOT NULL,
+    pages INTEGER NOT NULL,
+    frozen_at TEXT,
+    UNIQUE (track, year, retention, item_number)
 );
 """
 

@@ -1,1 +1,2 @@
 """Imports the command modules beyond the core ones, so each feature's CLI lives in its own file."""
+from . import numbering  # noqa: F401
