@@ -60,6 +60,12 @@ _MODULES = {
     "pdf": "pdf",
     "docx": "docx",
     "image": "image",
+    "doc": "office",
+    "wps": "office",
+    "rtf": "office",
+    "odt": "office",
+    "xls": "office",
+    "xlsx": "office",
 }
 
 

@@ -1,0 +1,93 @@
+"""BagIt (RFC 8493) around a bundle, written directly (no ``os.chdir``, no moving files), a
+deterministic zip of it, and bag validation that reports every problem.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import zipfile
+from pathlib import Path
+
+from .store import CHUNK
+
+BAGIT_TXT = "BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n"
+ZIP_TIME = (2000, 1, 1, 0, 0, 0)
+
+
+def _sha256(path: Path) -> str:
+    """SHA-256 of a file, streamed."""
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(CHUNK), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _encode_path(rel: str) -> str:
+    """A manifest path as RFC 8493 writes it (CR, LF and % percent-encoded)."""
+    return rel.replace("%", "%25").replace("\n", "%0A").replace("\r", "%0D")
+
+
+def payload_files(bag: Path) -> list[Path]:
+    """Every file under ``data/``, sorted by its relative path."""
+    data = bag / "data"
+    return sorted((p for p in data.rglob("*") if p.is_file()), key=lambda p: p.relative_to(bag).as_posix())
+
+
+def write_bag(bag: Path, info: list[tuple[str, str]], hashes: dict[str, str] | None = None) -> None:
+    """Write ``bagit.txt``, ``bag-info.txt`` (``info`` plus Payload-Oxum) and both SHA-256 manifests.
+
+    ``hashes`` maps already-known ``data/…`` paths to their SHA-256 (saves re-reading originals).
+    """
+    hashes = hashes or {}
+    files = payload_files(bag)
+    lines, octets = [], 0
+    for p in files:
+        rel = p.relative_to(bag).as_posix()
+        octets += p.stat().st_size
+        lines.append(f"{hashes.get(rel) or _sha256(p)}  {_encode_path(rel)}\n")
+    (bag / "bagit.txt").write_text(BAGIT_TXT, encoding="utf-8")
+    fields = [*info, ("Payload-Oxum", f"{octets}.{len(files)}")]
+    text = "".join(f"{k}: {' '.join(str(v).split())}\n" for k, v in fields)
+    (bag / "bag-info.txt").write_text(text, encoding="utf-8")
+    (bag / "manifest-sha256.txt").write_text("".join(lines), encoding="utf-8")
+    tags = ["bag-info.txt", "bagit.txt", "manifest-sha256.txt"]
+    (bag / "tagmanifest-sha256.txt").write_text("".join(f"{_sha256(bag / t)}  {t}\n" for t in tags), encoding="utf-8")
+
+
+def validate_bag(bag: Path) -> list[str]:
+    """Every problem the ``bagit`` validator finds (empty when the bag is valid)."""
+    import logging
+
+    import bagit
+
+    logging.getLogger("bagit").setLevel(logging.ERROR)
+    try:
+        b = bagit.Bag(str(bag))
+        b.validate(processes=1)
+    except bagit.BagValidationError as e:
+        details = getattr(e, "details", None) or []
+        return [str(d) for d in details] or [str(e.message if hasattr(e, "message") else e)]
+    except bagit.BagError as e:
+        return [f"not a valid bag: {e}"]
+    return []
+
+
+def zip_bag(bag: Path, dest: Path) -> None:
+    """Zip the bag under its folder name with fixed timestamps and sorted members (same bytes each time)."""
+    root = bag.name
+    files = sorted((p for p in bag.rglob("*") if p.is_file()), key=lambda p: p.relative_to(bag).as_posix())
+    tmp = dest.with_name(f".{dest.name}.tmp-{os.getpid()}")
+    try:
+        with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as z:
+            for p in files:
+                info = zipfile.ZipInfo(f"{root}/{p.relative_to(bag).as_posix()}", date_time=ZIP_TIME)
+                info.compress_type = zipfile.ZIP_DEFLATED
+                info.external_attr = 0o644 << 16
+                info.flag_bits |= 0x800  # names are UTF-8
+                with open(p, "rb") as src, z.open(info, "w", force_zip64=True) as out:
+                    for block in iter(lambda: src.read(CHUNK), b""):
+                        out.write(block)
+        os.replace(tmp, dest)
+    finally:
+        tmp.unlink(missing_ok=True)

@@ -1,0 +1,144 @@
+"""PDF renditions: every document as a PDF, made once and cached by content hash.
+
+PDFs are used as they are (a decrypted copy when only an empty password protects them), images
+go on A4 pages at their true size (shrunk to fit, upright by EXIF), and office documents are
+converted by LibreOffice. Once a rendition exists, the document's page count is the rendition's.
+"""
+from __future__ import annotations
+
+import io
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from .catalogue import Document
+from .errors import ArchiveKitError, InputFileError
+from .store import atomic_write_bytes
+
+if TYPE_CHECKING:
+    from .archive import Archive
+
+A4_PT = (595.28, 841.89)
+OFFICE_FORMATS = {"docx", "doc", "wps", "rtf", "odt", "xls", "xlsx"}
+
+
+@dataclass
+class Rendition:
+    """A document's rendition (``path``, ``pages``) or, when none could be made, why (``note``)."""
+
+    path: Path | None
+    pages: int = 0
+    note: str | None = None
+
+
+def rendition_path(archive: "Archive", sha256: str) -> Path:
+    """Where the rendition of the original with this hash is cached."""
+    return archive.renditions_dir / f"{sha256}.pdf"
+
+
+def make_rendition(archive: "Archive", doc: Document) -> Rendition:
+    """The document's rendition, made now if not cached; a failure becomes a ``note``, never an error."""
+    from .extract.pdf import open_pdf
+
+    dest = rendition_path(archive, doc.sha256)
+    try:
+        if not dest.is_file():
+            atomic_write_bytes(dest, _render(archive, doc))
+        pages = len(open_pdf(dest).pages)
+    except ArchiveKitError as e:
+        reason = getattr(e, "reason", None) or str(e)
+        return Rendition(None, 0, f"no rendition was made: {reason}")
+    if doc.pages != pages:
+        with archive.catalogue.transaction():
+            archive.catalogue.update_document(doc.id, {"pages": pages})
+        doc.pages = pages
+    return Rendition(dest, pages)
+
+
+def rendition_for(archive: "Archive", doc: Document) -> Path | None:
+    """The document's cached PDF rendition, made on first use; None when it cannot be made."""
+    return make_rendition(archive, doc).path
+
+
+def _render(archive: "Archive", doc: Document) -> bytes:
+    """The rendition's bytes, by the original's format."""
+    original = archive.store.path_for(doc.sha256)
+    if not original.is_file():
+        raise InputFileError(doc.original_name, "the original is missing from the object store")
+    if doc.format == "pdf":
+        return _pdf(original)
+    if doc.format == "image":
+        return image_to_pdf(original)
+    if doc.format in OFFICE_FORMATS:
+        return _office(original, doc)
+    raise InputFileError(doc.original_name, f"no rendition for format {doc.format!r}")
+
+
+def _pdf(path: Path) -> bytes:
+    """The PDF itself, or a decrypted copy when it was encrypted with an empty password."""
+    from pypdf import PdfWriter
+
+    from .extract.pdf import open_pdf
+
+    reader = open_pdf(path)  # refuses password-protected and unreadable files with a reason
+    if not reader.is_encrypted:
+        return path.read_bytes()
+    try:
+        writer = PdfWriter(clone_from=reader)
+        buf = io.BytesIO()
+        writer.write(buf)
+    except Exception as e:  # noqa: BLE001 - pypdf raises anything on broken files
+        raise InputFileError(str(path), f"encrypted PDF could not be decrypted ({type(e).__name__})") from None
+    return buf.getvalue()
+
+
+def _office(path: Path, doc: Document) -> bytes:
+    """Convert through LibreOffice (the original is copied under an ASCII name by office.py)."""
+    from .office import convert_to_pdf
+
+    suffix = "." + ("docx" if doc.format == "docx" else doc.format)
+    with tempfile.TemporaryDirectory(prefix="archive-kit-rendition-") as tmp:
+        src = Path(tmp) / f"original{suffix}"
+        src.write_bytes(path.read_bytes())
+        return convert_to_pdf(src, Path(tmp) / "out").read_bytes()
+
+
+def image_to_pdf(path: Path) -> bytes:
+    """Every frame of an image on its own A4 page at true size (shrunk to fit), EXIF orientation applied."""
+    import img2pdf
+    from PIL import Image, ImageOps, ImageSequence, UnidentifiedImageError
+
+    layout = img2pdf.get_layout_fun(pagesize=A4_PT, fit=img2pdf.FitMode.shrink, auto_orient=True)
+    try:
+        with Image.open(path) as im:
+            raw_ok = im.format == "JPEG" and im.getexif().get(0x0112, 1) in (0, 1) and im.mode in ("L", "RGB", "CMYK")
+            if raw_ok:
+                blobs = [path.read_bytes()]
+            else:
+                blobs = [_frame_bytes(ImageOps.exif_transpose(frame.copy()), im.format)
+                         for frame in ImageSequence.Iterator(im)]
+        return img2pdf.convert(blobs, layout_fun=layout, rotation=img2pdf.Rotation.none, nodate=True)
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError, img2pdf.ImageOpenError) as e:
+        raise InputFileError(str(path), f"image could not be placed on a page ({type(e).__name__}: {e})") from None
+
+
+def _frame_bytes(frame, source_format: str | None) -> bytes:
+    """One frame re-encoded for img2pdf: JPEG for photos, PNG for everything else; alpha on white."""
+    from PIL import Image
+
+    dpi = frame.info.get("dpi")
+    if frame.mode in ("RGBA", "LA", "P", "PA"):
+        rgba = frame.convert("RGBA")
+        white = Image.new("RGB", rgba.size, (255, 255, 255))
+        white.paste(rgba, mask=rgba.split()[-1])
+        frame = white
+    elif frame.mode not in ("1", "L", "RGB"):
+        frame = frame.convert("RGB")
+    buf = io.BytesIO()
+    extra = {"dpi": tuple(float(x) for x in dpi)} if dpi and all(dpi) else {}
+    if source_format == "JPEG" and frame.mode in ("L", "RGB"):
+        frame.save(buf, format="JPEG", quality=92, **extra)
+    else:
+        frame.save(buf, format="PNG", **extra)
+    return buf.getvalue()
