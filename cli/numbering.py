@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 import click
@@ -95,5 +96,9 @@ def coverage(ctx: Ctx, track: str, year: int, fmt: str | None, out: Path | None,
     if as_json:
         emit_json(report.to_json())
     else:
-        click.echo(report.to_text())
+        from archive_kit.coverage import MISSING_REQUIRED
+
+        loud = sys.stdout.isatty()
+        for line in report.to_text().splitlines():
+            click.echo(click.style(line, fg="red", bold=True) if loud and MISSING_REQUIRED in line else line)
     return 0

@@ -1,0 +1,294 @@
+"""Printable tables in four formats: CSV for Excel, XLSX, DOCX and PDF, all A4 landscape.
+
+A ``Sheet`` is one titled table (a classification unit's item catalogue, a box listing, a
+coverage report); a file holds one or more sheets. Headers repeat on every printed page.
+"""
+from __future__ import annotations
+
+import csv
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Sequence
+
+_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+PRINT_WIDTH_MM = 267.0  # A4 landscape (297 mm) less 15 mm margins
+
+
+@dataclass(frozen=True)
+class Column:
+    """A column: header, relative print width (share of the page), alignment ``L``/``C``/``R``."""
+
+    header: str
+    weight: float = 1.0
+    align: str = "L"
+
+
+@dataclass
+class Sheet:
+    """One titled table: ``title`` (e.g. 归档文件目录), ``subtitle`` (fonds, unit, year…), columns, rows."""
+
+    title: str
+    subtitle: str
+    columns: list[Column]
+    rows: list[list[object]] = field(default_factory=list)
+    name: str = "Sheet"
+
+    def widths_mm(self, total: float = PRINT_WIDTH_MM) -> list[float]:
+        """Column widths in mm sharing ``total`` by weight."""
+        weights = sum(c.weight for c in self.columns)
+        return [total * c.weight / weights for c in self.columns]
+
+
+def clean(value: object) -> str:
+    """A cell's text: None → empty, control characters (illegal in XML) removed."""
+    if value is None:
+        return ""
+    text = str(value)
+    return _ILLEGAL.sub("", text) if _ILLEGAL.search(text) else text
+
+
+def display_width(text: str) -> int:
+    """Columns a text takes in a spreadsheet: CJK and full-width characters count 2."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+# --------------------------------------------------------------------------- CSV
+
+
+def write_csv(path: Path, sheets: Sequence[Sheet]) -> Path:
+    """UTF-8 with BOM (Excel and WPS open Chinese correctly): per sheet a title line, the header
+    row and the rows; sheets are separated by an empty line."""
+    with open(path, "w", encoding="utf-8-sig", newline="") as fh:
+        w = csv.writer(fh)
+        for i, sheet in enumerate(sheets):
+            if i:
+                w.writerow([])
+            w.writerow([f"{sheet.title}  {sheet.subtitle}".strip()])
+            w.writerow([c.header for c in sheet.columns])
+            w.writerows([clean(v) for v in row] for row in sheet.rows)
+    return path
+
+
+# --------------------------------------------------------------------------- XLSX
+
+
+def write_xlsx(path: Path, sheets: Sequence[Sheet]) -> Path:
+    """One worksheet per sheet (write-only mode, fast): merged title rows, bold frozen header,
+    column widths fitted to Chinese text, A4 landscape with the title and header repeated."""
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+    from openpyxl.utils import get_column_letter
+
+    wb = Workbook(write_only=True)
+    bold = Font(bold=True)
+    title_font = Font(bold=True, size=14)
+    thin = Side(style="thin")
+    border = Border(left=thin, right=thin, top=thin, bottom=thin)
+    fill = PatternFill("solid", fgColor="DDDDDD")
+    centre = Alignment(horizontal="center", vertical="center", wrap_text=True)
+    used: set[str] = set()
+    for sheet in sheets:
+        ws = wb.create_sheet(_sheet_name(sheet.name, used))
+        ncol = len(sheet.columns)
+        rows = [[clean(v) if not isinstance(v, (int, float)) else v for v in row] for row in sheet.rows]
+        for i, col in enumerate(sheet.columns):
+            widest = max([display_width(col.header)] + [display_width(str(r[i])) for r in rows[:5000]])
+            ws.column_dimensions[get_column_letter(i + 1)].width = min(max(widest + 2, 6), 60)
+        last = get_column_letter(ncol)
+        ws.merged_cells.ranges.add(f"A1:{last}1")  # type: ignore[attr-defined]
+        ws.merged_cells.ranges.add(f"A2:{last}2")  # type: ignore[attr-defined]
+        ws.freeze_panes = "A4"
+        ws.print_title_rows = "1:3"
+        ws.page_setup.orientation = "landscape"
+        ws.page_setup.paperSize = "9"  # A4
+        ws.page_setup.fitToWidth = 1
+        ws.page_setup.fitToHeight = 0
+        ws.sheet_properties.pageSetUpPr.fitToPage = True
+        ws.print_options.horizontalCentered = True
+        ws.oddFooter.center.text = "第 &P 页 共 &N 页"
+        t = WriteOnlyCell(ws, sheet.title)
+        t.font, t.alignment = title_font, Alignment(horizontal="center")
+        ws.append([t])
+        s = WriteOnlyCell(ws, sheet.subtitle)
+        s.alignment = Alignment(horizontal="center")
+        ws.append([s])
+        header = []
+        for col in sheet.columns:
+            c = WriteOnlyCell(ws, col.header)
+            c.font, c.alignment, c.border, c.fill = bold, centre, border, fill
+            header.append(c)
+        ws.append(header)
+        for row in rows:
+            ws.append(row)
+    if not sheets:
+        wb.create_sheet("Sheet")
+    wb.save(str(path))
+    return path
+
+
+def _sheet_name(name: str, used: set[str]) -> str:
+    """A worksheet name Excel accepts (≤ 31 characters, no []:*?/\\), unique in the workbook."""
+    base = re.sub(r"[\[\]:*?/\\]", "-", name)[:31] or "Sheet"
+    out, n = base, 2
+    while out in used:
+        suffix = f"({n})"
+        out, n = base[: 31 - len(suffix)] + suffix, n + 1
+    used.add(out)
+    return out
+
+
+# --------------------------------------------------------------------------- DOCX
+
+W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+TWIPS_PER_MM = 1440 / 25.4
+
+
+def _x(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def new_docx(*, landscape: bool = True, font: str = "宋体", size_pt: float = 10.5, page_numbers: bool = True):
+    """A python-docx Document on A4 (landscape by default), 15 mm margins, a Chinese body font and
+    (``page_numbers``) a "第 X 页 共 Y 页" footer made of PAGE and NUMPAGES fields."""
+    import docx
+    from docx.enum.section import WD_ORIENT
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.oxml.ns import qn
+    from docx.shared import Mm, Pt
+
+    d = docx.Document()
+    sec = d.sections[0]
+    sec.orientation = WD_ORIENT.LANDSCAPE if landscape else WD_ORIENT.PORTRAIT
+    sec.page_width, sec.page_height = (Mm(297), Mm(210)) if landscape else (Mm(210), Mm(297))
+    for side in ("left_margin", "right_margin", "top_margin", "bottom_margin"):
+        setattr(sec, side, Mm(15))
+    normal = d.styles["Normal"]
+    normal.font.size = Pt(size_pt)
+    normal.font.name = font
+    normal.element.get_or_add_rPr().get_or_add_rFonts().set(qn("w:eastAsia"), font)
+    if not page_numbers:
+        return d
+    para = sec.footer.paragraphs[0]
+    para.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    para.add_run("第 ")
+    _add_field(para, "PAGE")
+    para.add_run(" 页 共 ")
+    _add_field(para, "NUMPAGES")
+    para.add_run(" 页")
+    return d
+
+
+def _add_field(paragraph, instr: str) -> None:
+    """A Word field (PAGE, NUMPAGES) as begin / instruction / separate / result / end runs."""
+    from docx.oxml import parse_xml
+
+    for xml in (f'<w:r xmlns:w="{W_NS}"><w:fldChar w:fldCharType="begin"/></w:r>',
+                f'<w:r xmlns:w="{W_NS}"><w:instrText xml:space="preserve"> {instr} </w:instrText></w:r>',
+                f'<w:r xmlns:w="{W_NS}"><w:fldChar w:fldCharType="separate"/></w:r>',
+                f'<w:r xmlns:w="{W_NS}"><w:t>1</w:t></w:r>',
+                f'<w:r xmlns:w="{W_NS}"><w:fldChar w:fldCharType="end"/></w:r>'):
+        paragraph._p.append(parse_xml(xml))
+
+
+def docx_title(d, title: str, subtitle: str = "", *, size_pt: float = 16) -> None:
+    """A centred bold title paragraph and an optional subtitle line."""
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.shared import Pt
+
+    p = d.add_paragraph()
+    p.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    run = p.add_run(title)
+    run.bold = True
+    run.font.size = Pt(size_pt)
+    if subtitle:
+        p = d.add_paragraph(subtitle)
+        p.alignment = WD_ALIGN_PARAGRAPH.CENTER
+
+
+def docx_table(d, columns: Sequence[Column], rows: Sequence[Sequence[object]], widths_mm: Sequence[float]) -> None:
+    """Append a bordered fixed-layout table whose first row repeats on every page (``w:tblHeader``).
+
+    The XML is built as one string and parsed once: python-docx's cell API is far too slow for
+    tens of thousands of rows.
+    """
+    from docx.oxml import parse_xml
+
+    tw = [int(w * TWIPS_PER_MM) for w in widths_mm]
+    jc = {"L": "left", "C": "center", "R": "right"}
+    parts = [f'<w:tbl xmlns:w="{W_NS}"><w:tblPr><w:tblW w:w="{sum(tw)}" w:type="dxa"/><w:jc w:val="center"/>'
+             '<w:tblBorders>' + "".join(f'<w:{s} w:val="single" w:sz="4" w:space="0" w:color="000000"/>'
+                                        for s in ("top", "left", "bottom", "right", "insideH", "insideV"))
+             + '</w:tblBorders><w:tblLayout w:type="fixed"/>'
+             '<w:tblCellMar><w:left w:w="57" w:type="dxa"/><w:right w:w="57" w:type="dxa"/></w:tblCellMar>'
+             '</w:tblPr><w:tblGrid>' + "".join(f'<w:gridCol w:w="{w}"/>' for w in tw) + "</w:tblGrid>"]
+    parts.append('<w:tr><w:trPr><w:cantSplit/><w:tblHeader/></w:trPr>')
+    for col, w in zip(columns, tw):
+        parts.append(f'<w:tc><w:tcPr><w:tcW w:w="{w}" w:type="dxa"/><w:shd w:val="clear" w:color="auto" '
+                     f'w:fill="DDDDDD"/><w:vAlign w:val="center"/></w:tcPr><w:p><w:pPr><w:jc w:val="center"/>'
+                     f'</w:pPr><w:r><w:rPr><w:b/></w:rPr><w:t xml:space="preserve">{_x(col.header)}</w:t></w:r>'
+                     '</w:p></w:tc>')
+    parts.append("</w:tr>")
+    cell_open = [f'<w:tc><w:tcPr><w:tcW w:w="{w}" w:type="dxa"/><w:vAlign w:val="center"/></w:tcPr>'
+                 f'<w:p><w:pPr><w:spacing w:before="0" w:after="0"/><w:jc w:val="{jc.get(c.align, "left")}"/></w:pPr>'
+                 for c, w in zip(columns, tw)]
+    for row in rows:
+        parts.append('<w:tr><w:trPr><w:cantSplit/></w:trPr>')
+        for opener, value in zip(cell_open, row):
+            text = clean(value)
+            parts.append(opener)
+            if text:
+                parts.append(f'<w:r><w:t xml:space="preserve">{_x(text)}</w:t></w:r>')
+            parts.append("</w:p></w:tc>")
+        parts.append("</w:tr>")
+    parts.append("</w:tbl>")
+    tbl = parse_xml("".join(parts))
+    d.element.body.sectPr.addprevious(tbl)
+    d.add_paragraph()  # Word needs a paragraph after a table
+
+
+def write_docx(path: Path, sheets: Sequence[Sheet]) -> Path:
+    """Each sheet: title, subtitle and a real Word table; sheets start on a new page."""
+    from docx.enum.text import WD_BREAK
+
+    d = new_docx()
+    for i, sheet in enumerate(sheets):
+        if i:
+            d.paragraphs[-1].add_run().add_break(WD_BREAK.PAGE)
+        docx_title(d, sheet.title, sheet.subtitle)
+        docx_table(d, sheet.columns, sheet.rows, sheet.widths_mm())
+    d.save(str(path))
+    return path
+
+
+# --------------------------------------------------------------------------- PDF
+
+
+def write_pdf(path: Path, sheets: Sequence[Sheet]) -> Path:
+    """Each sheet on new pages: title, subtitle, table with its header on every page."""
+    from .pdfdoc import PdfColumn, PdfDoc
+
+    pdf = PdfDoc("L")
+    for sheet in sheets:
+        pdf.add_page()
+        pdf.title_block(sheet.title, sheet.subtitle)
+        cols = [PdfColumn(c.header, w, c.align) for c, w in zip(sheet.columns, sheet.widths_mm(pdf.content_width))]
+        pdf.table(cols, [[clean(v) for v in row] for row in sheet.rows], new_page_title=f"{sheet.title}（续）  {sheet.subtitle}")
+    if not sheets:
+        pdf.add_page()
+    return pdf.save(path)
+
+
+WRITERS = {"csv": write_csv, "xlsx": write_xlsx, "docx": write_docx, "pdf": write_pdf}
+
+
+def write_table(path: Path, fmt: str, sheets: Sequence[Sheet]) -> Path:
+    """Write ``sheets`` as ``fmt`` (csv, xlsx, docx, pdf)."""
+    from ..errors import UsageError
+
+    writer = WRITERS.get(fmt)
+    if writer is None:
+        raise UsageError(f"unknown format {fmt!r}: use one of {', '.join(WRITERS)}")
+    return writer(Path(path), sheets)
