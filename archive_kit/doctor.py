@@ -11,13 +11,11 @@ if TYPE_CHECKING:
 def doctor_report(archive: "Archive | None" = None) -> dict[str, Any]:
     """A dict of components, each with ``ok`` and a ``detail`` or install hint."""
     from .fonts import find_cjk_font
-    from .ocr import DEFAULT_ENGINE, engine_names, get_engine_class
+    from .ocr import DEFAULT_ENGINE, engine_status
 
     out: dict[str, Any] = {"ocr": {}, "default_ocr_engine": DEFAULT_ENGINE}
-    for name in engine_names():
-        cls = get_engine_class(name)
-        ok = cls.available()
-        out["ocr"][name] = {"ok": ok, "detail": "available" if ok else cls.install_hint}
+    for name, (ok, hint) in engine_status().items():
+        out["ocr"][name] = {"ok": ok, "detail": "available" if ok else hint}
     soffice = shutil.which("soffice") or shutil.which("libreoffice")
     out["office_conversion"] = {
         "ok": bool(soffice),

@@ -14,7 +14,6 @@ from . import ExtractOptions, Extraction, register
 
 # a page with fewer meaningful characters than this is treated as a scan and OCRed
 MIN_TEXT_CHARS = 8
-LOW_CONFIDENCE = 0.6
 logging.getLogger("pypdf").setLevel(logging.ERROR)
 
 
@@ -75,7 +74,7 @@ def extract_pdf(path: Path, options: ExtractOptions) -> Extraction:
     confidences: list[float] = []
     low: list[int] = []
     if scanned and options.ocr:
-        from ..ocr import ocr_pdf_pages
+        from ..ocr import is_low_confidence, ocr_pdf_pages
 
         try:
             results = ocr_pdf_pages(path, scanned, options.ocr_engine, options.threads)
@@ -89,7 +88,7 @@ def extract_pdf(path: Path, options: ExtractOptions) -> Extraction:
                 ocr_used = True
             if res.confidence is not None:
                 confidences.append(res.confidence)
-                if res.confidence < LOW_CONFIDENCE:
+                if is_low_confidence(res, options.ocr_engine):
                     low.append(i + 1)
     elif scanned and len(scanned) == n:
         warnings.append("no text layer and OCR was off: the text is empty")

@@ -115,6 +115,12 @@ def engine_names() -> list[str]:
     return sorted(_ENGINES)
 
 
+def engine_status() -> dict[str, tuple[bool, str]]:
+    """{engine name: (installed, install hint)} for ``doctor``."""
+    _discover()
+    return {name: (cls.available(), cls.install_hint) for name, cls in sorted(_ENGINES.items())}
+
+
 def get_engine(name: str, threads: int = 1) -> OcrEngine:
     """The process-wide engine ``name`` using ``threads`` threads; raises ArchiveKitError if missing."""
     _discover()
