@@ -81,6 +81,11 @@ def convert_to_pdf(src: Path, out_dir: Path, timeout: float = 180) -> Path:
 
     Raises OfficeMissingError without LibreOffice and OfficeError on failure or timeout.
     """
+    return convert(src, out_dir, "pdf", timeout)
+
+
+def convert(src: Path, out_dir: Path, fmt: str = "pdf", timeout: float = 180) -> Path:
+    """Convert ``src`` to ``fmt`` (``pdf``, ``doc``, ``odt``…) in ``out_dir`` with LibreOffice; returns its path."""
     exe = soffice_path()
     name = str(src)
     if exe is None:
@@ -97,7 +102,7 @@ def convert_to_pdf(src: Path, out_dir: Path, timeout: float = 180) -> Path:
         (work / "out").mkdir()
         profile, lockfile = _take_slot()
         cmd = [exe, f"-env:UserInstallation={profile.as_uri()}", "--headless", "--norestore",
-               "--nolockcheck", "--convert-to", "pdf", "--outdir", str(work / "out"), str(source)]
+               "--nolockcheck", "--convert-to", fmt, "--outdir", str(work / "out"), str(source)]
         env = {**os.environ, "HOME": str(work), "SAL_USE_VCLPLUGIN": "svp"}
         try:
             try:
@@ -115,10 +120,10 @@ def convert_to_pdf(src: Path, out_dir: Path, timeout: float = 180) -> Path:
                 raise
         finally:
             lockfile.close()
-        produced = work / "out" / "input.pdf"
+        produced = work / "out" / f"input.{fmt}"
         if proc.returncode != 0 or not produced.is_file() or produced.stat().st_size == 0:
             detail = " ".join(output.decode("utf-8", "replace").split())[-200:] or f"exit code {proc.returncode}"
-            raise OfficeError(name, f"LibreOffice could not convert this file to PDF ({detail})")
-        dest = out_dir / (src.stem + ".pdf" if src.stem.isascii() and src.stem else "converted.pdf")
+            raise OfficeError(name, f"LibreOffice could not convert this file to {fmt.upper()} ({detail})")
+        dest = out_dir / (f"{src.stem}.{fmt}" if src.stem.isascii() and src.stem else f"converted.{fmt}")
         shutil.move(str(produced), dest)
         return dest
