@@ -16,6 +16,7 @@ from ..fonts import require_cjk_font
 
 FAMILY = "cjk"
 PT_TO_MM = 25.4 / 72
+NB_ALIAS = "{nb-pages}"  # long enough to reserve room for a 4-digit page total
 
 
 @dataclass(frozen=True)
@@ -38,7 +39,7 @@ class PdfDoc(FPDF):
         self.set_margins(margin, margin, margin)
         self.set_auto_page_break(False)
         self.footer_text = footer_text
-        self.alias_nb_pages("{nb}")
+        self.alias_nb_pages(NB_ALIAS)
         self.set_font(FAMILY, size=10)
         self._widths: dict[tuple[float, str], float] = {}
 
@@ -50,7 +51,7 @@ class PdfDoc(FPDF):
             return
         size = self.font_size_pt
         self.set_font(FAMILY, size=9)
-        text = self.footer_text.format(page=self.page_no(), pages="{nb}")
+        text = self.footer_text.format(page=self.page_no(), pages=NB_ALIAS)
         # cell(), not text(): only cell() substitutes the total-pages alias with an embedded TrueType font
         self.set_xy(self.l_margin, self.h - self.b_margin * 0.75)
         self.cell(self.content_width, 5, text, align="C")
