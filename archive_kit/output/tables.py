@@ -253,7 +253,7 @@ def write_docx(path: Path, sheets: Sequence[Sheet]) -> Path:
     """Each sheet: title, subtitle and a real Word table; sheets start on a new page."""
     from docx.enum.text import WD_BREAK
 
-    d = new_docx()
+    d = new_docx(size_pt=9)  # small enough that 档号 and 日期 fit their columns
     for i, sheet in enumerate(sheets):
         if i:
             d.paragraphs[-1].add_run().add_break(WD_BREAK.PAGE)
