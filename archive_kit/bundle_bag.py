@@ -64,13 +64,25 @@ def validate_bag(bag: Path) -> list[str]:
     logging.getLogger("bagit").setLevel(logging.ERROR)
     try:
         b = bagit.Bag(str(bag))
-        b.validate(processes=1)
-    except bagit.BagValidationError as e:
-        details = getattr(e, "details", None) or []
-        return [str(d) for d in details] or [str(e.message if hasattr(e, "message") else e)]
     except bagit.BagError as e:
         return [f"not a valid bag: {e}"]
-    return []
+    try:
+        b.validate(processes=1)
+        return []
+    except bagit.BagValidationError as e:
+        problems = [str(d) for d in getattr(e, "details", None) or []]
+        if problems:
+            return problems
+        problems = [str(e)]
+    # the quick Payload-Oxum check stops bagit at the first problem: list every file problem too
+    for check in ("_validate_completeness", "_validate_entries"):
+        try:
+            getattr(b, check)(*(() if check == "_validate_completeness" else (1,)))
+        except bagit.BagValidationError as e:
+            problems += [str(d) for d in getattr(e, "details", None) or []] or [str(e)]
+        except (AttributeError, TypeError):
+            break
+    return problems
 
 
 def zip_bag(bag: Path, dest: Path) -> None:

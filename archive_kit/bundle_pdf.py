@@ -207,10 +207,10 @@ def _outline(writer, plan: Plan, lay) -> None:
         parent = stack[-1][1] if stack else None
         target = sec.rows[0][0].index if sec.rows else lay.section_pages.get(id(sec), 1) - 1
         title = sec.heading + ("（缺少佐证材料）" if sec.missing else "")
-        item = writer.add_outline_item(title, target, parent=parent)
+        item = writer.add_outline_item(title=title, page_number=target, parent=parent)
         stack.append((sec.depth, item))
         for entry, _linked in sec.rows:
-            writer.add_outline_item(f"{entry.code} {entry.title}"[:200], entry.index, parent=item)
+            writer.add_outline_item(title=f"{entry.code} {entry.title}"[:200], page_number=entry.index, parent=item)
 
 
 def _links(writer, lay) -> None:

@@ -5,6 +5,7 @@ Both are rewritten with fixed zip timestamps and properties so a rebuild gives t
 from __future__ import annotations
 
 import datetime as dt
+import re
 import zipfile
 from pathlib import Path
 
@@ -13,6 +14,7 @@ from .bundle_plan import MISSING, Plan
 
 HEADERS = ["测评指标", "档号", "题名", "文号", "日期", "起始页", "页数", "备注"]
 FIXED = dt.datetime(2000, 1, 1)
+_FIXED_STAMP = re.compile(rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*(</dcterms:)")
 
 
 def toc_rows(plan: Plan) -> list[list[object]]:
@@ -104,6 +106,8 @@ def normalise_zip(path: Path) -> None:
     tmp = path.with_name(path.name + ".tmp")
     with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as z:
         for name, data in members:
+            if name == "docProps/core.xml":
+                data = _FIXED_STAMP.sub(rb"\g<1>2000-01-01T00:00:00Z\g<2>", data)
             info = zipfile.ZipInfo(name, date_time=FIXED.timetuple()[:6])
             info.compress_type = zipfile.ZIP_DEFLATED
             info.external_attr = 0o644 << 16
