@@ -16,7 +16,7 @@ from typing import Any, Iterable, Iterator
 
 from .errors import LockTimeout, RepositoryError
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -84,6 +84,7 @@ CREATE TABLE IF NOT EXISTS index_queue (
     doc_id INTEGER PRIMARY KEY,
     seq INTEGER NOT NULL
 );
+CREATE INDEX IF NOT EXISTS index_queue_seq ON index_queue (seq);
 CREATE TABLE IF NOT EXISTS number_log (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     at TEXT NOT NULL,

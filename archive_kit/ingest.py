@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 
 JUNK_NAMES = {"thumbs.db", "desktop.ini", ".ds_store"}
 BATCH = 64
+INDEX_EVERY = 2000  # documents between index commits; each Whoosh commit costs a segment
 RETENTIONS = ("Y", "D30", "D10")
 
 
@@ -380,6 +381,7 @@ def run_ingest(archive: "Archive", paths: list[Path], *, manifest: Path | None =
                 if progress:
                     progress(done, total, item.path.name)
     writer.flush()
+    writer.sync()
     return report
 
 
@@ -390,6 +392,7 @@ class _BatchWriter:
         self.archive = archive
         self.report = report
         self.pending: list[tuple[Item, dict, list, str]] = []
+        self.since_sync = 0
 
     def add(self, item: Item, ext: Extraction, meta: DocMetadata, cli: CliTags) -> None:
         """Store the original now; queue its row for the next catalogue transaction."""
@@ -420,4 +423,11 @@ class _BatchWriter:
                 cat.add_source(item.sha256, item.source_path)
         self.pending = []
         self.report.added.extend(d for d in (cat.get(i) for i in ids) if d is not None)
+        self.since_sync += len(ids)
+        if self.since_sync >= INDEX_EVERY:
+            self.sync()
+
+    def sync(self) -> None:
+        """Bring the index up to the catalogue (rows are queued, so a crash before this loses nothing)."""
         self.archive.sync_index()
+        self.since_sync = 0

@@ -105,7 +105,7 @@ class GramField(fields.FieldType):
     (exact substring verification) and the value itself as the stored field (snippets)."""
 
     def __init__(self) -> None:
-        super().__init__(formats.Existence(), analyzer=None, stored=True)
+        super().__init__(formats.Existence(), analyzer=None, stored=True, scorable=True)
         self.column_type = columns.VarBytesColumn()
 
     def index(self, value: str, **kwargs: object) -> Iterator[tuple[bytes, int, float, bytes]]:
@@ -122,7 +122,7 @@ class WordField(fields.FieldType):
     """Indexes rjieba search-mode words of the folded value (not stored; used for ranking)."""
 
     def __init__(self) -> None:
-        super().__init__(formats.Existence(), analyzer=None)
+        super().__init__(formats.Existence(), analyzer=None, scorable=True)
 
     def index(self, value: str, **kwargs: object) -> Iterator[tuple[bytes, int, float, bytes]]:
         return _postings(words(_cached_fold(value)))
@@ -135,7 +135,7 @@ class TagsField(fields.FieldType):
     """Indexes each element of a SEP-joined list of exact keys (tracks, criteria, year)."""
 
     def __init__(self) -> None:
-        super().__init__(formats.Existence(), analyzer=None)
+        super().__init__(formats.Existence(), analyzer=None, scorable=True)
 
     def index(self, value: str, **kwargs: object) -> Iterator[tuple[bytes, int, float, bytes]]:
         keys = {k for k in value.split(SEP) if k}

@@ -1,0 +1,110 @@
+"""Ingest benchmark: born-digital documents per second, text MB/s, OCR pages per minute.
+
+Generates N born-digital documents (mixed PDF/DOCX, 1–5 pages of Chinese) and M scanned pages,
+ingests them through the library, and prints the figures and the machine's core count.
+Usage: python bench/ingest.py [--docs N] [--scans M] [--json]
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from archive_kit.archive import Archive  # noqa: E402
+
+
+def generate(folder: Path, docs: int, scans: int) -> None:
+    """Write the corpus (run in a child process so its memory does not count)."""
+    from bench.gen_docs import make_corpus
+    from bench.gen_scans import SAMPLE_TEXTS, render_text_page
+
+    make_corpus(folder / "born", docs, seed=7)
+    (folder / "scans").mkdir(parents=True, exist_ok=True)
+    for i in range(scans):
+        text = list(SAMPLE_TEXTS.values())[i % len(SAMPLE_TEXTS)]
+        render_text_page(text, noise=0.15 if i % 2 else 0.0, skew_deg=1.5 if i % 3 == 2 else 0.0, seed=i).save(
+            folder / "scans" / f"scan{i:03d}.png")
+
+
+def rss_mb(who: int) -> float:
+    """Peak resident set size in MB (Linux reports kilobytes)."""
+    return resource.getrusage(who).ru_maxrss / 1024
+
+
+def timed_ingest(root: Path, paths: list[Path], jobs: int, ocr: bool) -> tuple[float, list]:
+    """Ingest into a fresh repository; returns (seconds, added records)."""
+    if root.exists():
+        shutil.rmtree(root)
+    archive = Archive.init(root)
+    start = time.perf_counter()
+    report = archive.ingest(paths, ocr=ocr, jobs=jobs)
+    elapsed = time.perf_counter() - start
+    if report.failed:
+        raise SystemExit(f"benchmark input failed: {report.failed[:3]}")
+    text_bytes = sum(len(archive.text(d.id).encode("utf-8")) for d in report.added)
+    archive.close()
+    return elapsed, report.added, text_bytes
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--docs", type=int, default=300)
+    ap.add_argument("--scans", type=int, default=6)
+    ap.add_argument("--json", action="store_true")
+    ap.add_argument("--generate", type=Path, help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.generate:
+        generate(args.generate, args.docs, args.scans)
+        return
+    cores = os.cpu_count() or 1
+    work = Path(tempfile.mkdtemp(prefix="bench-ingest-"))
+    try:
+        t = time.perf_counter()
+        subprocess.run([sys.executable, __file__, "--generate", str(work / "in"), "--docs", str(args.docs),
+                        "--scans", str(args.scans)], check=True)
+        gen_s = time.perf_counter() - t
+        born_s, added, text_bytes = timed_ingest(work / "repo1", [work / "in" / "born"], cores, ocr=True)
+        main_rss = rss_mb(resource.RUSAGE_SELF)
+        born_worker_rss = rss_mb(resource.RUSAGE_CHILDREN)
+        scans = sorted((work / "in" / "scans").iterdir())
+        ocr1_s, _, _ = timed_ingest(work / "repo2", scans, 1, ocr=True)
+        ocrn_s, ocr_added, _ = timed_ingest(work / "repo3", scans, cores, ocr=True)
+        worker_rss = rss_mb(resource.RUSAGE_CHILDREN)
+        assert all(d.ocr for d in ocr_added), "every scan must have been OCRed"
+        figures = {
+            "docs": args.docs,
+            "docs_per_s": round(args.docs / born_s, 2),
+            "text_mb_per_s": round(text_bytes / born_s / 1e6, 3),
+            "ocr_pages": len(scans),
+            "ocr_pages_per_min": round(len(scans) / ocrn_s * 60, 2),
+            "ocr_pages_per_min_1proc": round(len(scans) / ocr1_s * 60, 2),
+            "ocr_parallel_speedup": round(ocr1_s / ocrn_s, 2),
+            "peak_rss_mb": round(main_rss, 1),
+            "ocr_worker_peak_rss_mb": round(worker_rss, 1),
+            "born_worker_peak_rss_mb": round(born_worker_rss, 1),
+            "cores": cores,
+            "generate_s": round(gen_s, 1),
+        }
+        print(f"cores: {cores}")
+        print(f"born-digital: {args.docs} documents in {born_s:.1f} s = {figures['docs_per_s']} docs/s, "
+              f"{figures['text_mb_per_s']} MB text/s")
+        print(f"OCR: {len(scans)} pages, 1 process {figures['ocr_pages_per_min_1proc']} pages/min, "
+              f"{cores} processes {figures['ocr_pages_per_min']} pages/min (speedup {figures['ocr_parallel_speedup']}x)")
+        print(f"peak RSS: main process {figures['peak_rss_mb']} MB; largest worker {figures['ocr_worker_peak_rss_mb']} MB")
+        if args.json:
+            print(json.dumps(figures))
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
