@@ -2,6 +2,10 @@
 
 A task that hangs is killed after its time limit, one that exhausts memory or crashes its
 process is reported as failed; either way a fresh worker takes its place and the run goes on.
+The time limit counts from the task's start or its last ``progress()`` call (a 200-page scan
+that OCRs page after page keeps going; a page that hangs does not). Each worker leads its own
+process group, so programs it started (LibreOffice, tesseract) are killed with it, and it dies
+with the pool's process.
 """
 from __future__ import annotations
 
@@ -9,6 +13,7 @@ import multiprocessing as mp
 import os
 import resource
 import signal
+import threading
 import time
 import traceback
 import warnings
@@ -19,6 +24,32 @@ from typing import Any, Callable, Iterable, Iterator
 from .errors import ArchiveKitError
 
 MB = 1024 * 1024
+_conn: Connection | None = None  # set in a worker process: where progress() reports
+_last_beat = 0.0
+
+
+def progress() -> None:
+    """Tell the pool this task is still making progress (restarts its time limit); no-op outside a worker."""
+    global _last_beat
+    now = time.monotonic()
+    if _conn is None or now - _last_beat < 0.5:
+        return
+    _last_beat = now
+    try:
+        _conn.send(("beat", None))
+    except (OSError, ValueError):
+        pass
+
+
+def _die_with_parent(parent: int) -> None:
+    """Watch the pool's process; when it dies (a killed ingest), kill this worker's whole process group."""
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.25)
+        os.killpg(os.getpgrp(), signal.SIGKILL)
+
+    threading.Thread(target=watch, name="archive-kit-parent-watch", daemon=True).start()
 
 
 @dataclass(frozen=True)
@@ -38,10 +69,18 @@ class Outcome:
     error: str | None = None
 
 
-def _worker_main(conn: Connection, memory_mb: int, env: dict[str, str]) -> None:
-    """Worker loop: receive (key, func, args), answer ("ok", value) or ("err", message)."""
+def _worker_main(conn: Connection, memory_mb: int, env: dict[str, str], parent: int) -> None:
+    """Worker loop: receive (func, args), answer ("ok", value) or ("err", message), maybe after ("beat", None)s."""
+    global _conn
+    _conn = conn
+    try:
+        os.setpgrp()
+    except OSError:
+        pass
+    _die_with_parent(parent)
     os.environ.update(env)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     warnings.simplefilter("ignore")
     if memory_mb:
         limit = memory_mb * MB
@@ -58,9 +97,12 @@ def _worker_main(conn: Connection, memory_mb: int, env: dict[str, str]) -> None:
             return
         func, args = msg
         try:
-            conn.send(("ok", func(*args)))
+            result = func(*args)
+            conn.send(("ok", result))
         except MemoryError:
+            result = None
             conn.send(("err", "worker ran out of memory"))
+            return  # a fresh worker, with a clean heap, takes the next task
         except ArchiveKitError as e:
             conn.send(("err", getattr(e, "reason", None) or str(e)))
         except RecursionError:
@@ -76,13 +118,19 @@ class _Worker:
 
     def __init__(self, ctx: Any, memory_mb: int, env: dict[str, str]) -> None:
         self.conn, child = ctx.Pipe()
-        self.proc = ctx.Process(target=_worker_main, args=(child, memory_mb, env), daemon=True)
+        self.proc = ctx.Process(target=_worker_main, args=(child, memory_mb, env, os.getpid()), daemon=True)
         self.proc.start()
         child.close()
         self.task: tuple[Any, float] | None = None  # (key, deadline)
 
     def kill(self) -> None:
-        """Stop the process at once."""
+        """Stop the process, and every program it started, at once."""
+        pid = self.proc.pid
+        try:
+            if pid:
+                os.killpg(pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
         try:
             self.proc.kill()
         except (OSError, AttributeError):
@@ -164,11 +212,16 @@ class WorkerPool:
                 if w.conn in ready:
                     try:
                         status, value = w.conn.recv()
-                    except (EOFError, OSError):
+                    except Exception:  # noqa: BLE001 - EOF, or a message cut off by the worker's death
                         self._replace(w)
                         yield Outcome(key, error=self._death_reason(w))
                         continue
+                    if status == "beat":
+                        w.task = (key, time.monotonic() + self.limits.timeout_s)
+                        continue
                     w.task = None
+                    if status == "err" and value == "worker ran out of memory":
+                        self._replace(w)
                     yield Outcome(key, value=value) if status == "ok" else Outcome(key, error=value)
                 elif w.proc.sentinel in ready:
                     self._replace(w)
@@ -178,13 +231,26 @@ class WorkerPool:
                     yield Outcome(key, error=f"timed out after {self.limits.timeout_s:.0f} s")
 
     def _death_reason(self, w: _Worker) -> str:
-        """Why a worker process died, for people."""
+        """Why a worker process died, for people.
+
+        Under a memory limit, native libraries that cannot allocate give up with exit(1) (OpenBLAS)
+        or abort() (C++ ``std::bad_alloc``), and the system's OOM killer sends SIGKILL.
+        """
         code = w.proc.exitcode
+        limited = bool(self.limits.memory_mb)
         if code is not None and code < 0:
             sig = -code
             if sig == signal.SIGKILL:
-                return "worker was killed (probably out of memory)"
+                return "worker ran out of memory (killed by the system)"
             if sig == signal.SIGSEGV:
                 return "worker crashed (segmentation fault) on this file"
-            return f"worker died from signal {sig}"
-        return "worker ran out of memory" if code == 1 else f"worker stopped unexpectedly (exit {code})"
+            if sig == signal.SIGABRT:
+                return "worker ran out of memory (a library aborted)" if limited else "worker crashed (aborted) on this file"
+            try:
+                name = signal.Signals(sig).name
+            except ValueError:
+                name = str(sig)
+            return f"worker crashed (signal {name}) on this file"
+        if code == 1 and limited:
+            return "worker ran out of memory (a library gave up allocating)"
+        return f"worker stopped unexpectedly (exit {code}) on this file"

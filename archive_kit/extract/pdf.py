@@ -10,6 +10,7 @@ from pathlib import Path
 
 from ..errors import ArchiveKitError, InputFileError
 from ..textnorm import normalize_text
+from ..workers import progress
 from . import ExtractOptions, Extraction, register
 
 # a page with fewer meaningful characters than this is treated as a scan and OCRed
@@ -67,7 +68,10 @@ def extract_pdf(path: Path, options: ExtractOptions) -> Extraction:
     """Text of every page; scanned pages are OCRed when ``options.ocr`` is on."""
     reader = open_pdf(path)
     n = len(reader.pages)
-    texts = [_page_text(reader, i) for i in range(n)]
+    texts = []
+    for i in range(n):
+        texts.append(_page_text(reader, i))
+        progress()
     warnings: list[str] = []
     scanned = [i for i, t in enumerate(texts) if sum(not c.isspace() for c in t) < MIN_TEXT_CHARS]
     ocr_used = False
@@ -77,7 +81,10 @@ def extract_pdf(path: Path, options: ExtractOptions) -> Extraction:
         from ..ocr import is_low_confidence, ocr_pdf_pages
 
         try:
-            results = ocr_pdf_pages(path, scanned, options.ocr_engine, options.threads)
+            results = []
+            for i in scanned:  # page by page, so the worker's time limit is per page of progress
+                results.extend(ocr_pdf_pages(path, [i], options.ocr_engine, options.threads))
+                progress()
         except ArchiveKitError:
             raise
         except Exception as e:  # noqa: BLE001 - a page the renderer cannot draw
