@@ -22,7 +22,7 @@ from .manifest import ManifestRow, read_manifest
 from .metadata import DocMetadata, extract_metadata
 from .store import atomic_write_bytes, hash_file
 from .tagging import Proposal, decide, path_proposal
-from .workers import Limits, WorkerPool
+from .workers import Limits, Outcome, WorkerPool
 
 if TYPE_CHECKING:
     from .archive import Archive
@@ -216,7 +216,8 @@ def describe(item: Item, extraction: Extraction, meta: DocMetadata, archive: "Ar
     registry = archive.registry
     warnings = list(extraction.warnings)
     m = item.manifest
-    doc_date = meta.date
+    # a photo's date is when it was taken (EXIF), unless its text says otherwise
+    doc_date = meta.date or (extraction.date_hint if item.format == "image" else None)
     if m.get("date"):
         try:
             doc_date = dt.date.fromisoformat(m["date"])
@@ -352,34 +353,39 @@ def run_ingest(archive: "Archive", paths: list[Path], *, manifest: Path | None =
     writer = _BatchWriter(archive, report)
     limits = Limits(archive.config.worker_timeout_s, archive.config.worker_memory_mb)
     env = {"OMP_THREAD_LIMIT": str(options.threads), "OMP_NUM_THREADS": str(options.threads)}
-    by_key = {i: item for i, item in enumerate(todo)}
-    results: list[tuple[Item, Extraction, DocMetadata]] = []
+    # results are catalogued in input order (stable ids run after run), whatever order workers finish in
+    ready: dict[int, Outcome] = {}
     tasks = []
-    for key, item in by_key.items():
+    for key, item in enumerate(todo):
         cached = load_cached(archive, item, options)
         if cached:
-            results.append((item, *cached))
+            ready[key] = Outcome(key, value=cached)
         else:
             tasks.append((key, (str(item.path), item.format, options, item.path.name)))
-    for item, ext, meta in results:
-        writer.add(item, ext, meta, cli)
-        done += 1
-        if progress:
-            progress(done, total, item.path.name)
+    next_key = 0
+
+    def drain() -> None:
+        nonlocal next_key, done
+        while next_key in ready:
+            out, item = ready.pop(next_key), todo[next_key]
+            next_key += 1
+            done += 1
+            if out.error:
+                report.fail(item.source_path, out.error)
+            else:
+                ext, meta = out.value
+                if ext.ocr:
+                    save_cache(archive, item, options, ext)
+                writer.add(item, ext, meta, cli)
+            if progress:
+                progress(done, total, item.path.name)
+
+    drain()
     if tasks:
         with WorkerPool(min(jobs, len(tasks)), limits, env) as pool:
             for out in pool.run(analyse, tasks):
-                item = by_key[out.key]
-                done += 1
-                if out.error:
-                    report.fail(item.source_path, out.error)
-                else:
-                    ext, meta = out.value
-                    if ext.ocr:
-                        save_cache(archive, item, options, ext)
-                    writer.add(item, ext, meta, cli)
-                if progress:
-                    progress(done, total, item.path.name)
+                ready[out.key] = out
+                drain()
     writer.flush()
     writer.sync()
     return report
