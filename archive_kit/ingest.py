@@ -342,8 +342,15 @@ def run_ingest(archive: "Archive", paths: list[Path], *, manifest: Path | None =
             continue
         existing = archive.catalogue.by_sha(item.sha256)
         if existing is not None or item.sha256 in seen:
-            report.duplicates.append({"path": item.source_path, "sha256": item.sha256, "id": existing,
-                                      "duplicate_of": seen.get(item.sha256)})
+            entry = {"path": item.source_path, "sha256": item.sha256, "id": existing,
+                     "duplicate_of": seen.get(item.sha256)}
+            if existing is not None and not archive.store.has(item.sha256):
+                try:  # the catalogued original was lost or set aside by `repair`: these bytes restore it
+                    archive.store.put(item.path, item.sha256)
+                    entry["restored"] = True
+                except ArchiveKitError as e:
+                    report.fail(item.source_path, getattr(e, "reason", str(e)))
+            report.duplicates.append(entry)
             done += 1
             continue
         seen[item.sha256] = item.source_path

@@ -1,9 +1,11 @@
 """Fixity and consistency checks: small checks that each add findings to one report.
 
-Every problem is collected (not just the first), each naming the document id or the path.
+Every problem is collected (not just the first), each naming the document id or the path, with a
+``kind`` that ``archive_kit.repair`` acts on.
 """
 from __future__ import annotations
 
+import sqlite3
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable
 
@@ -13,63 +15,115 @@ from .store import hash_file
 if TYPE_CHECKING:
     from .archive import Archive
 
+# problem kinds
+CATALOGUE_DAMAGED = "catalogue-damaged"
+OBJECT_MISSING = "object-missing"
+OBJECT_DAMAGED = "object-damaged"
+TEXT_MISSING = "text-missing"
+INDEX_UNREADABLE = "index-unreadable"
+INDEX_MISSING_DOC = "index-missing-document"
+INDEX_EXTRA_DOC = "index-extra-document"
+NUMBER_DUPLICATE = "numbering-duplicate"
+NUMBER_GAP = "numbering-gap"
+NUMBER_MISMATCH = "numbering-mismatch"
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One finding: what is wrong (``kind``, ``problem``) and where (a document ``id`` or a ``path``)."""
+
+    kind: str
+    problem: str
+    id: int | None = None
+    path: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        """``{"id"|"path", "problem", "kind"}``."""
+        where: dict[str, Any] = {"id": self.id} if self.id is not None else {"path": self.path}
+        return {**where, "problem": self.problem, "kind": self.kind}
+
 
 @dataclass
 class VerifyReport:
     """Problems (the repository is damaged) and notes (harmless leftovers, e.g. after a crash)."""
 
     checked: int = 0
-    problems: list[dict[str, Any]] = field(default_factory=list)
+    findings: list[Problem] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
         """True when no problem was found."""
-        return not self.problems
+        return not self.findings
 
-    def problem(self, problem: str, *, id: int | None = None, path: str | None = None) -> None:
+    @property
+    def problems(self) -> list[dict[str, Any]]:
+        """The findings as the contract's JSON dicts."""
+        return [p.to_json() for p in self.findings]
+
+    def problem(self, problem: str, *, kind: str = "other", id: int | None = None, path: str | None = None) -> None:
         """Add one finding."""
-        entry: dict[str, Any] = {"id": id} if id is not None else {"path": path}
-        entry["problem"] = problem
-        self.problems.append(entry)
+        self.findings.append(Problem(kind, problem, id, path))
+
+    def of_kind(self, *kinds: str) -> list[Problem]:
+        """The findings of these kinds."""
+        return [p for p in self.findings if p.kind in kinds]
 
     def to_json(self) -> dict[str, Any]:
         """The contract's ``verify --json`` shape (plus notes)."""
         return {"ok": self.ok, "checked": self.checked, "problems": self.problems, "notes": self.notes}
 
 
+def check_catalogue(archive: "Archive", report: VerifyReport, full: bool) -> None:
+    """SQLite's own check of the catalogue file (pages, indexes, constraints)."""
+    try:
+        rows = archive.catalogue.db.execute("PRAGMA integrity_check" if full else "PRAGMA quick_check").fetchall()
+    except sqlite3.DatabaseError as e:
+        report.problem(f"catalogue cannot be checked: {e}", kind=CATALOGUE_DAMAGED, path="catalogue.sqlite")
+        return
+    for (msg,) in rows:
+        if msg != "ok":
+            report.problem(f"catalogue is damaged: {msg}", kind=CATALOGUE_DAMAGED, path="catalogue.sqlite")
+
+
 def check_objects(archive: "Archive", report: VerifyReport, full: bool) -> None:
     """Every catalogued document has its object, and (full) the object's bytes hash to its name."""
     catalogued = {}
-    for doc_id, sha in archive.catalogue.db.execute("SELECT id, sha256 FROM documents ORDER BY id"):
+    for doc_id, sha, source in archive.catalogue.db.execute("SELECT id, sha256, source_path FROM documents ORDER BY id"):
         catalogued[sha] = doc_id
         report.checked += 1
         path = archive.store.path_for(sha)
+        rel = path.relative_to(archive.root)
         if not path.is_file():
-            report.problem(f"original is missing from the object store ({path.relative_to(archive.root)})", id=doc_id)
+            report.problem(f"original is missing from the object store ({rel}); ingest the original file "
+                           f"again ({source}) to restore it", kind=OBJECT_MISSING, id=doc_id)
         elif full:
             try:
                 actual = hash_file(path)
             except ArchiveKitError as e:
-                report.problem(f"original cannot be read: {e}", id=doc_id)
+                report.problem(f"original cannot be read ({rel}): {getattr(e, 'reason', e)}", kind=OBJECT_DAMAGED, id=doc_id)
                 continue
             if actual != sha:
-                report.problem(f"original is damaged: SHA-256 is {actual[:12]}…, catalogue says {sha[:12]}…", id=doc_id)
+                report.problem(f"original is damaged ({rel}): its SHA-256 is {actual[:12]}…, the catalogue says "
+                               f"{sha[:12]}…; `archive-kit repair` sets it aside, then ingest the original "
+                               f"file again ({source})", kind=OBJECT_DAMAGED, id=doc_id)
     orphans = [h for h in archive.store.iter_hashes() if h not in catalogued]
     if orphans:
         report.notes.append(f"{len(orphans)} stored object(s) belong to no document (an interrupted ingest; "
                             "ingesting the same files again adopts them)")
     temps = list(archive.store.root.glob("*/.tmp-*"))
     if temps:
-        report.notes.append(f"{len(temps)} temporary file(s) from an interrupted write in the object store")
+        report.notes.append(f"{len(temps)} temporary file(s) from an interrupted write in the object store "
+                            "(`archive-kit repair` removes them)")
 
 
 def check_texts(archive: "Archive", report: VerifyReport, full: bool) -> None:
     """Every document has its text row (the index is rebuilt from it)."""
     for (doc_id,) in archive.catalogue.db.execute(
-        "SELECT id FROM documents WHERE id NOT IN (SELECT doc_id FROM texts)"
+        "SELECT id FROM documents WHERE id NOT IN (SELECT doc_id FROM texts) ORDER BY id"
     ):
-        report.problem("extracted text is missing from the catalogue", id=doc_id)
+        report.problem("extracted text is missing from the catalogue (`archive-kit repair` extracts it again "
+                       "from the original)", kind=TEXT_MISSING, id=doc_id)
 
 
 def check_index(archive: "Archive", report: VerifyReport, full: bool) -> None:
@@ -77,41 +131,56 @@ def check_index(archive: "Archive", report: VerifyReport, full: bool) -> None:
     try:
         indexed = archive.index.ids()
     except ArchiveKitError as e:
-        report.problem(f"search index cannot be read ({e}); run `archive-kit reindex`", path="index")
+        report.problem(f"{e}".replace("`archive-kit reindex`", "`archive-kit repair`"),
+                       kind=INDEX_UNREADABLE, path="index")
+        return
+    except Exception as e:  # noqa: BLE001 - a segment that vanished after opening, read lazily
+        report.problem(f"search index cannot be read ({type(e).__name__}: {str(e)[:160]}); "
+                       "run `archive-kit repair` to rebuild it", kind=INDEX_UNREADABLE, path="index")
         return
     queued = {doc_id for doc_id, _ in archive.catalogue.pending_index(10**9)}
     catalogued = archive.catalogue.all_ids()
     for doc_id in sorted((catalogued - indexed) - queued):
-        report.problem("document is missing from the search index; run `archive-kit reindex`", id=doc_id)
+        report.problem("document is missing from the search index; run `archive-kit reindex`",
+                       kind=INDEX_MISSING_DOC, id=doc_id)
     for doc_id in sorted((indexed - catalogued) - queued):
-        report.problem("search index holds a document the catalogue does not have; run `archive-kit reindex`", id=doc_id)
+        report.problem("search index holds a document the catalogue does not have; run `archive-kit reindex`",
+                       kind=INDEX_EXTRA_DOC, id=doc_id)
     if queued:
         report.notes.append(f"{len(queued)} change(s) not yet in the search index; the next command catches up")
 
 
 def check_numbering(archive: "Archive", report: VerifyReport, full: bool) -> None:
-    """Within each class (track, year, retention), item numbers run 1..n with no gap or repeat."""
-    rows = archive.catalogue.db.execute(
-        "SELECT id, track, year, retention, item_number FROM documents WHERE item_number IS NOT NULL "
-        "ORDER BY track, year, retention, item_number"
-    ).fetchall()
+    """Within each unit (track, year, retention) item numbers run 1..n with no gap or repeat, and every
+    document's number agrees with the unit's register (``numbered_items``)."""
+    db = archive.catalogue.db
     units: dict[tuple, list[tuple[int, int]]] = {}
-    for doc_id, track, year, retention, number in rows:
+    for doc_id, track, year, retention, number in db.execute(
+        "SELECT doc_id, track, year, retention, item_number FROM numbered_items ORDER BY track, year, retention, item_number"
+    ):
         units.setdefault((track, year, retention), []).append((number, doc_id))
     for (track, year, retention), items in units.items():
-        numbers = [n for n, _ in items]
+        unit = f"{track}/{year}/{retention}"
         seen: set[int] = set()
         for n, doc_id in items:
             if n in seen:
-                report.problem(f"item number {n} is used twice in {track}/{year}/{retention}", id=doc_id)
+                report.problem(f"item number {n} is used twice in {unit}", kind=NUMBER_DUPLICATE, id=doc_id)
             seen.add(n)
-        missing = sorted(set(range(1, max(numbers) + 1)) - seen)
+        missing = sorted(set(range(1, max(seen) + 1)) - seen)
         if missing:
-            report.problem(f"item numbers {missing[:10]} are skipped in {track}/{year}/{retention}",
-                           path=f"{track}/{year}/{retention}")
+            report.problem(f"item number(s) {missing[:10]} are skipped in {unit}", kind=NUMBER_GAP, path=unit)
+    for doc_id, doc_number, reg_number in db.execute(
+        "SELECT d.id, d.item_number, n.item_number FROM documents d LEFT JOIN numbered_items n ON n.doc_id = d.id "
+        "WHERE d.item_number IS NOT NULL OR n.doc_id IS NOT NULL ORDER BY d.id"
+    ):
+        if doc_number != reg_number:
+            report.problem(f"item number {doc_number} disagrees with the unit register ({reg_number})",
+                           kind=NUMBER_MISMATCH, id=doc_id)
 
 
-CHECKS: list[Callable[["Archive", VerifyReport, bool], None]] = [check_objects, check_texts, check_index, check_numbering]
+CHECKS: list[Callable[["Archive", VerifyReport, bool], None]] = [
+    check_catalogue, check_objects, check_texts, check_index, check_numbering,
+]
 
 
 def verify_repository(archive: "Archive", *, full: bool = True) -> VerifyReport:

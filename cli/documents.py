@@ -291,6 +291,30 @@ def verify(ctx: Ctx, quick: bool, as_json: bool) -> int:
 
 
 @cli.command()
+@click.option("--no-ocr", is_flag=True, help="Do not OCR scans when extracting missing texts again.")
+@json_option
+@pass_ctx
+def repair(ctx: Ctx, no_ocr: bool, as_json: bool) -> int:
+    """Fix what a crash or damage left behind (never changes originals or numbers), then verify."""
+    from archive_kit.repair import repair_repository
+
+    with ctx.open() as archive:
+        report = repair_repository(archive, ocr=not no_ocr)
+    if as_json:
+        emit_json(report.to_json())
+    else:
+        for a in report.actions:
+            click.echo(f"fixed: {a}")
+        for p in report.after.problems:
+            who = f"document {p['id']}" if "id" in p else p.get("path")
+            click.echo(f"PROBLEM {who}: {p['problem']}")
+        click.echo(("OK: the repository verifies" if report.ok else
+                    f"DAMAGED: {len(report.after.problems)} problem(s) need a person") +
+                   f" ({len(report.actions)} repair(s) made)")
+    return 0 if report.ok else 3
+
+
+@cli.command()
 @json_option
 @pass_ctx
 def doctor(ctx: Ctx, as_json: bool) -> int:
