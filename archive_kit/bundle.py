@@ -203,15 +203,15 @@ def verify_bundle(archive: "Archive", path: Path) -> "VerifyReport":
 
     report = VerifyReport()
     if not path.is_dir():
-        report.problem("no bundle folder here", path=str(path))
+        report.problem("no bundle folder here", kind="bundle_missing", path=str(path))
         return report
     for problem in validate_bag(path):
-        report.problem(f"bag: {problem}", path=str(path))
+        report.problem(f"bag: {problem}", kind="bundle_bag", path=str(path))
     listing = path / "data" / ORIGINALS_JSON
     try:
         recorded = json.loads(listing.read_text(encoding="utf-8"))
     except (OSError, ValueError) as e:
-        report.problem(f"{ORIGINALS_JSON} cannot be read ({e})", path=str(listing))
+        report.problem(f"{ORIGINALS_JSON} cannot be read ({e})", kind="bundle_bag", path=str(listing))
         return report
     folder = path / "data" / ORIGINALS
     present = {p.name for p in folder.iterdir() if p.is_file()} if folder.is_dir() else set()
@@ -221,21 +221,23 @@ def verify_bundle(archive: "Archive", path: Path) -> "VerifyReport":
         sha = rec.get("sha256") if isinstance(rec, dict) else None
         doc_id = archive.catalogue.by_sha(sha) if sha else None
         if doc_id is None:
-            report.problem(f"{where}: the repository has no document with SHA-256 {str(sha)[:12]}…", path=where)
+            report.problem(f"{where}: the repository has no document with SHA-256 {str(sha)[:12]}…", kind="bundle_unknown_original",
+                           path=where)
         if name not in present:
-            report.problem(f"{where}: original is missing from the bundle", path=where)
+            report.problem(f"{where}: original is missing from the bundle", kind="bundle_original_missing", path=where)
             continue
         try:
             actual = hash_file(folder / name)
         except ArchiveKitError as e:
-            report.problem(f"{where}: cannot be read ({e})", path=where)
+            report.problem(f"{where}: cannot be read ({e})", kind="bundle_original_damaged", path=where)
             continue
         if actual != sha:
             code = rec.get("archival_code") or ""
             report.problem(f"{where}: differs from the repository's original {code} "
-                           f"(SHA-256 {actual[:12]}…, expected {str(sha)[:12]}…)", path=where)
+                           f"(SHA-256 {actual[:12]}…, expected {str(sha)[:12]}…)", kind="bundle_original_damaged", path=where)
     for name in sorted(present - set(recorded)):
-        report.problem(f"data/{ORIGINALS}/{name}: not an original of this bundle", path=f"data/{ORIGINALS}/{name}")
+        report.problem(f"data/{ORIGINALS}/{name}: not an original of this bundle", kind="bundle_unexpected_file",
+                       path=f"data/{ORIGINALS}/{name}")
     return report
 
 
