@@ -4,15 +4,13 @@ Everything else receives what it needs from here; nothing reads global state.
 """
 from __future__ import annotations
 
-import os
-import shutil
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
 from .catalogue import Catalogue, Document
 from .config import Config
-from .errors import ArchiveKitError, NumberingError, RepositoryError, UsageError
+from .errors import RepositoryError, UsageError
 from .ingest import CliTags, IngestReport, run_ingest
 from .schemas import TrackRegistry, TrackSchema, builtin_schemas, load_schema_file, load_schema_text
 

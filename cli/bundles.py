@@ -5,6 +5,7 @@ from pathlib import Path
 
 import click
 
+from .documents import show_verify
 from .main import Ctx, cli, emit_json, json_option, pass_ctx, warn
 
 
@@ -46,11 +47,5 @@ def verify_bundle(ctx: Ctx, path: Path, as_json: bool) -> int:
     """Check a bundle: BagIt validity and every original against the repository's SHA-256."""
     with ctx.open() as archive:
         report = archive.verify_bundle(path)
-    if as_json:
-        emit_json(report.to_json())
-    else:
-        for p in report.problems:
-            click.echo(f"PROBLEM {p.get('path') or p.get('id')}: {p['problem']}")
-        click.echo(f"{'OK' if report.ok else 'DAMAGED'}: {report.checked} original(s) checked, "
-                   f"{len(report.problems)} problem(s)")
+    show_verify(report, as_json, "original(s)")
     return 0 if report.ok else 1

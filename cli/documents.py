@@ -103,6 +103,16 @@ def schema_show(ctx: Ctx, track: str, as_json: bool) -> int:
     return 0
 
 
+def _progress_callback(bar):
+    """A library progress callback that moves a click progress bar."""
+
+    def progress(done: int, total: int, name: str) -> None:
+        bar.length = max(total, 1)
+        bar.update(done - bar.pos)
+
+    return progress
+
+
 @cli.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @filter_options
@@ -122,10 +132,7 @@ def ingest(ctx: Ctx, paths: tuple[Path, ...], track: str | None, criterion: str 
         if sys.stderr.isatty() and not as_json:
             bar = click.progressbar(length=1, label="Ingesting", file=sys.stderr, show_pos=True)
             bar.__enter__()
-
-            def progress(done: int, total: int, name: str) -> None:
-                bar.length = max(total, 1)
-                bar.update(done - bar.pos)
+            progress = _progress_callback(bar)
         try:
             report = archive.ingest(paths, manifest=manifest, track=track, criterion=criterion, year=year,
                                     ocr=not no_ocr, jobs=jobs, progress=progress)
@@ -269,24 +276,35 @@ def reindex(ctx: Ctx, as_json: bool) -> int:
     return 0
 
 
-@cli.command()
-@click.option("--quick", is_flag=True, help="Skip re-hashing every original (existence checks only).")
-@json_option
-@pass_ctx
-def verify(ctx: Ctx, quick: bool, as_json: bool) -> int:
-    """Fixity and consistency check of the whole repository."""
-    with ctx.open() as archive:
-        report = archive.verify(full=not quick)
+def show_verify(report, as_json: bool, checked: str) -> None:
+    """Print a verify report: JSON, or one line per problem and a verdict."""
     if as_json:
         emit_json(report.to_json())
-    else:
-        for p in report.problems:
-            who = f"document {p['id']}" if "id" in p else p.get("path")
-            click.echo(f"PROBLEM {who}: {p['problem']}")
-        for n in report.notes:
-            click.echo(f"note: {n}")
-        click.echo(f"{'OK' if report.ok else 'DAMAGED'}: {report.checked} document(s) checked, "
-                   f"{len(report.problems)} problem(s)")
+        return
+    for p in report.problems:
+        who = f"document {p['id']}" if p.get("id") is not None else p.get("path")
+        click.echo(f"PROBLEM {who}: {p['problem']}")
+    for n in report.notes:
+        click.echo(f"note: {n}")
+    click.echo(f"{'OK' if report.ok else 'DAMAGED'}: {report.checked} {checked} checked, "
+               f"{len(report.problems)} problem(s)")
+
+
+@cli.command()
+@click.option("--quick", is_flag=True, help="Skip re-hashing every original (existence checks only).")
+@click.option("--bundle", "bundle_dir", type=click.Path(path_type=Path), default=None,
+              help="Check an inspection bundle instead of the repository.")
+@json_option
+@pass_ctx
+def verify(ctx: Ctx, quick: bool, bundle_dir: Path | None, as_json: bool) -> int:
+    """Fixity and consistency check of the whole repository (or of a bundle with --bundle)."""
+    with ctx.open() as archive:
+        if bundle_dir is not None:
+            report = archive.verify_bundle(bundle_dir)
+            show_verify(report, as_json, "original(s)")
+            return 0 if report.ok else 1
+        report = archive.verify(full=not quick)
+    show_verify(report, as_json, "document(s)")
     return 0 if report.ok else 3
 
 
