@@ -1,10 +1,13 @@
 """Inspection bundles (迎检资料汇编): one folder, a BagIt bag, holding
 
+    bundle.pdf             cover, contents by criterion, every document stamped and page-numbered
+    目录.docx, 目录.xlsx    the same contents, editable
     bagit.txt, bag-info.txt, manifest-sha256.txt, tagmanifest-sha256.txt
-    data/bundle.pdf        cover, contents by criterion, every document stamped and page-numbered
-    data/目录.docx, data/目录.xlsx   the same contents, editable
-    data/originals/        each original as ``<item number>_<title>.<ext>``
+    data/originals/        each original as ``<item number>_<title>.<ext>`` (the bag's payload)
     data/originals.json    file name -> sha256 and archival code, for ``verify_bundle``
+
+What inspectors open (bundle.pdf and the contents) sits at the top of the folder as BagIt tag
+files, covered by the tag manifest; the originals, whose fixity is the point, are the payload.
 
 Unnumbered documents in scope are numbered first (``archive.number``). The bundle is built in
 a hidden sibling folder and renamed into place at the end, so a killed build leaves no half bundle.
@@ -151,10 +154,10 @@ def _build_into(archive: "Archive", bag: Path, plan: Plan, meta: BundleMeta, tra
     seed = json.dumps([[e.doc.sha256, e.doc.archival_code, e.title, e.start, e.pages] for e in plan.entries]
                       + [meta.track_name, meta.year, meta.criterion or "", meta.made.isoformat()],
                       ensure_ascii=False).encode("utf-8")
-    report.notes += build_pdf(plan, meta, data / PDF_NAME, seed)
+    report.notes += build_pdf(plan, meta, bag / PDF_NAME, seed)
     report.front_pages = _front_pages(plan)
-    write_docx(plan, meta, data / "目录.docx")
-    write_xlsx(plan, meta, data / "目录.xlsx")
+    write_docx(plan, meta, bag / "目录.docx")
+    write_xlsx(plan, meta, bag / "目录.xlsx")
     (data / ORIGINALS_JSON).write_text(json.dumps(dict(sorted(originals.items())), ensure_ascii=False, indent=1,
                                                   sort_keys=True) + "\n", encoding="utf-8")
     report.contents = [{"criterion": s.code, "name": s.name, "missing": s.missing,

@@ -51,7 +51,8 @@ def write_bag(bag: Path, info: list[tuple[str, str]], hashes: dict[str, str] | N
     text = "".join(f"{k}: {' '.join(str(v).split())}\n" for k, v in fields)
     (bag / "bag-info.txt").write_text(text, encoding="utf-8")
     (bag / "manifest-sha256.txt").write_text("".join(lines), encoding="utf-8")
-    tags = ["bag-info.txt", "bagit.txt", "manifest-sha256.txt"]
+    # every top-level file is a tag file (bundle.pdf and the contents too), so all are fixity-checked
+    tags = sorted(p.name for p in bag.iterdir() if p.is_file() and not p.name.startswith("tagmanifest-"))
     (bag / "tagmanifest-sha256.txt").write_text("".join(f"{_sha256(bag / t)}  {t}\n" for t in tags), encoding="utf-8")
 
 

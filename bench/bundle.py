@@ -103,7 +103,7 @@ def main(argv: list[str] | None = None) -> int:
                 times.append(time.perf_counter() - t)
             docx_s = sum(times) / len(times)
         archive.close()
-        size_mb = (work / "out" / "data" / "bundle.pdf").stat().st_size / 1e6
+        size_mb = (work / "out" / "bundle.pdf").stat().st_size / 1e6
         result = {"pages": report.pages, "documents": report.documents, "assembly_s": round(assembly_s, 2),
                   "pages_per_s": round(report.pages / assembly_s, 1),
                   "docx_rendition_s": round(docx_s, 2) if docx_s is not None else None,

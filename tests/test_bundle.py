@@ -78,7 +78,7 @@ def _pages_of(report) -> dict[int, dict]:
 
 def test_every_document_starts_where_the_contents_says_with_its_stamp(built) -> None:
     archive, report, out, ids = built
-    reader = PdfReader(out / "data" / "bundle.pdf")
+    reader = PdfReader(out / "bundle.pdf")
     placed = _pages_of(report)
     assert set(placed) == set(ids.values())
     for doc_id, entry in placed.items():
@@ -110,7 +110,7 @@ def test_contents_lists_every_criterion_marks_gaps_and_repeats_linked_documents(
     assert linked and linked[0]["linked"]
     first = [d for d in by_code["2.3"]["documents"] if d["id"] == ids["notice"]][0]
     assert linked[0]["start_page"] == first["start_page"]
-    reader = PdfReader(out / "data" / "bundle.pdf")
+    reader = PdfReader(out / "bundle.pdf")
     toc = "".join(reader.pages[i].extract_text() for i in range(1, report.front_pages))
     assert "缺少佐证材料" in toc and "2.1 志愿服务组织" in toc
     assert toc.count(archive.get(ids["notice"]).archival_code) == 2
@@ -118,7 +118,7 @@ def test_contents_lists_every_criterion_marks_gaps_and_repeats_linked_documents(
 
 def test_contents_rows_link_to_the_documents_pages(built) -> None:
     archive, report, out, ids = built
-    reader = PdfReader(out / "data" / "bundle.pdf")
+    reader = PdfReader(out / "bundle.pdf")
     page_index = {p.indirect_reference.idnum: i for i, p in enumerate(reader.pages)}
     targets = []
     for i in range(1, report.front_pages):
@@ -132,7 +132,7 @@ def test_contents_rows_link_to_the_documents_pages(built) -> None:
 
 def test_outline_and_page_labels(built) -> None:
     archive, report, out, ids = built
-    reader = PdfReader(out / "data" / "bundle.pdf")
+    reader = PdfReader(out / "bundle.pdf")
     top = [o for o in reader.outline if not isinstance(o, list)]
     schema = archive.registry.require(TRACK)
     assert [o.title.split("（")[0] for o in top] == [c.label for c in schema.top_level()]
@@ -164,8 +164,8 @@ def test_bag_is_valid_and_holds_safely_named_originals(built) -> None:
     hostile = archive.get(ids["hostile"])
     hostile_name = [n for n in names if n.startswith(f"{hostile.item_number:04d}_")]
     assert len(hostile_name) == 1 and hostile_name[0].endswith(".pdf") and "x_CON 长长" in hostile_name[0]
-    for f in ("bundle.pdf", "目录.docx", "目录.xlsx", "originals.json"):
-        assert (out / "data" / f).is_file()
+    for f in ("bundle.pdf", "目录.docx", "目录.xlsx", "data/originals.json"):
+        assert (out / f).is_file()
     assert (out.parent / "out.zip").is_file()
     assert not [p for p in out.parent.iterdir() if p.name.startswith(".out.")], "no temporary folders left"
 
@@ -176,12 +176,12 @@ def test_editable_contents_match(built) -> None:
 
     archive, report, out, ids = built
     code = archive.get(ids["long"]).archival_code
-    ws = load_workbook(out / "data" / "目录.xlsx").active
+    ws = load_workbook(out / "目录.xlsx").active
     rows = [[c.value for c in r] for r in ws.iter_rows()]
     row = [r for r in rows if r[1] == code][0]
     assert row[5] == _pages_of(report)[ids["long"]]["start_page"] and row[6] == 4
     assert any(r[7] == "缺少佐证材料" for r in rows)
-    d = docx.Document(str(out / "data" / "目录.docx"))
+    d = docx.Document(str(out / "目录.docx"))
     assert code in [c.text for c in d.tables[0].column_cells(1)]
 
 
@@ -194,10 +194,12 @@ def test_tampered_original_and_stray_file_are_all_reported(built, tmp_path: Path
     victim.chmod(0o644)
     victim.write_bytes(victim.read_bytes() + b"x")
     (copy / "data" / "extra.txt").write_text("x")
+    (copy / "bundle.pdf").write_bytes((copy / "bundle.pdf").read_bytes() + b"%tampered")
     result = archive.verify_bundle(copy)
     assert not result.ok
     text = json.dumps(result.to_json(), ensure_ascii=False)
     assert victim.name in text and "extra.txt" in text
+    assert "bundle.pdf" in text, "the tag manifest covers bundle.pdf"
     assert any("differs from the repository" in p["problem"] for p in result.problems)
 
 
@@ -207,11 +209,11 @@ def test_rebuilding_gives_the_same_bytes_and_refuses_a_full_folder(built, tmp_pa
         archive.bundle(out, track=TRACK, year=2023)
     again = tmp_path / "again"
     archive.bundle(again, track=TRACK, year=2023)
-    for rel in ("data/bundle.pdf", "data/目录.docx", "data/目录.xlsx", "data/originals.json", "manifest-sha256.txt"):
+    for rel in ("bundle.pdf", "目录.docx", "目录.xlsx", "data/originals.json", "manifest-sha256.txt"):
         assert (out / rel).read_bytes() == (again / rel).read_bytes(), rel
-    (again / "data" / "bundle.pdf").write_bytes(b"")
+    (again / "bundle.pdf").write_bytes(b"")
     archive.bundle(again, track=TRACK, year=2023, force=True)
-    assert (again / "data" / "bundle.pdf").read_bytes() == (out / "data" / "bundle.pdf").read_bytes()
+    assert (again / "bundle.pdf").read_bytes() == (out / "bundle.pdf").read_bytes()
 
 
 def _png_not_blank(pdf: Path, page: int, tmp: Path) -> None:
@@ -227,7 +229,7 @@ def _png_not_blank(pdf: Path, page: int, tmp: Path) -> None:
 @pytest.mark.skipif(shutil.which("pdftoppm") is None, reason="poppler-utils not installed")
 def test_cover_contents_and_a_stamped_page_render(built, tmp_path: Path) -> None:
     archive, report, out, ids = built
-    pdf = out / "data" / "bundle.pdf"
+    pdf = out / "bundle.pdf"
     for page in (1, 2, report.front_pages + 1):
         _png_not_blank(pdf, page, tmp_path)
 
@@ -245,7 +247,7 @@ def test_without_libreoffice_a_docx_gets_a_placeholder_and_keeps_its_original(
     doc = archive.get(doc_id)
     assert any("LibreOffice is not installed" in n for n in report.notes)
     placed = _pages_of(report)
-    reader = PdfReader(tmp_path / "out" / "data" / "bundle.pdf")
+    reader = PdfReader(tmp_path / "out" / "bundle.pdf")
     text = reader.pages[placed[doc_id]["pdf_page"] - 1].extract_text()
     assert "未能生成" in text and doc.archival_code in text and "文明礼仪培训方案" in text and "J002" in text
     assert not placed[doc_id]["rendition"]
