@@ -1,0 +1,218 @@
+"""Crash safety: SIGKILL the real CLI at seeded random moments of ingest, tag, number, reindex and bundle.
+
+After every kill the repository must verify (or verify after the one-command ``repair``), and a
+rerun of the same command must complete the work: no document lost, none duplicated.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import random
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from archive_kit.archive import Archive
+from bench.gen_docs import NOTICE_BODY, make_docx, make_pdf
+from tests.conftest import cli_json, run_cli
+
+SEED = 20240611
+pytestmark = pytest.mark.slow
+
+
+@dataclass
+class KillLog:
+    """Kill points tried on one command: how many hit a running process, and how many needed repair."""
+
+    command: str
+    killed: int = 0
+    missed: int = 0
+    repaired: int = 0
+    delays: list[float] = field(default_factory=list)
+
+    def line(self) -> str:
+        return (f"{self.command}: {self.killed} kill(s) survived ({self.repaired} after repair), "
+                f"{self.missed} finished before the kill; delays {min(self.delays, default=0):.2f}–"
+                f"{max(self.delays, default=0):.2f} s")
+
+
+def _cmd(root: Path, *args: str) -> list[str]:
+    return [sys.executable, "-m", "archive_kit", "--root", str(root), *args]
+
+
+def _timed(root: Path, *args: str) -> float:
+    start = time.monotonic()
+    proc = subprocess.run(_cmd(root, *args), capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr
+    return time.monotonic() - start
+
+
+def kill_after(root: Path, args: tuple[str, ...], delay: float) -> bool:
+    """Start the command, SIGKILL it after ``delay`` s; True when it was still running (a real kill)."""
+    proc = subprocess.Popen(_cmd(root, *args), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            env={**os.environ, "PYTHONWARNINGS": "ignore"})
+    try:
+        proc.wait(timeout=delay)
+        return False
+    except subprocess.TimeoutExpired:
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        return True
+
+
+def assert_verifies(root: Path, log: KillLog) -> None:
+    """verify passes, or passes after `archive-kit repair`."""
+    rc, data = cli_json("verify", root=root)
+    if rc == 0 and data["ok"]:
+        return
+    rc, fixed = cli_json("repair", root=root)
+    assert rc == 0 and fixed["ok"], f"after a kill of {log.command}: verify {data['problems']}, repair {fixed}"
+    log.repaired += 1
+
+
+def catalogue_shas(root: Path) -> list[str]:
+    rc, data = cli_json("list", root=root)
+    assert rc == 0
+    return [d["sha256"] for d in data["documents"]]
+
+
+def kill_points(root: Path, args: tuple[str, ...], log: KillLog, rng: random.Random, want: int,
+                span: tuple[float, float], before_each=None, max_tries: int = 40) -> None:
+    """Kill ``args`` at ``want`` random moments in ``span``; after each: verify, rerun to completion, check."""
+    tries = 0
+    while log.killed < want and tries < max_tries:
+        tries += 1
+        if before_each:
+            before_each()
+        delay = rng.uniform(*span)
+        log.delays.append(delay)
+        if not kill_after(root, args, delay):
+            log.missed += 1
+            continue
+        log.killed += 1
+        assert_verifies(root, log)
+    assert log.killed >= want, log.line()
+    print(log.line())
+
+
+@pytest.fixture(scope="module")
+def sources(tmp_path_factory) -> tuple[Path, set[str]]:
+    """Real inputs under the folder convention: born-digital PDFs, DOCX and one scanned page."""
+    from bench.gen_scans import make_scanned_pdf, render_text_page
+
+    root = tmp_path_factory.mktemp("crash-src")
+    a = root / "civilized-unit" / "2023" / "2.3 志愿服务"
+    b = root / "civilized-unit" / "2023" / "1.1"
+    a.mkdir(parents=True)
+    b.mkdir(parents=True)
+    for i in range(24):
+        make_pdf(a / f"志愿服务通知{i:02d}.pdf", f"关于开展第{i}次学雷锋志愿服务活动的通知", NOTICE_BODY,
+                 date_text=f"2023年{i % 12 + 1}月{i % 27 + 1}日", pages=3)
+    for i in range(6):
+        make_docx(b / f"学习报告{i}.docx", f"第{i}次中心组学习志愿服务报告", ["中心组学习正文内容。"] * 30,
+                  date_text=f"2023年4月{i + 1}日")
+    make_scanned_pdf(a / "扫描签到表.pdf", [render_text_page("志愿服务活动签到表\n" + "\n".join(NOTICE_BODY[:3]))])
+    shas = {hashlib.sha256(p.read_bytes()).hexdigest() for p in root.rglob("*") if p.is_file()}
+    return root, shas
+
+
+def _fresh(tmp_path: Path, name: str) -> Path:
+    Archive.init(tmp_path / name, fonds="J001", unit="测试单位").close()
+    return tmp_path / name
+
+
+def _complete_ingest(root: Path, src: Path, shas: set[str]) -> None:
+    proc = run_cli("ingest", str(src), "--jobs", "2", "--json", root=root)
+    assert proc.returncode == 0, proc.stderr
+    got = catalogue_shas(root)
+    assert len(got) == len(set(got)) == len(shas) and set(got) == shas, "documents lost or duplicated"
+    rc, hits = cli_json("search", "志愿服务", "--limit", "100", root=root)
+    assert hits["total"] == len(shas), "the index lost or duplicated documents"
+    rc, data = cli_json("verify", root=root)
+    assert rc == 0, data
+
+
+@pytest.fixture(scope="module")
+def ingested(tmp_path_factory, sources) -> Path:
+    """A fully ingested repository for the commands that come after ingest."""
+    src, shas = sources
+    root = _fresh(tmp_path_factory.mktemp("crash-repo"), "repo")
+    _complete_ingest(root, src, shas)
+    return root
+
+
+def test_kills_during_ingest(tmp_path: Path, sources) -> None:
+    src, shas = sources
+    rng = random.Random(SEED)
+    calib = _fresh(tmp_path, "calibrate")
+    total = _timed(calib, "ingest", str(src), "--jobs", "2")
+    log = KillLog("ingest")
+    args = ("ingest", str(src), "--jobs", "2")
+    for round_ in range(4):  # a fresh repository per round: kills land early, middle and late in the work
+        root = _fresh(tmp_path, f"repo{round_}")
+        kill_points(root, args, log, rng, want=log.killed + 3, span=(0.2, total * 0.95))
+        _complete_ingest(root, src, shas)
+    assert log.killed >= 12
+
+
+def test_kills_during_tag(ingested: Path, sources) -> None:
+    rng = random.Random(SEED + 1)
+    ids = [str(i) for i in range(1, len(sources[1]) + 1)]
+    args = ("tag", *ids, "--link", "workers-home:1.1", "--year", "2023")
+    total = _timed(ingested, *args)
+    log = KillLog("tag")
+    kill_points(ingested, args, log, rng, want=5, span=(0.05, total))
+    assert subprocess.run(_cmd(ingested, *args), capture_output=True).returncode == 0
+    rc, data = cli_json("list", "--track", "workers-home", "--criterion", "1.1", root=ingested)
+    assert len(data["documents"]) == len(sources[1])
+    assert len(set(catalogue_shas(ingested))) == len(sources[1])
+
+
+def test_kills_during_number(ingested: Path, sources) -> None:
+    rng = random.Random(SEED + 2)
+    log = KillLog("number")
+    kill_points(ingested, ("number",), log, rng, want=1, span=(0.15, 0.4))
+    args = ("number", "--renumber")
+    total = _timed(ingested, *args)
+    kill_points(ingested, args, log, rng, want=6, span=(0.05, total))
+    assert subprocess.run(_cmd(ingested, *args), capture_output=True).returncode == 0
+    rc, data = cli_json("list", root=ingested)
+    numbers = sorted(d["item_number"] for d in data["documents"])
+    assert None not in numbers and numbers == list(range(1, len(sources[1]) + 1))
+    assert cli_json("verify", root=ingested)[0] == 0
+
+
+def test_kills_during_reindex(ingested: Path, sources) -> None:
+    rng = random.Random(SEED + 3)
+    total = _timed(ingested, "reindex")
+    log = KillLog("reindex")
+    kill_points(ingested, ("reindex",), log, rng, want=6, span=(0.05, total))
+    assert run_cli("reindex", root=ingested).returncode == 0
+    rc, hits = cli_json("search", "志愿服务", "--limit", "100", root=ingested)
+    assert hits["total"] == len(sources[1])
+
+
+def test_kills_during_bundle(ingested: Path, sources, tmp_path: Path) -> None:
+    rng = random.Random(SEED + 4)
+    out = tmp_path / "bundles"
+    scope = ("--track", "civilized-unit", "--year", "2023", "--criterion", "2.3")
+    total = _timed(ingested, "bundle", *scope, "--out", str(out / "calibrate"))
+    log = KillLog("bundle")
+    for i in range(5):
+        target = out / f"b{i}"
+        args = ("bundle", *scope, "--out", str(target))
+        kill_points(ingested, args, log, rng, want=log.killed + 1, span=(0.1, total),
+                    before_each=lambda: shutil.rmtree(target, ignore_errors=True))
+        if not target.exists():  # a bag appears in one rename, finished: if it is there, the kill came after
+            proc = run_cli(*args, "--json", root=ingested)
+            assert proc.returncode == 0, proc.stderr
+        assert run_cli("verify-bundle", str(target), root=ingested).returncode == 0
+    assert log.killed >= 5
+    assert len(set(catalogue_shas(ingested))) == len(sources[1])
