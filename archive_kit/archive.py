@@ -6,13 +6,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 from .catalogue import Catalogue, Document
 from .config import Config
 from .errors import RepositoryError, UsageError
 from .ingest import CliTags, IngestReport, run_ingest
 from .schemas import TrackRegistry, TrackSchema, builtin_schemas, load_schema_file, load_schema_text
+
+if TYPE_CHECKING:
+    from .bundle import BundleReport
+    from .coverage import CoverageReport
+    from .numbering import NumberReport
+    from .search import SearchIndex
+    from .verify import VerifyReport
 
 CONFIG = "config.json"
 CATALOGUE = "catalogue.sqlite"
@@ -250,7 +257,7 @@ class Archive:
     # --- search ----------------------------------------------------------------------------
 
     @property
-    def index(self):  # -> archive_kit.search.SearchIndex
+    def index(self) -> "SearchIndex":
         """The full-text index, opened on first use."""
         if self._index is None:
             from .search import open_index
@@ -289,7 +296,7 @@ class Archive:
 
     # --- checks ----------------------------------------------------------------------------
 
-    def verify(self, *, full: bool = True):  # -> archive_kit.verify.VerifyReport
+    def verify(self, *, full: bool = True) -> "VerifyReport":
         """Fixity and consistency check of the whole repository; collects every problem."""
         from .verify import verify_repository
 
@@ -304,7 +311,7 @@ class Archive:
     # --- numbering, listings, coverage -----------------------------------------------------
 
     def number(self, *, track: str | None = None, year: int | None = None, box_pages: int | None = None,
-               renumber: bool = False, freeze: bool = False):  # -> archive_kit.numbering.NumberReport
+               renumber: bool = False, freeze: bool = False) -> "NumberReport":
         """Give unnumbered documents item numbers, archival codes and boxes (stable once given)."""
         from .numbering import number_documents
 
@@ -323,7 +330,7 @@ class Archive:
 
         return write_listing(self, Path(out), fmt=fmt, level=level, track=track, year=year)
 
-    def coverage(self, track: str, year: int):  # -> archive_kit.coverage.CoverageReport
+    def coverage(self, track: str, year: int) -> "CoverageReport":
         """Every criterion of a track with its documents and pages for a year; gaps flagged."""
         from .coverage import coverage_report
 
@@ -338,13 +345,13 @@ class Archive:
         return rendition_for(self, doc)
 
     def bundle(self, out: Path | str, *, track: str, year: int, criterion: str | None = None,
-               zip: bool = False, force: bool = False):  # -> archive_kit.bundle.BundleReport
+               zip: bool = False, force: bool = False) -> "BundleReport":
         """Build an inspection bundle for a track's year (or one criterion) in folder ``out``."""
         from .bundle import build_bundle
 
         return build_bundle(self, Path(out), track=track, year=year, criterion=criterion, zip=zip, force=force)
 
-    def verify_bundle(self, path: Path | str):  # -> archive_kit.verify.VerifyReport
+    def verify_bundle(self, path: Path | str) -> "VerifyReport":
         """Check a bundle: BagIt validity and every original against the repository's SHA-256."""
         from .bundle import verify_bundle
 

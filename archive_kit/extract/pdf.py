@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..errors import ArchiveKitError, InputFileError
 from ..textnorm import normalize_text
@@ -15,10 +16,13 @@ from . import ExtractOptions, Extraction, register
 
 # a page with fewer meaningful characters than this is treated as a scan and OCRed
 MIN_TEXT_CHARS = 8
+if TYPE_CHECKING:
+    from pypdf import PdfReader
+
 logging.getLogger("pypdf").setLevel(logging.ERROR)
 
 
-def open_pdf(path: Path):  # -> pypdf.PdfReader
+def open_pdf(path: Path) -> "PdfReader":
     """Open a PDF, decrypting it with the empty password when needed; one clear error otherwise."""
     from pypdf import PdfReader
     from pypdf.errors import FileNotDecryptedError, PdfReadError
