@@ -65,24 +65,30 @@ def fold(text: str) -> str:
     return _WS.sub(" ", _JOIN.sub("", text))
 
 
-def grams(folded: str) -> Counter[bytes]:
+def grams(folded: str) -> dict[bytes, int]:
     """Count every 1..MAX_GRAM character gram of ``folded`` that does not cross a SEP."""
     counts: Counter[str] = Counter()
     for part in folded.split(SEP):
         counts.update(part)
-        for n in range(2, MAX_GRAM + 1):
-            counts.update([part[i:i + n] for i in range(len(part) - n + 1)])
-    return Counter({k.encode("utf-8"): v for k, v in counts.items() if k != " "})
+        if len(part) > 1:   # MAX_GRAM == 2: each character joined to the next
+            counts.update(map(str.__add__, part, part[1:]))
+    counts.pop(" ", None)
+    return {k.encode("utf-8"): v for k, v in counts.items()}
 
 
-def words(folded: str) -> Counter[bytes]:
+def words(folded: str) -> dict[bytes, int]:
     """Count the words of ``folded`` as rjieba's search mode cuts them (ranking only)."""
     import rjieba
 
     counts: Counter[str] = Counter()
     for part in folded.split(SEP):
-        counts.update(w for w in rjieba.cut_for_search(part) if w.strip() and not _WORDLESS.match(w))
-    return Counter({k.strip().encode("utf-8"): v for k, v in counts.items()})
+        counts.update(rjieba.cut_for_search(part))
+    out: dict[bytes, int] = {}
+    for w, n in counts.items():     # filter the distinct words, not every occurrence
+        if w.strip() and not _WORDLESS.match(w):
+            key = w.strip().encode("utf-8")
+            out[key] = out.get(key, 0) + n
+    return out
 
 
 _last_fold: tuple[str, str] = ("", "")
@@ -96,7 +102,7 @@ def _cached_fold(value: str) -> str:
     return _last_fold[1]
 
 
-def _postings(counts: Counter[bytes]) -> Iterator[tuple[bytes, int, float, bytes]]:
+def _postings(counts: dict[bytes, int]) -> Iterator[tuple[bytes, int, float, bytes]]:
     return ((term, n, float(n), b"") for term, n in counts.items())   # tf kept as block weight
 
 
@@ -109,7 +115,11 @@ class GramField(fields.FieldType):
         self.column_type = columns.VarBytesColumn()
 
     def index(self, value: str, **kwargs: object) -> Iterator[tuple[bytes, int, float, bytes]]:
-        return _postings(grams(_cached_fold(value)))
+        return _postings(self.term_counts(value))
+
+    def term_counts(self, value: str) -> dict[bytes, int]:
+        """Term -> frequency (the weight); what ``index`` yields, for ArrayPostingWriter."""
+        return grams(_cached_fold(value))
 
     def to_column_value(self, value: str) -> bytes:
         return _cached_fold(value).encode("utf-8")
@@ -125,7 +135,11 @@ class WordField(fields.FieldType):
         super().__init__(formats.Existence(), analyzer=None, scorable=True)
 
     def index(self, value: str, **kwargs: object) -> Iterator[tuple[bytes, int, float, bytes]]:
-        return _postings(words(_cached_fold(value)))
+        return _postings(self.term_counts(value))
+
+    def term_counts(self, value: str) -> dict[bytes, int]:
+        """Term -> frequency (the weight); what ``index`` yields, for ArrayPostingWriter."""
+        return words(_cached_fold(value))
 
     def process_text(self, qstring: str, mode: str = "", **kwargs: object) -> Iterator[str]:
         return iter([fold(qstring)])

@@ -23,14 +23,13 @@ from whoosh.index import TOC, LockError, clean_files
 
 from archive_kit.errors import LockTimeout, RepositoryError
 from archive_kit.search.analysis import SEP, make_schema
+from archive_kit.search.fastwrite import ArrayPostingWriter
 from archive_kit.search.query import Term, parse_query
 from archive_kit.search.snippet import make_snippet
 from archive_kit.textnorm import normalize_text
 
 INDEX_NAME = "MAIN"
-PARALLEL_MIN_DOCS = 2000     # below this a single process is faster than spawning workers
-LIMIT_MB = 256               # per writer process; a rebuild chunk stays below it (no sort runs)
-CHUNK_DOCS = 1500            # rebuild commits a segment pair per chunk: in-memory sort, bounded RSS
+CHUNK_DOCS = 1500            # rebuild commits one segment per chunk: bounded RSS
 WORD_BONUS = 2.0
 
 
@@ -145,15 +144,16 @@ class WhooshIndex:
         return RepositoryError(f"search index {self.path} is damaged ({why}); "
                                "run `archive-kit reindex` to rebuild it")
 
-    def _writer(self, procs: int = 1) -> Any:
-        """A writer, waiting with backoff for another process's lock up to ``lock_timeout``."""
+    def _writer(self) -> Any:
+        """A writer, waiting with backoff for another process's lock up to ``lock_timeout``.
+
+        ArrayPostingWriter (fastwrite.py) writes ordinary Whoosh segments about 4x faster than
+        Whoosh's own writer, whose per-posting pool and sort dominated the build."""
         deadline = time.monotonic() + self.lock_timeout
         delay = 0.02
         while True:
             try:
-                if procs > 1:
-                    return self._ix.writer(procs=procs, multisegment=True, limitmb=LIMIT_MB)
-                return self._ix.writer(limitmb=LIMIT_MB)
+                return ArrayPostingWriter(self._ix)
             except LockError:
                 if time.monotonic() >= deadline:
                     raise LockTimeout(f"search index {self.path} is being written by another "
@@ -167,7 +167,7 @@ class WhooshIndex:
         batch = {d.id: d for d in docs}
         if not batch:
             return
-        w = self._writer(2 if len(batch) >= PARALLEL_MIN_DOCS else 1)
+        w = self._writer()
         try:
             with w.searcher() as s:
                 for doc_id in batch:
@@ -214,7 +214,7 @@ class WhooshIndex:
         batch = {d.id: d for d in chunk}
         if not batch:
             return
-        w = self._writer(2 if len(batch) >= PARALLEL_MIN_DOCS // 2 else 1)
+        w = self._writer()
         try:
             for doc_id in seen.intersection(batch):
                 w.delete_by_term("id", str(doc_id))
