@@ -9,6 +9,7 @@ import datetime as dt
 import json
 import os
 import sqlite3
+import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -216,18 +217,7 @@ class Catalogue:
         self.lock_timeout = lock_timeout
         if not create and not path.is_file():
             raise RepositoryError(f"{path}: catalogue is missing")
-        try:
-            self.db = sqlite3.connect(
-                str(path), timeout=lock_timeout, isolation_level=None, check_same_thread=False
-            )
-            self.db.row_factory = sqlite3.Row
-            self.db.execute("PRAGMA busy_timeout = %d" % int(lock_timeout * 1000))
-            self.db.execute("PRAGMA journal_mode = WAL")
-            self.db.execute("PRAGMA synchronous = NORMAL")
-            self.db.execute("PRAGMA foreign_keys = ON")
-            version = self.db.execute("PRAGMA user_version").fetchone()[0]
-        except sqlite3.DatabaseError as e:
-            raise RepositoryError(f"{path}: catalogue cannot be opened: {e}") from None
+        version = self._connect()
         if version > SCHEMA_VERSION:
             raise RepositoryError(
                 f"{path}: catalogue format {version} is newer than this archive-kit supports "
@@ -240,6 +230,34 @@ class Catalogue:
                 )
             except sqlite3.DatabaseError as e:
                 raise RepositoryError(f"{path}: catalogue cannot be set up: {e}") from None
+
+    def _connect(self) -> int:
+        """Open the connection (retrying while another process holds SQLite's locks); returns user_version."""
+        deadline = time.monotonic() + self.lock_timeout
+        while True:
+            try:
+                self.db = sqlite3.connect(
+                    str(self.path), timeout=self.lock_timeout, isolation_level=None, check_same_thread=False
+                )
+                self.db.row_factory = sqlite3.Row
+                self.db.execute("PRAGMA busy_timeout = %d" % int(self.lock_timeout * 1000))
+                self.db.execute("PRAGMA journal_mode = WAL")
+                self.db.execute("PRAGMA synchronous = NORMAL")
+                self.db.execute("PRAGMA foreign_keys = ON")
+                return self.db.execute("PRAGMA user_version").fetchone()[0]
+            except sqlite3.OperationalError as e:
+                # SQLITE_BUSY / SQLITE_PROTOCOL: another process is opening, recovering or writing
+                if not any(w in str(e) for w in ("locked", "busy", "locking protocol")):
+                    raise RepositoryError(f"{self.path}: catalogue cannot be opened: {e}") from None
+                if getattr(self, "db", None) is not None:
+                    self.db.close()
+                if time.monotonic() >= deadline:
+                    raise LockTimeout(
+                        f"{self.path}: another archive-kit process kept the catalogue locked for more "
+                        f"than {self.lock_timeout:.0f} s; try again when it has finished") from None
+                time.sleep(0.1)
+            except sqlite3.DatabaseError as e:
+                raise RepositoryError(f"{self.path}: catalogue cannot be opened: {e}") from None
 
     def close(self) -> None:
         """Close the connection."""
