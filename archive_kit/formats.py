@@ -1,6 +1,8 @@
 """Format detection by content (magic bytes), not by extension: an extension may lie."""
 from __future__ import annotations
 
+import os
+import unicodedata
 import zipfile
 from pathlib import Path
 
@@ -21,30 +23,87 @@ EXTENSIONS = {
     "docx": {".docx", ".docm", ".dotx"},
     "image": {".jpg", ".jpeg", ".png", ".tif", ".tiff", ".bmp", ".gif"},
 }
+MAX_UNPACKED = 512 * 1024 * 1024   # a zip package (docx, xlsx, odt) may unpack to at most this
+MAX_RATIO = 200                     # ... and, above 50 MB, may not be compressed more than this
 # legacy office formats, converted by LibreOffice when it is installed
 OFFICE_EXTENSIONS = {".doc": "doc", ".wps": "wps", ".rtf": "rtf", ".odt": "odt", ".xls": "xls", ".xlsx": "xlsx", ".et": "xls"}
 
 
+def _suspicious(text: str) -> bool:
+    """True when a UTF-8 reading looks like GBK bytes misread: combining marks, controls, or the
+    Greek-to-Indic blocks that GBK two-byte names land in (``通知`` in GBK reads as ``֪ͨ``)."""
+    return any(unicodedata.category(c)[0] in "MC" or 0x0370 <= ord(c) <= 0x1FFF for c in text)
+
+
+def _chinese(text: str) -> bool:
+    """True when every character is ASCII or what Chinese file names are made of."""
+    return all(c.isascii() or 0x3000 <= ord(c) <= 0x303F or 0x3400 <= ord(c) <= 0x9FFF
+               or 0xFF00 <= ord(c) <= 0xFFEF or 0x2000 <= ord(c) <= 0x206F for c in text)
+
+
+def _decode_part(raw: bytes) -> str:
+    """One path component's bytes as text: UTF-8, or GB18030 when that reads as Chinese and UTF-8 does not."""
+    try:
+        u: str | None = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        u = None
+    if u is not None and (u.isascii() or not _suspicious(u)):
+        return u
+    try:
+        g: str | None = raw.decode("gb18030")
+    except UnicodeDecodeError:
+        g = None
+    if g is not None and (u is None or _chinese(g)):
+        return g
+    return u if u is not None else raw.decode("utf-8", "backslashreplace")
+
+
+def readable_name(text: str) -> str:
+    """A file name or path as people see it and the catalogue stores it (always valid UTF-8, one line).
+
+    Names that are not UTF-8 on disk (GBK names from Windows zip files; Python hands them over
+    surrogate-escaped, or misread when the bytes happen to be valid UTF-8) are decoded as GB18030,
+    part by part; bytes that are neither, and control characters, are shown as ``\\xNN``.
+    """
+    parts = [_decode_part(raw) for raw in os.fsencode(text).split(b"/")]
+    return "".join(f"\\x{ord(c):02x}" if unicodedata.category(c) == "Cc" else c for c in "/".join(parts))
+
+
+def read_member_head(z: zipfile.ZipFile, name: str, limit: int) -> bytes:
+    """The first ``limit`` bytes of a zip member, never unpacking more (a bomb stays packed)."""
+    with z.open(name) as f:
+        return f.read(limit)
+
+
+def check_zip_size(path: Path, infos: list[zipfile.ZipInfo]) -> None:
+    """Refuse zip bombs: too much unpacked data, or an absurd compression ratio."""
+    total = sum(i.file_size for i in infos)
+    packed = sum(i.compress_size for i in infos) or 1
+    if total > MAX_UNPACKED or (total > 50 * 1024 * 1024 and total / packed > MAX_RATIO):
+        raise InputFileError(str(path), f"refused: unpacks to {total // (1024 * 1024)} MB (possible zip bomb)")
+
+
 def _zip_kind(path: Path) -> str | None:
-    """Which OOXML/ODF package a zip file is, from its member names."""
+    """Which OOXML/ODF package a zip file is, from its member names; refuses zip bombs."""
     try:
         with zipfile.ZipFile(path) as z:
+            check_zip_size(path, z.infolist())
             names = set(z.namelist())
             if "mimetype" in names:
-                mime = z.read("mimetype")[:100]
+                mime = read_member_head(z, "mimetype", 100)
                 if b"opendocument.text" in mime:
                     return "odt"
                 if b"opendocument.spreadsheet" in mime:
                     return "ods"
             if "[Content_Types].xml" in names:
-                types = z.read("[Content_Types].xml")[:200_000]
+                types = read_member_head(z, "[Content_Types].xml", 200_000)
                 if b"wordprocessingml" in types:
                     return "docx"
                 if b"spreadsheetml" in types:
                     return "xlsx"
                 if b"presentationml" in types:
                     return "pptx"
-    except (zipfile.BadZipFile, OSError, KeyError, ValueError, RuntimeError, EOFError):
+    except (zipfile.BadZipFile, OSError, KeyError, ValueError, RuntimeError, EOFError, NotImplementedError):
         return None
     return "zip"
 

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Callable, Iterable, Iterator
 from .catalogue import Document
 from .errors import ArchiveKitError, InputFileError, UsageError
 from .extract import ExtractOptions, Extraction, extract
-from .formats import detect
+from .formats import detect, readable_name
 from .manifest import ManifestRow, read_manifest
 from .metadata import DocMetadata, extract_metadata
 from .store import atomic_write_bytes, hash_file
@@ -56,7 +56,7 @@ class IngestReport:
 
     def fail(self, path: object, error: str) -> None:
         """Record one failed input with a one-line reason."""
-        self.failed.append({"path": str(path), "error": error.replace("\n", " ")})
+        self.failed.append({"path": readable_name(str(path)), "error": readable_name(error.replace("\n", " "))})
 
     def to_json(self) -> dict:
         """The contract's ``ingest --json`` shape."""
@@ -94,19 +94,28 @@ def _is_junk(name: str) -> str | None:
 
 def walk(root: Path, report: IngestReport, skip: set[Path]) -> Iterator[Item]:
     """Every file under ``root``, in sorted order, never following folder symlinks (no loops)."""
-    base_parts = list(root.resolve().parts[1:])
+    base_parts = [readable_name(p) for p in root.resolve().parts[1:]]
     for dirpath, dirnames, filenames in os.walk(root, followlinks=False, onerror=lambda e: report.fail(e.filename, f"cannot read folder: {e.strerror}")):
         dirnames.sort()
         rel = Path(dirpath).relative_to(root).parts
         for name in sorted(filenames):
             path = Path(dirpath) / name
-            if path.resolve() in skip:
+            if skip and _resolved(path) in skip:
                 continue
             why = _is_junk(name)
             if why:
-                report.skipped.append({"path": str(path), "reason": why})
+                report.skipped.append({"path": readable_name(str(path)), "reason": why})
                 continue
-            yield Item(path=path, source_path=str(path), parts=base_parts + list(rel))
+            yield Item(path=path, source_path=readable_name(str(path)),
+                       parts=base_parts + [readable_name(p) for p in rel])
+
+
+def _resolved(path: Path) -> Path | None:
+    """The real path, or None for a symlink loop or an unreadable link."""
+    try:
+        return path.resolve()
+    except (OSError, RuntimeError):
+        return None
 
 
 def collect(paths: Iterable[Path], manifest: Path | None, report: IngestReport) -> list[Item]:
@@ -133,12 +142,11 @@ def collect(paths: Iterable[Path], manifest: Path | None, report: IngestReport) 
         elif p.is_dir():
             items.extend(walk(p, report, skip))
         else:
-            items.append(Item(path=p, source_path=str(p), parts=list(p.resolve().parent.parts[1:])))
+            real = _resolved(p) or p.absolute()
+            items.append(Item(path=p, source_path=readable_name(str(p)),
+                              parts=[readable_name(x) for x in real.parent.parts[1:]]))
     for item in items:
-        try:
-            row = by_path.get(item.path.resolve())
-        except OSError:
-            row = None
+        row = by_path.get(_resolved(item.path))
         if row is not None:
             item.manifest = dict(row.values)
     return items
@@ -243,7 +251,7 @@ def describe(item: Item, extraction: Extraction, meta: DocMetadata, archive: "Ar
     retention = m.get("retention") or None
     values = {
         "sha256": item.sha256,
-        "original_name": item.path.name,
+        "original_name": readable_name(item.path.name),
         "source_path": item.source_path,
         "format": item.format,
         "title": title,

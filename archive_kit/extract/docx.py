@@ -10,11 +10,10 @@ import zipfile
 from pathlib import Path
 
 from ..errors import ArchiveKitError, InputFileError
+from ..formats import check_zip_size, read_member_head
 from ..textnorm import normalize_text
 from . import ExtractOptions, Extraction, register
 
-MAX_UNCOMPRESSED = 512 * 1024 * 1024
-MAX_RATIO = 200
 W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 TITLE_STYLES = ("title", "标题")
 
@@ -25,20 +24,17 @@ def check_zip(path: Path) -> None:
     try:
         with zipfile.ZipFile(path) as z:
             infos = z.infolist()
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as e:
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError) as e:
         raise InputFileError(name, f"damaged Word document: {e}") from None
-    total = sum(i.file_size for i in infos)
-    packed = sum(i.compress_size for i in infos) or 1
-    if total > MAX_UNCOMPRESSED or (total > 50 * 1024 * 1024 and total / packed > MAX_RATIO):
-        raise InputFileError(name, f"refused: unpacks to {total // (1024 * 1024)} MB (possible zip bomb)")
+    check_zip_size(path, infos)
 
 
 def _is_strict(path: Path) -> bool:
     """True for ISO 29500 Strict packages, which python-docx cannot read."""
     try:
         with zipfile.ZipFile(path) as z:
-            return b"purl.oclc.org/ooxml" in z.read("_rels/.rels")[:20_000]
-    except (KeyError, zipfile.BadZipFile, OSError, ValueError):
+            return b"purl.oclc.org/ooxml" in read_member_head(z, "_rels/.rels", 20_000)
+    except (KeyError, zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError):
         return False
 
 
@@ -46,8 +42,8 @@ def _page_count(path: Path) -> int | None:
     """Pages as Word last counted them (docProps/app.xml), when present."""
     try:
         with zipfile.ZipFile(path) as z:
-            data = z.read("docProps/app.xml")[:100_000].decode("utf-8", "replace")
-    except (KeyError, zipfile.BadZipFile, OSError, ValueError):
+            data = read_member_head(z, "docProps/app.xml", 100_000).decode("utf-8", "replace")
+    except (KeyError, zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError):
         return None
     m = re.search(r"<(?:\w+:)?Pages>(\d+)</", data)
     return int(m.group(1)) if m and int(m.group(1)) > 0 else None
