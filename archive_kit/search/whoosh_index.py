@@ -29,7 +29,8 @@ from archive_kit.search.snippet import make_snippet
 from archive_kit.textnorm import normalize_text
 
 INDEX_NAME = "MAIN"
-CHUNK_DOCS = 1500            # rebuild commits one segment per chunk: bounded RSS
+CHUNK_DOCS = 1500            # rebuild writes one segment per chunk: bounded RSS
+BUILD_PROCS = max(1, min(2, os.cpu_count() or 1))   # rebuild worker processes
 WORD_BONUS = 2.0
 
 
@@ -192,39 +193,44 @@ class WhooshIndex:
             raise
 
     def rebuild(self, docs: Iterable[IndexDoc]) -> None:
-        """Build a fresh index in a sibling temp dir, then switch to it with one TOC write."""
+        """Build a fresh index in a sibling temp dir, then switch to it with one TOC write.
+
+        Documents go in chunks of CHUNK_DOCS, each written as one segment by a pool of BUILD_PROCS
+        worker processes (in this process when there is only one chunk); a document id seen again
+        replaces the earlier document (which is marked deleted in its segment)."""
         tmp = self.path.parent / f".{self.path.name}.rebuild-{os.getpid()}-{uuid.uuid4().hex[:8]}"
         try:
-            fresh = WhooshIndex(tmp, lock_timeout=self.lock_timeout)
-            seen: set[int] = set()
-            chunk: list[IndexDoc] = []
-            for doc in docs:
-                chunk.append(doc)
-                if len(chunk) >= CHUNK_DOCS:
-                    fresh._write_chunk(chunk, seen)
-                    chunk = []
-            fresh._write_chunk(chunk, seen)
-            fresh.close()
+            WhooshIndex(tmp, lock_timeout=self.lock_timeout).close()
+            where: dict[int, tuple[int, int]] = {}      # id -> (chunk number, position in chunk)
+            replaced: list[tuple[int, int]] = []
+            builder = _SegmentBuilder(tmp)
+            try:
+                chunk: list[IndexDoc] = []
+                for doc in docs:
+                    prev = where.get(doc.id)
+                    if prev is not None and prev[0] == builder.submitted:
+                        chunk[prev[1]] = doc            # repeated within this chunk: last one wins
+                        continue
+                    if prev is not None:
+                        replaced.append(prev)
+                    where[doc.id] = (builder.submitted, len(chunk))
+                    chunk.append(doc)
+                    if len(chunk) >= CHUNK_DOCS:
+                        builder.submit(chunk)
+                        chunk = []
+                if chunk:
+                    builder.submit(chunk)
+                segments = builder.results()
+            finally:
+                builder.close()
+            for ci, dn in replaced:
+                segments[ci].delete_document(dn)
+            from whoosh.filedb.filestore import FileStorage
+            storage = FileStorage(str(tmp))
+            TOC(TOC.read(storage, INDEX_NAME).schema, segments, 1).write(storage, INDEX_NAME)
             self._swap_in(tmp)
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
-
-    def _write_chunk(self, chunk: list[IndexDoc], seen: set[int]) -> None:
-        """Commit one chunk as new segments without merging (replacing ids seen in earlier chunks)."""
-        batch = {d.id: d for d in chunk}
-        if not batch:
-            return
-        w = self._writer()
-        try:
-            for doc_id in seen.intersection(batch):
-                w.delete_by_term("id", str(doc_id))
-            for doc in batch.values():
-                w.add_document(**_fields(doc))
-            w.commit(merge=False)
-        except BaseException:
-            w.cancel()
-            raise
-        seen.update(batch)
 
     def _swap_in(self, tmp: Path) -> None:
         """Move the fresh segments in and publish them as the next generation, under the lock."""
@@ -371,6 +377,68 @@ def _candidates(r: Any, term: Term) -> set[int]:
         if not found:
             break
     return found or set()
+
+
+def _build_segment(path: str, docs: list[IndexDoc]) -> Any:
+    """Write ``docs`` as one new segment of the index at ``path`` and return it (not yet in any
+    TOC; the caller holds the lock or owns the index). Runs in a worker process."""
+    ix = windex.open_dir(path, indexname=INDEX_NAME)
+    w = ArrayPostingWriter(ix, _lk=False)
+    try:
+        for doc in docs:
+            w.add_document(**_fields(doc))
+        return w._finalize_segment()
+    except BaseException:
+        w._close_segment()
+        raise
+
+
+class _SegmentBuilder:
+    """Runs ``_build_segment`` on chunks: in this process for a single chunk, else in a pool of
+    BUILD_PROCS worker processes with at most BUILD_PROCS + 1 chunks in flight (bounded memory)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = str(path)
+        self.submitted = 0
+        self._held: list[IndexDoc] | None = None
+        self._pool: Any = None
+        self._futures: list[Any] = []
+        self._done: list[Any] = []
+
+    def submit(self, chunk: list[IndexDoc]) -> None:
+        self.submitted += 1
+        if self._pool is None and self._held is None and self.submitted == 1:
+            self._held = chunk                      # maybe the only chunk: no pool needed
+            return
+        if self._pool is None:
+            import multiprocessing
+            import threading
+            from concurrent.futures import ProcessPoolExecutor
+            # fork (as Whoosh's MpWriter did): no re-import of __main__, workers start at once;
+            # spawn when other threads run, as forking them is unsafe
+            method = ("fork" if threading.active_count() == 1
+                      and "fork" in multiprocessing.get_all_start_methods() else "spawn")
+            self._pool = ProcessPoolExecutor(BUILD_PROCS, mp_context=multiprocessing.get_context(method))
+            if self._held is not None:
+                self._futures.append(self._pool.submit(_build_segment, self.path, self._held))
+                self._held = None
+        self._futures.append(self._pool.submit(_build_segment, self.path, chunk))
+        while len(self._futures) - len(self._done) > BUILD_PROCS:
+            self._done.append(self._futures[len(self._done)].result())
+
+    def results(self) -> list[Any]:
+        """The segments in submission order."""
+        if self._held is not None:
+            self._done.append(_build_segment(self.path, self._held))
+            self._held = None
+        for f in self._futures[len(self._done):]:
+            self._done.append(f.result())
+        return self._done
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
 
 
 def open_index(path: Path, lock_timeout: float = 30.0) -> WhooshIndex:
