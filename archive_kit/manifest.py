@@ -83,10 +83,16 @@ def _resolve_row(line: int, raw: str, values: dict[str, str], base: Path) -> Man
     """Resolve a row's path against the manifest's folder; refuse paths that leave it."""
     if not raw:
         return ManifestRow(line, raw, None, values, "the path cell is empty")
+    if any(ord(c) < 32 or ord(c) == 127 for c in raw):
+        return ManifestRow(line, raw, None, values, "the path cell contains a control character; refused")
     rel = Path(raw.replace("\\", "/"))
-    target = (base / rel).resolve() if not rel.is_absolute() else rel.resolve()
-    if target != base and base not in target.parents:
-        return ManifestRow(line, raw, None, values, "path leaves the manifest's folder; refused")
-    if not target.exists():
-        return ManifestRow(line, raw, target, values, "file named in the manifest does not exist")
+    try:
+        target = (base / rel).resolve() if not rel.is_absolute() else rel.resolve()
+        if target != base and base not in target.parents:
+            return ManifestRow(line, raw, None, values, "path leaves the manifest's folder; refused")
+        if not target.exists():
+            return ManifestRow(line, raw, target, values, "file named in the manifest does not exist")
+    except (OSError, RuntimeError, ValueError) as e:
+        why = getattr(e, "strerror", None) or str(e)
+        return ManifestRow(line, raw, None, values, f"the path cannot be used ({why})")
     return ManifestRow(line, raw, target, values)
