@@ -4,6 +4,7 @@ from __future__ import annotations
 import os
 import unicodedata
 import zipfile
+import zlib
 from pathlib import Path
 
 from .errors import InputFileError, UnsupportedFormatError
@@ -103,7 +104,7 @@ def _zip_kind(path: Path) -> str | None:
                     return "xlsx"
                 if b"presentationml" in types:
                     return "pptx"
-    except (zipfile.BadZipFile, OSError, KeyError, ValueError, RuntimeError, EOFError, NotImplementedError):
+    except (zipfile.BadZipFile, OSError, KeyError, ValueError, RuntimeError, EOFError, NotImplementedError, zlib.error):
         return None
     return "zip"
 

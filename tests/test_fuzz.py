@@ -114,3 +114,23 @@ def test_schema_loader_only_raises_archive_kit_errors(text: str) -> None:
         load_schema_text(text, "fuzz.yaml")
     except ArchiveKitError:
         pass
+
+
+CRASHES = Path(__file__).resolve().parent.parent / "fuzz" / "crashes"
+
+
+def test_docx_whose_rels_part_is_corrupt_deflate_is_a_clean_error() -> None:
+    """Found by atheris: a zlib.error escaped the Strict-package probe."""
+    with pytest.raises(ArchiveKitError):
+        extract(CRASHES / "docx-zlib-error-in-strict-check.docx", "docx", NO_OCR)
+
+
+@pytest.mark.xfail(strict=False, reason="extract/image.py (not mine): ImageOps.exif_transpose re-serialises EXIF and "
+                   "Pillow raises AttributeError on a rational in an ASCII tag; image.py should catch it (the worker "
+                   "reports it today as 'unexpected error AttributeError')")
+def test_jpeg_with_a_rational_in_an_ascii_exif_tag_is_read_or_a_clean_error() -> None:
+    """Found by atheris."""
+    try:
+        extract(CRASHES / "image-exif-ifdrational-in-ascii-tag.jpg", "image", NO_OCR)
+    except ArchiveKitError:
+        pass

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 import zipfile
+import zlib
 from pathlib import Path
 
 from ..errors import ArchiveKitError, InputFileError
@@ -34,7 +35,7 @@ def _is_strict(path: Path) -> bool:
     try:
         with zipfile.ZipFile(path) as z:
             return b"purl.oclc.org/ooxml" in read_member_head(z, "_rels/.rels", 20_000)
-    except (KeyError, zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError):
+    except (KeyError, zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError, zlib.error):
         return False
 
 
@@ -43,7 +44,7 @@ def _page_count(path: Path) -> int | None:
     try:
         with zipfile.ZipFile(path) as z:
             data = read_member_head(z, "docProps/app.xml", 100_000).decode("utf-8", "replace")
-    except (KeyError, zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError):
+    except (KeyError, zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError, zlib.error):
         return None
     m = re.search(r"<(?:\w+:)?Pages>(\d+)</", data)
     return int(m.group(1)) if m and int(m.group(1)) > 0 else None
