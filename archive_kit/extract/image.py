@@ -84,14 +84,32 @@ def _exif_date(im: Image.Image) -> _dt.date | None:
     return None
 
 
+_ORIENTATION_OPS = {
+    2: (Image.Transpose.FLIP_LEFT_RIGHT,), 3: (Image.Transpose.ROTATE_180,), 4: (Image.Transpose.FLIP_TOP_BOTTOM,),
+    5: (Image.Transpose.TRANSPOSE,), 6: (Image.Transpose.ROTATE_270,), 7: (Image.Transpose.TRANSVERSE,),
+    8: (Image.Transpose.ROTATE_90,),
+}
+
+
 def _upright(frame: Image.Image) -> Image.Image:
-    """The frame turned by its EXIF orientation; unchanged if the orientation tag is broken."""
+    """The frame turned by its EXIF orientation; unchanged if the orientation tag is broken.
+
+    Pillow's ``exif_transpose`` re-writes the whole EXIF block and fails on malformed tags
+    elsewhere in it (found by fuzzing), so then the orientation alone is applied by hand.
+    """
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             return ImageOps.exif_transpose(frame)
-    except _PILLOW_ERRORS:
+    except (*_PILLOW_ERRORS, AttributeError):
+        pass
+    try:
+        orientation = int(frame.getexif().get(0x0112, 1))
+    except (*_PILLOW_ERRORS, AttributeError):
         return frame
+    for op in _ORIENTATION_OPS.get(orientation, ()):
+        frame = frame.transpose(op)
+    return frame
 
 
 def _open(path: Path) -> Image.Image:
