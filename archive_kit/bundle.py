@@ -15,6 +15,7 @@ a hidden sibling folder and renamed into place at the end, so a killed build lea
 from __future__ import annotations
 
 import datetime as dt
+import glob
 import hashlib
 import json
 import os
@@ -91,7 +92,8 @@ def build_bundle(archive: "Archive", out: Path, *, track: str, year: int, criter
                       track_name=schema.name, track_code=schema.code, year=year,
                       criterion=crit.label if crit else None, made=dt.date.today())
     out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
+    _remove_stale_temps(out)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-{os.getpid()}-", dir=out.parent))
     try:
         _build_into(archive, tmp, plan, meta, schema.id, report)
         if zip:
@@ -186,6 +188,29 @@ def _image_ext(name: str) -> str:
     """An image original keeps its own extension (jpg, png, tif…)."""
     ext = Path(name).suffix.lower().lstrip(".")
     return ext if ext.isascii() and ext.isalnum() and len(ext) <= 5 else "img"
+
+
+def _remove_stale_temps(out: Path) -> None:
+    """Remove what killed builds of ``out`` left (temp folder, temp zip) once their process is gone."""
+    for prefix in (f".{out.name}.tmp-", f".{out.name}.zip.tmp-"):
+        for p in out.parent.glob(glob.escape(prefix) + "*"):
+            pid = p.name[len(prefix):].split("-", 1)[0]
+            if pid.isdigit() and not _alive(int(pid)):
+                if p.is_dir():
+                    shutil.rmtree(p, ignore_errors=True)
+                else:
+                    p.unlink(missing_ok=True)
+
+
+def _alive(pid: int) -> bool:
+    """True when a process with this id exists."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _move_into_place(tmp: Path, out: Path) -> None:

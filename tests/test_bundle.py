@@ -285,3 +285,15 @@ def test_names_never_collide_case_insensitively() -> None:
     names = NameAllocator()
     got = [names.name(t, "pdf") for t in ["Report", "report", "REPORT", "报告", "报告"]]
     assert len({g.casefold() for g in got}) == len(got)
+
+
+def test_a_killed_build_leaves_nothing_that_blocks_the_rerun(built, tmp_path: Path) -> None:
+    """Leftovers of a dead build (temp folder, temp zip) are cleaned; the rerun completes."""
+    archive, report, out, ids = built
+    target = tmp_path / "rerun"
+    dead_pid = 2 ** 22 + 12345  # above pid_max: no such process
+    (tmp_path / f".rerun.tmp-{dead_pid}-abcd" / "data").mkdir(parents=True)
+    (tmp_path / f".rerun.zip.tmp-{dead_pid}").write_bytes(b"partial zip")
+    archive.bundle(target, track=TRACK, year=2023, zip=True)
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith((".rerun", "rerun"))) == ["rerun", "rerun.zip"]
+    assert archive.verify_bundle(target).ok
