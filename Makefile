@@ -44,5 +44,14 @@ bench: setup
 	$(PY) bench/listing.py
 	$(PY) bench/bundle.py
 
+# coverage-guided fuzzing with atheris (FUZZ_TARGET=pdf|docx|image|manifest|schema, SECONDS=600)
+FUZZ_TARGET ?= pdf
+SECONDS ?= 600
+fuzz: setup
+	$(PY) -m pip install -q atheris
+	mkdir -p fuzz-corpus/$(FUZZ_TARGET)
+	FUZZ_TARGET=$(FUZZ_TARGET) $(PY) fuzz/fuzz_targets.py -max_total_time=$(SECONDS) -rss_limit_mb=4096 \
+		-timeout=20 fuzz-corpus/$(FUZZ_TARGET)
+
 clean:
 	rm -rf $(VENV) build *.egg-info demo-out bench-out
