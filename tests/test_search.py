@@ -199,3 +199,61 @@ def test_corrupt_index_raises_repository_error(tmp_path: Path) -> None:
             f.write_bytes(b"garbage")
     with pytest.raises(RepositoryError, match="archive-kit reindex"):
         open_index(path)
+
+
+def test_rebuild_in_worker_chunks_replaces_repeated_ids(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from archive_kit.search import whoosh_index
+    monkeypatch.setattr(whoosh_index, "CHUNK_DOCS", 2)      # 4 chunks: built by the worker pool
+    index = open_index(tmp_path / "ix")
+    again = [doc(1, "内容已更换"), doc(3, "第三份改过")]        # id 1 in a later chunk, id 3 in its own
+    index.rebuild([*DOCS[:3], again[1], *DOCS[3:], again[0]])
+    assert index.ids() == {1, 2, 3, 4, 5, 6}
+    assert ids(index.search("职工之家")) == {6}
+    assert ids(index.search("已更换")) == {1} and ids(index.search("改过")) == {3}
+    assert index.search("家").total == len({d.id for d in DOCS if "家" in d.text + d.title} - {1, 3})
+    index.add([doc(7, "职工之家")])
+    index.delete([6])
+    assert ids(index.search("职工之家")) == {7}
+    index.close()
+
+
+def _segment_dump(ix) -> list:  # type: ignore[no-untyped-def]
+    out = []
+    with ix.reader() as r:
+        for leaf, _ in r.leaf_readers():
+            for field, term in leaf.all_terms():
+                ti = leaf.term_info(field, term)
+                m = leaf.postings(field, term)
+                items = []
+                while m.is_active():
+                    items.append((m.id(), m.weight()))
+                    m.next()
+                out.append((field, term, items, ti.weight(), ti.min_length(), ti.max_length(),
+                            ti.max_weight()))
+            out.append([leaf.doc_field_length(dn, "content") for dn in range(leaf.doc_count_all())])
+            out.append(list(leaf.all_stored_fields()))
+    return out
+
+
+def test_array_writer_writes_what_whoosh_segment_writer_writes(tmp_path: Path) -> None:
+    from whoosh import index as windex
+    from whoosh.writing import SegmentWriter
+
+    from archive_kit.search.analysis import make_schema
+    from archive_kit.search.fastwrite import ArrayPostingWriter
+    from archive_kit.search.whoosh_index import _fields
+
+    many = [doc(100 + i, "职工之家" * (i % 3 + 1) + f"第{i}号" + "文明单位" * 40) for i in range(300)]
+    dumps = []
+    for cls in (SegmentWriter, ArrayPostingWriter):
+        (tmp_path / cls.__name__).mkdir()
+        ix = windex.create_in(str(tmp_path / cls.__name__), make_schema(), indexname="MAIN")
+        for batch, kwargs in ((DOCS, {}), (many, {"merge": False}), (DOCS[:2], {"optimize": True})):
+            w = cls(ix)
+            w.delete_by_term("id", "2")
+            for d in batch:
+                w.add_document(**_fields(d))
+            w.commit(**kwargs)
+        dumps.append(_segment_dump(ix))
+        ix.close()
+    assert dumps[0] == dumps[1]
