@@ -148,8 +148,9 @@ class WhooshIndex:
     def _writer(self) -> Any:
         """A writer, waiting with backoff for another process's lock up to ``lock_timeout``.
 
-        ArrayPostingWriter (fastwrite.py) writes ordinary Whoosh segments about 4x faster than
-        Whoosh's own writer, whose per-posting pool and sort dominated the build."""
+        ArrayPostingWriter (fastwrite.py) writes ordinary Whoosh segments with 1/6 of the CPU of
+        Whoosh's own writer (4.5 vs 27 s for 2,000 documents in one process), whose per-posting
+        pool, sort and length lookups dominated the build."""
         deadline = time.monotonic() + self.lock_timeout
         delay = 0.02
         while True:
