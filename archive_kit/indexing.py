@@ -5,11 +5,13 @@ queue into the index, so a crash between the two is caught up by the next comman
 """
 from __future__ import annotations
 
+import os
+import shutil
 import sys
 from typing import TYPE_CHECKING, Iterable, Iterator
 
 from .catalogue import Document
-from .errors import ArchiveKitError
+from .errors import ArchiveKitError, RepositoryError
 
 if TYPE_CHECKING:
     from .archive import Archive
@@ -61,8 +63,17 @@ def _index_docs(archive: "Archive", docs: Iterable[Document]) -> Iterator["Index
 
 
 def sync_index(archive: "Archive") -> int:
-    """Drain the catalogue's index queue; a failed index write leaves the queue for next time."""
+    """Drain the catalogue's index queue; a failed index write leaves the queue for next time.
+
+    An index that is missing altogether (deleted, or a repository copied without it) while the
+    catalogue holds documents is rebuilt, so a search never silently finds nothing.
+    """
+    from .search import index_exists
+
     cat = archive.catalogue
+    if archive._index is None and not index_exists(archive.index_dir) and cat.count():
+        print("archive-kit: the search index is missing; rebuilding it from the catalogue", file=sys.stderr)
+        return rebuild_index(archive)
     count = 0
     while True:
         pending = cat.pending_index(BATCH)
@@ -86,8 +97,18 @@ def sync_index(archive: "Archive") -> int:
 
 
 def rebuild_index(archive: "Archive") -> int:
-    """Rebuild the index from the catalogue alone and clear the queue."""
+    """Rebuild the index from the catalogue alone and clear the queue.
+
+    A damaged index is moved aside first (it is derived data) and dropped once the new one is in.
+    """
     cat = archive.catalogue
+    damaged = None
+    try:
+        archive.index
+    except RepositoryError:
+        damaged = archive.index_dir.with_name(f".{archive.index_dir.name}.damaged-{os.getpid()}")
+        os.replace(archive.index_dir, damaged)
+        archive.index_dir.mkdir()
     pending = cat.pending_index(10**9)
     ids = sorted(cat.all_ids())
 
@@ -98,4 +119,6 @@ def rebuild_index(archive: "Archive") -> int:
 
     archive.index.rebuild(docs())
     cat.done_index(pending)
+    if damaged is not None:
+        shutil.rmtree(damaged, ignore_errors=True)
     return len(ids)

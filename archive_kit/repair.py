@@ -51,11 +51,10 @@ def repair_repository(archive: "Archive", *, ocr: bool = True) -> RepairReport:
     missing_text = [p.id for p in before.of_kind(TEXT_MISSING) if p.id is not None]
     if missing_text:
         _extract_again(archive, missing_text, ocr, report)
-    if before.of_kind(INDEX_UNREADABLE):
-        _replace_index(archive, report)
-    elif before.of_kind(INDEX_MISSING_DOC, INDEX_EXTRA_DOC) or missing_text:
-        n = archive.reindex()
-        report.actions.append(f"rebuilt the search index from the catalogue ({n} document(s))")
+    if before.of_kind(INDEX_UNREADABLE, INDEX_MISSING_DOC, INDEX_EXTRA_DOC) or missing_text:
+        n = archive.reindex()  # sets a damaged index aside first
+        why = "search index was unreadable: " if before.of_kind(INDEX_UNREADABLE) else ""
+        report.actions.append(f"{why}rebuilt the search index from the catalogue ({n} document(s))")
     else:
         archive.sync_index()
     report.after = verify_repository(archive, full=True)
@@ -122,23 +121,6 @@ def _extract_again(archive: "Archive", ids: list[int], ocr: bool, report: Repair
                 db.execute("INSERT OR REPLACE INTO texts (doc_id, text) VALUES (?, ?)", (out.key, text))
                 archive.catalogue.queue_index(out.key)
             report.actions.append(f"document {out.key}: text extracted again from the original")
-
-
-def _replace_index(archive: "Archive", report: RepairReport) -> None:
-    """Move the unreadable index aside, build a fresh one from the catalogue, then drop the old one."""
-    if archive._index is not None:
-        try:
-            archive._index.close()
-        except Exception:  # noqa: BLE001 - it is damaged; closing is best effort
-            pass
-        archive._index = None
-    old = archive.index_dir.with_name(f".{archive.index_dir.name}.damaged-{os.getpid()}")
-    if archive.index_dir.exists():
-        os.replace(archive.index_dir, old)
-    archive.index_dir.mkdir()
-    n = archive.reindex()
-    shutil.rmtree(old, ignore_errors=True)
-    report.actions.append(f"search index was unreadable: rebuilt it from the catalogue ({n} document(s))")
 
 
 def damaged_originals(root: Path) -> list[Path]:

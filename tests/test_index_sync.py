@@ -35,3 +35,16 @@ def test_reindex_gives_the_same_hits_as_incremental_indexing(repo: Archive, tmp_
     assert after == before
     assert {q: repo.search(q).total for q in queries} == totals
     assert totals["道德讲堂"] == 1 and totals["附件"] == 4
+
+
+def test_a_missing_index_is_rebuilt_before_a_search_finds_nothing(repo: Archive, tmp_path: Path) -> None:
+    import shutil
+
+    p = make_pdf(tmp_path / "a.pdf", "关于开展道德讲堂活动的通知", NOTICE_BODY)
+    repo.ingest([p], ocr=False)
+    repo.close()
+    shutil.rmtree(repo.root / "index")
+    rc, data = cli_json("search", "道德讲堂", root=repo.root)
+    assert rc == 0 and data["total"] == 1
+    rc, data = cli_json("verify", root=repo.root)
+    assert data["ok"], data

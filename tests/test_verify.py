@@ -133,8 +133,6 @@ def test_repair_fixes_what_the_repository_holds_and_a_reingest_restores_the_rest
     assert hits["total"] == 5
 
 
-@pytest.mark.xfail(strict=False, reason="search colleague: `reindex` opens the damaged index before rebuilding "
-                   "it, so the command its own error message recommends fails (exit 3); `repair` works around it")
 def test_reindex_rebuilds_a_damaged_index(filled) -> None:
     archive, _, _ = filled
     for s in archive.index_dir.glob("*.seg"):

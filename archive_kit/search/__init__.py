@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from archive_kit.search.query import Term, parse_query
 from archive_kit.search.snippet import highlight_terminal
-from archive_kit.search.whoosh_index import Hit, IndexDoc, SearchResult, WhooshIndex, open_index
+from archive_kit.search.whoosh_index import Hit, IndexDoc, SearchResult, WhooshIndex, index_exists, open_index
 
 SearchIndex = WhooshIndex
 
 __all__ = ["Hit", "IndexDoc", "SearchIndex", "SearchResult", "Term", "WhooshIndex",
-           "highlight_terminal", "open_index", "parse_query"]
+           "highlight_terminal", "index_exists", "open_index", "parse_query"]

@@ -442,6 +442,11 @@ class _SegmentBuilder:
             self._pool = None
 
 
+def index_exists(path: Path) -> bool:
+    """True when ``path`` holds an index (damaged or not); False for a missing or empty folder."""
+    return Path(path).is_dir() and any(p.name.endswith(".toc") for p in Path(path).iterdir())
+
+
 def open_index(path: Path, lock_timeout: float = 30.0) -> WhooshIndex:
     """Open (or create) the index at ``path``; RepositoryError when it is damaged."""
     return WhooshIndex(path, lock_timeout=lock_timeout)
