@@ -334,7 +334,8 @@ def run_ingest(archive: "Archive", paths: list[Path], *, manifest: Path | None =
     items = collect(paths, manifest, report)
     jobs = jobs or os.cpu_count() or 1
     engine = archive.config.ocr_engine or archive.default_ocr_engine()
-    options = ExtractOptions(ocr=ocr, ocr_engine=engine, threads=1 if jobs > 1 else (os.cpu_count() or 1),
+    # engine threads pinned to one per worker: parallelism comes from --jobs, never oversubscribed
+    options = ExtractOptions(ocr=ocr, ocr_engine=engine, threads=1,
                              renditions_dir=str(archive.renditions_dir))
     seen: dict[str, str] = {}
     todo: list[Item] = []
@@ -367,7 +368,8 @@ def run_ingest(archive: "Archive", paths: list[Path], *, manifest: Path | None =
         progress(done, total, "")
     writer = _BatchWriter(archive, report)
     limits = Limits(archive.config.worker_timeout_s, archive.config.worker_memory_mb)
-    env = {"OMP_THREAD_LIMIT": str(options.threads), "OMP_NUM_THREADS": str(options.threads)}
+    env = {name: str(options.threads) for name in
+           ("OMP_THREAD_LIMIT", "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")}
     # results are catalogued in input order (stable ids run after run), whatever order workers finish in
     ready: dict[int, Outcome] = {}
     tasks = []

@@ -76,10 +76,12 @@ def main() -> None:
         main_rss = rss_mb(resource.RUSAGE_SELF)
         born_worker_rss = rss_mb(resource.RUSAGE_CHILDREN)
         scans = sorted((work / "in" / "scans").iterdir())
-        ocr1_s, _, _ = timed_ingest(work / "repo2", scans, 1, ocr=True)
-        ocrn_s, ocr_added, _ = timed_ingest(work / "repo3", scans, cores, ocr=True)
+        ocr1_s = ocrn_s = float("nan")
+        if scans:
+            ocr1_s, _, _ = timed_ingest(work / "repo2", scans, 1, ocr=True)
+            ocrn_s, ocr_added, _ = timed_ingest(work / "repo3", scans, cores, ocr=True)
+            assert all(d.ocr for d in ocr_added), "every scan must have been OCRed"
         worker_rss = rss_mb(resource.RUSAGE_CHILDREN)
-        assert all(d.ocr for d in ocr_added), "every scan must have been OCRed"
         figures = {
             "docs": args.docs,
             "docs_per_s": round(args.docs / born_s, 2),

@@ -30,6 +30,9 @@ class RapidOcrEngine(OcrEngine):
         # onnxruntime ignores thread counts above the CPU count and then uses every core
         n = min(self.threads, os.cpu_count() or 1)
         self._ocr = RapidOCR(intra_op_num_threads=n, inter_op_num_threads=1)
+        import cv2  # RapidOCR's image pre-processing: its own thread pool, pinned too
+
+        cv2.setNumThreads(n)
         self._lock = threading.Lock()  # RapidOCR.__call__ mutates its own state
 
     @classmethod
