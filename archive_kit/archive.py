@@ -103,6 +103,9 @@ class Archive:
         catalogue = Catalogue(root / CATALOGUE, create=True)
         for schema in builtin_schemas():
             catalogue.put_schema(schema.id, schema.source, "built-in")
+        from .search import open_index
+
+        open_index(root / "index").close()  # an empty index: from now on a missing one means it was lost
         Config(fonds=fonds, unit=unit).save(root / CONFIG)  # written last: marks the repository complete
         catalogue.close()
         return cls.open(root)

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from .archive import Archive
     from .search import IndexDoc
 
-BATCH = 500
+BATCH = 2000  # documents per index commit: each commit costs a segment and a merge check
 
 
 def criteria_keys(doc: Document, archive: "Archive") -> tuple[tuple[str, ...], tuple[str, ...]]:

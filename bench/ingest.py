@@ -76,7 +76,7 @@ def main() -> None:
         main_rss = rss_mb(resource.RUSAGE_SELF)
         born_worker_rss = rss_mb(resource.RUSAGE_CHILDREN)
         scans = sorted((work / "in" / "scans").iterdir())
-        ocr1_s = ocrn_s = float("nan")
+        ocr1_s = ocrn_s = None
         if scans:
             ocr1_s, _, _ = timed_ingest(work / "repo2", scans, 1, ocr=True)
             ocrn_s, ocr_added, _ = timed_ingest(work / "repo3", scans, cores, ocr=True)
@@ -87,9 +87,9 @@ def main() -> None:
             "docs_per_s": round(args.docs / born_s, 2),
             "text_mb_per_s": round(text_bytes / born_s / 1e6, 3),
             "ocr_pages": len(scans),
-            "ocr_pages_per_min": round(len(scans) / ocrn_s * 60, 2),
-            "ocr_pages_per_min_1proc": round(len(scans) / ocr1_s * 60, 2),
-            "ocr_parallel_speedup": round(ocr1_s / ocrn_s, 2),
+            "ocr_pages_per_min": round(len(scans) / ocrn_s * 60, 2) if scans else None,
+            "ocr_pages_per_min_1proc": round(len(scans) / ocr1_s * 60, 2) if scans else None,
+            "ocr_parallel_speedup": round(ocr1_s / ocrn_s, 2) if scans else None,
             "peak_rss_mb": round(main_rss, 1),
             "ocr_worker_peak_rss_mb": round(worker_rss, 1),
             "born_worker_peak_rss_mb": round(born_worker_rss, 1),
@@ -99,8 +99,9 @@ def main() -> None:
         print(f"cores: {cores}")
         print(f"born-digital: {args.docs} documents in {born_s:.1f} s = {figures['docs_per_s']} docs/s, "
               f"{figures['text_mb_per_s']} MB text/s")
-        print(f"OCR: {len(scans)} pages, 1 process {figures['ocr_pages_per_min_1proc']} pages/min, "
-              f"{cores} processes {figures['ocr_pages_per_min']} pages/min (speedup {figures['ocr_parallel_speedup']}x)")
+        if scans:
+            print(f"OCR: {len(scans)} pages, 1 process {figures['ocr_pages_per_min_1proc']} pages/min, {cores} "
+                  f"processes {figures['ocr_pages_per_min']} pages/min (speedup {figures['ocr_parallel_speedup']}x)")
         print(f"peak RSS: main process {figures['peak_rss_mb']} MB; largest worker {figures['ocr_worker_peak_rss_mb']} MB")
         if args.json:
             print(json.dumps(figures))
