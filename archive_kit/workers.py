@@ -9,6 +9,7 @@ with the pool's process.
 """
 from __future__ import annotations
 
+import faulthandler
 import multiprocessing as mp
 import os
 import resource
@@ -73,6 +74,7 @@ def _worker_main(conn: Connection, memory_mb: int, env: dict[str, str], parent: 
     """Worker loop: receive (func, args), answer ("ok", value) or ("err", message), maybe after ("beat", None)s."""
     global _conn
     _conn = conn
+    faulthandler.disable()  # a crash here is reported to the parent as a failed file, not dumped
     try:
         os.setpgrp()
     except OSError:
