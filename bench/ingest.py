@@ -58,7 +58,7 @@ def timed_ingest(root: Path, paths: list[Path], jobs: int, ocr: bool) -> tuple[f
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--docs", type=int, default=300)
-    ap.add_argument("--scans", type=int, default=6)
+    ap.add_argument("--scans", type=int, default=40)
     ap.add_argument("--json", action="store_true")
     ap.add_argument("--generate", type=Path, help=argparse.SUPPRESS)
     args = ap.parse_args()
