@@ -92,10 +92,16 @@ def _is_junk(name: str) -> str | None:
     return None
 
 
-def walk(root: Path, report: IngestReport, skip: set[Path]) -> Iterator[Item]:
-    """Every file under ``root``, in sorted order, never following folder symlinks (no loops)."""
+def walk(root: Path, report: IngestReport, skip: set[Path], repository: Path | None = None) -> Iterator[Item]:
+    """Every file under ``root``, in sorted order, never following folder symlinks (no loops) and
+    never entering the repository itself (``ingest .`` beside ``./archive`` must not eat its objects)."""
     base_parts = [readable_name(p) for p in root.resolve().parts[1:]]
     for dirpath, dirnames, filenames in os.walk(root, followlinks=False, onerror=lambda e: report.fail(e.filename, f"cannot read folder: {e.strerror}")):
+        if repository is not None:
+            inside = [d for d in dirnames if _resolved(Path(dirpath) / d) == repository]
+            for d in inside:
+                dirnames.remove(d)
+                report.skipped.append({"path": readable_name(str(Path(dirpath) / d)), "reason": "the archive-kit repository itself"})
         dirnames.sort()
         rel = Path(dirpath).relative_to(root).parts
         for name in sorted(filenames):
@@ -118,7 +124,8 @@ def _resolved(path: Path) -> Path | None:
         return None
 
 
-def collect(paths: Iterable[Path], manifest: Path | None, report: IngestReport) -> list[Item]:
+def collect(paths: Iterable[Path], manifest: Path | None, report: IngestReport,
+            repository: Path | None = None) -> list[Item]:
     """Turn the command's PATHs and manifest into items; missing paths fail, folders are walked."""
     rows: list[ManifestRow] = read_manifest(manifest) if manifest else []
     by_path: dict[Path, ManifestRow] = {}
@@ -139,8 +146,10 @@ def collect(paths: Iterable[Path], manifest: Path | None, report: IngestReport) 
             report.fail(p, "broken symbolic link: its target does not exist")
         elif not p.exists():
             report.fail(p, "no such file or folder")
+        elif repository is not None and (_resolved(p) == repository or repository in (_resolved(p) or p).parents):
+            report.fail(p, "is inside the archive-kit repository; ingest the original files instead")
         elif p.is_dir():
-            items.extend(walk(p, report, skip))
+            items.extend(walk(p, report, skip, repository))
         else:
             real = _resolved(p) or p.absolute()
             items.append(Item(path=p, source_path=readable_name(str(p)),
@@ -331,7 +340,7 @@ def run_ingest(archive: "Archive", paths: list[Path], *, manifest: Path | None =
                progress: Callable[[int, int, str], None] | None = None) -> IngestReport:
     """Ingest files and folders into ``archive``; every file succeeds or fails on its own."""
     report = IngestReport()
-    items = collect(paths, manifest, report)
+    items = collect(paths, manifest, report, archive.root.resolve())
     jobs = jobs or os.cpu_count() or 1
     engine = archive.config.ocr_engine or archive.default_ocr_engine()
     # engine threads pinned to one per worker: parallelism comes from --jobs, never oversubscribed

@@ -145,3 +145,19 @@ def test_criterion_filter_matches_descendants(repo: Archive, tmp_path: Path) -> 
     assert len(repo.documents(criterion=child.parent)) == 1
     assert len(repo.documents(track="文明", criterion=child.parent, year=2023)) == 1
     assert repo.documents(year=2022) == []
+
+
+def test_ingesting_a_folder_that_holds_the_repository_skips_the_repository(tmp_path: Path) -> None:
+    """``archive-kit ingest .`` next to the default ./archive must not re-ingest the store."""
+    work = tmp_path / "work"
+    work.mkdir()
+    archive = Archive.init(work / "archive")
+    try:
+        make_pdf(work / "通知.pdf", "关于开展志愿服务的通知", NOTICE_BODY)
+        first = archive.ingest([work], ocr=False)
+        assert [d.original_name for d in first.added] == ["通知.pdf"] and not first.failed
+        assert any("repository itself" in s["reason"] for s in first.skipped)
+        inside = archive.ingest([work / "archive" / "objects"], ocr=False)
+        assert not inside.added and "inside the archive-kit repository" in inside.failed[0]["error"]
+    finally:
+        archive.close()
