@@ -84,26 +84,26 @@ def check_zip_size(path: Path, infos: list[zipfile.ZipInfo]) -> None:
         raise InputFileError(str(path), f"refused: unpacks to {total // (1024 * 1024)} MB (possible zip bomb)")
 
 
+# (member, bytes to read, (marker, kind)…): ODF names its type in "mimetype", OOXML in its content types
+_PACKAGE_MARKERS = (
+    ("mimetype", 100, ((b"opendocument.text", "odt"), (b"opendocument.spreadsheet", "ods"))),
+    ("[Content_Types].xml", 200_000,
+     ((b"wordprocessingml", "docx"), (b"spreadsheetml", "xlsx"), (b"presentationml", "pptx"))),
+)
+
+
 def _zip_kind(path: Path) -> str | None:
     """Which OOXML/ODF package a zip file is, from its member names; refuses zip bombs."""
     try:
         with zipfile.ZipFile(path) as z:
             check_zip_size(path, z.infolist())
             names = set(z.namelist())
-            if "mimetype" in names:
-                mime = read_member_head(z, "mimetype", 100)
-                if b"opendocument.text" in mime:
-                    return "odt"
-                if b"opendocument.spreadsheet" in mime:
-                    return "ods"
-            if "[Content_Types].xml" in names:
-                types = read_member_head(z, "[Content_Types].xml", 200_000)
-                if b"wordprocessingml" in types:
-                    return "docx"
-                if b"spreadsheetml" in types:
-                    return "xlsx"
-                if b"presentationml" in types:
-                    return "pptx"
+            for member, limit, markers in _PACKAGE_MARKERS:
+                if member in names:
+                    head = read_member_head(z, member, limit)
+                    kind = next((k for marker, k in markers if marker in head), None)
+                    if kind:
+                        return kind
     except (zipfile.BadZipFile, OSError, KeyError, ValueError, RuntimeError, EOFError, NotImplementedError, zlib.error):
         return None
     return "zip"
