@@ -3,24 +3,14 @@ deterministic zip of it, and bag validation that reports every problem.
 """
 from __future__ import annotations
 
-import hashlib
 import os
 import zipfile
 from pathlib import Path
 
-from .store import CHUNK
+from .store import CHUNK, hash_file
 
 BAGIT_TXT = "BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n"
 ZIP_TIME = (2000, 1, 1, 0, 0, 0)
-
-
-def _sha256(path: Path) -> str:
-    """SHA-256 of a file, streamed."""
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(CHUNK), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def _encode_path(rel: str) -> str:
@@ -45,7 +35,7 @@ def write_bag(bag: Path, info: list[tuple[str, str]], hashes: dict[str, str] | N
     for p in files:
         rel = p.relative_to(bag).as_posix()
         octets += p.stat().st_size
-        lines.append(f"{hashes.get(rel) or _sha256(p)}  {_encode_path(rel)}\n")
+        lines.append(f"{hashes.get(rel) or hash_file(p)}  {_encode_path(rel)}\n")
     (bag / "bagit.txt").write_text(BAGIT_TXT, encoding="utf-8")
     fields = [*info, ("Payload-Oxum", f"{octets}.{len(files)}")]
     text = "".join(f"{k}: {' '.join(str(v).split())}\n" for k, v in fields)
@@ -53,7 +43,7 @@ def write_bag(bag: Path, info: list[tuple[str, str]], hashes: dict[str, str] | N
     (bag / "manifest-sha256.txt").write_text("".join(lines), encoding="utf-8")
     # every top-level file is a tag file (bundle.pdf and the contents too), so all are fixity-checked
     tags = sorted(p.name for p in bag.iterdir() if p.is_file() and not p.name.startswith("tagmanifest-"))
-    (bag / "tagmanifest-sha256.txt").write_text("".join(f"{_sha256(bag / t)}  {t}\n" for t in tags), encoding="utf-8")
+    (bag / "tagmanifest-sha256.txt").write_text("".join(f"{hash_file(bag / t)}  {t}\n" for t in tags), encoding="utf-8")
 
 
 def validate_bag(bag: Path) -> list[str]:

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 from .catalogue import Document
 from .renditions import Rendition
+from .output.listings import compact_date
 from .schemas import TrackSchema, code_within
 
 MISSING = "缺少佐证材料"
@@ -44,7 +45,7 @@ class Entry:
     @property
     def date8(self) -> str:
         """The date as 8 digits (YYYYMMDD), as archival listings write it."""
-        return (self.doc.date or "").replace("-", "")
+        return compact_date(self.doc.date)
 
 
 @dataclass

@@ -1,13 +1,9 @@
 """Terminal output helpers: tables that line up Chinese (double-width) text."""
 from __future__ import annotations
 
-import unicodedata
 from typing import Iterable, Sequence
 
-
-def width(text: str) -> int:
-    """Display width: wide and full-width characters take two columns."""
-    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+from archive_kit.output.tables import display_width as width
 
 
 def clip(text: str, max_width: int) -> str:
