@@ -11,7 +11,7 @@ import os
 import sqlite3
 import time
 from contextlib import contextmanager
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
@@ -119,8 +119,6 @@ CREATE TABLE IF NOT EXISTS numbered_items (
 );
 """
 
-TAG_FIELDS = ("track", "criterion", "year")
-TAG_SOURCES = ("cli", "manifest", "path", "content", "manual")  # manual edits live beside cli
 
 
 def now_iso() -> str:
@@ -206,7 +204,6 @@ class Document:
         }
 
 
-DOCUMENT_COLUMNS = [f.name for f in fields(Document) if f.name != "links"]
 
 
 class Catalogue:

@@ -228,8 +228,8 @@ def save_cache(archive: "Archive", item: Item, options: ExtractOptions, extracti
 
 
 def describe(item: Item, extraction: Extraction, meta: DocMetadata, archive: "Archive",
-             cli: CliTags) -> tuple[dict, list[tuple[str, str, str]], list[str]]:
-    """Catalogue values and tag hints for one file; returns (values, hints, warnings)."""
+             cli: CliTags) -> tuple[dict, list[tuple[str, str, str]]]:
+    """Catalogue values (warnings included) and tag hints for one file."""
     registry = archive.registry
     warnings = list(extraction.warnings)
     m = item.manifest
@@ -282,7 +282,7 @@ def describe(item: Item, extraction: Extraction, meta: DocMetadata, archive: "Ar
         "low_confidence_pages": extraction.low_confidence_pages,
         "warnings": warnings,
     }
-    return values, dec.hints, warnings
+    return values, dec.hints
 
 
 def _year(value: str) -> int:
@@ -429,7 +429,7 @@ class _BatchWriter:
     def add(self, item: Item, ext: Extraction, meta: DocMetadata, cli: CliTags) -> None:
         """Store the original now; queue its row for the next catalogue transaction."""
         try:
-            values, hints, _ = describe(item, ext, meta, self.archive, cli)
+            values, hints = describe(item, ext, meta, self.archive, cli)
             self.archive.store.put(item.path, item.sha256)
         except ArchiveKitError as e:
             self.report.fail(item.source_path, getattr(e, "reason", str(e)))

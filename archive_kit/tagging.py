@@ -163,9 +163,6 @@ def decide(proposals: list[Proposal], registry: TrackRegistry, path_rest: list[s
     return dec
 
 
-FIELD_LABELS = {"track": "track", "criterion": "criterion", "year": "year"}
-
-
 def review_reasons(doc, hints: dict[str, dict[str, str]], registry: TrackRegistry) -> list[str]:
     """Why a document needs a person: missing tags, sources that disagree, codes no longer valid,
     OCR pages read with low confidence."""
