@@ -44,6 +44,11 @@ class Item:
     sha256: str = ""
     format: str = ""
 
+    @property
+    def name(self) -> str:
+        """The file's name as people see it and the catalogue stores it (never a lone surrogate)."""
+        return readable_name(self.path.name)
+
 
 @dataclass
 class IngestReport:
@@ -213,7 +218,7 @@ def load_cached(archive: "Archive", item: Item, options: ExtractOptions) -> tupl
             ext = Extraction.from_json(json.loads(p.read_text(encoding="utf-8")))
         except (OSError, ValueError, TypeError):
             continue
-        meta = extract_metadata(ext.text, title_hint=ext.title_hint, file_name=item.path.name)
+        meta = extract_metadata(ext.text, title_hint=ext.title_hint, file_name=item.name)
         return ext, meta
     return None
 
@@ -240,7 +245,7 @@ def describe(item: Item, extraction: Extraction, meta: DocMetadata, archive: "Ar
             doc_date = dt.date.fromisoformat(m["date"])
         except ValueError:
             warnings.append(f"manifest date {m['date']!r} is not YYYY-MM-DD; ignored")
-    title = m.get("title") or meta.title or Path(item.path).stem
+    title = m.get("title") or meta.title or Path(item.name).stem
     proposals = [Proposal("cli", cli.track, cli.criterion, cli.year)]
     mp = Proposal("manifest")
     if m.get("track"):
@@ -260,7 +265,8 @@ def describe(item: Item, extraction: Extraction, meta: DocMetadata, archive: "Ar
     retention = m.get("retention") or None
     values = {
         "sha256": item.sha256,
-        "original_name": readable_name(item.path.name),
+        "original_name": item.name,
+        "original_name_bytes": os.fsencode(item.path.name),
         "source_path": item.source_path,
         "format": item.format,
         "title": title,
@@ -387,7 +393,7 @@ def run_ingest(archive: "Archive", paths: list[Path], *, manifest: Path | None =
         if cached:
             ready[key] = Outcome(key, value=cached)
         else:
-            tasks.append((key, (str(item.path), item.format, options, item.path.name)))
+            tasks.append((key, (str(item.path), item.format, options, item.name)))
     next_key = 0
 
     def drain() -> None:
@@ -404,7 +410,7 @@ def run_ingest(archive: "Archive", paths: list[Path], *, manifest: Path | None =
                     save_cache(archive, item, options, ext)
                 writer.add(item, ext, meta, cli)
             if progress:
-                progress(done, total, item.path.name)
+                progress(done, total, item.name)
 
     drain()
     if tasks:
