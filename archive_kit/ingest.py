@@ -98,27 +98,42 @@ def _is_junk(name: str) -> str | None:
 
 
 def walk(root: Path, report: IngestReport, skip: set[Path], repository: Path | None = None) -> Iterator[Item]:
-    """Every file under ``root``, in sorted order, never following folder symlinks (no loops) and
-    never entering the repository itself (``ingest .`` beside ``./archive`` must not eat its objects)."""
-    base_parts = [readable_name(p) for p in root.resolve().parts[1:]]
+    """Every file under ``root``, in sorted order, never following folder symlinks (no loops),
+    never entering the repository itself (``ingest .`` beside ``./archive`` must not eat its
+    objects) and never following a file symlink out of ``root`` (as a manifest refuses such paths)."""
+    real_root = _resolved(root) or root.absolute()
+    base_parts = [readable_name(p) for p in real_root.parts[1:]]
     for dirpath, dirnames, filenames in os.walk(root, followlinks=False, onerror=lambda e: report.fail(e.filename, f"cannot read folder: {e.strerror}")):
-        if repository is not None:
-            inside = [d for d in dirnames if _resolved(Path(dirpath) / d) == repository]
-            for d in inside:
+        for d in list(dirnames):
+            sub = Path(dirpath) / d
+            why = ("the archive-kit repository itself" if repository is not None and _resolved(sub) == repository
+                   else "folder symbolic link, not followed" if sub.is_symlink() else None)
+            if why:
                 dirnames.remove(d)
-                report.skipped.append({"path": readable_name(str(Path(dirpath) / d)), "reason": "the archive-kit repository itself"})
+                report.skipped.append({"path": readable_name(str(sub)), "reason": why})
         dirnames.sort()
         rel = Path(dirpath).relative_to(root).parts
         for name in sorted(filenames):
             path = Path(dirpath) / name
             if skip and _resolved(path) in skip:
                 continue
-            why = _is_junk(name)
+            why = _is_junk(name) or _leaves(path, real_root)
             if why:
                 report.skipped.append({"path": readable_name(str(path)), "reason": why})
                 continue
             yield Item(path=path, source_path=readable_name(str(path)),
                        parts=base_parts + [readable_name(p) for p in rel])
+
+
+def _leaves(path: Path, real_root: Path) -> str | None:
+    """Why a symlink met while walking is not followed (its target is outside the walked folder),
+    or None. A link loop is left to ``identify``, which fails it with a clear line."""
+    if not path.is_symlink():
+        return None
+    target = _resolved(path)
+    if target is None or target == real_root or real_root in target.parents:
+        return None
+    return "symbolic link to a file outside the ingested folder; not followed"
 
 
 def _resolved(path: Path) -> Path | None:
