@@ -127,11 +127,11 @@ def walk(root: Path, report: IngestReport, skip: set[Path], repository: Path | N
 
 def _leaves(path: Path, real_root: Path) -> str | None:
     """Why a symlink met while walking is not followed (its target is outside the walked folder),
-    or None. A link loop is left to ``identify``, which fails it with a clear line."""
+    or None. Loops and broken links are left to ``identify``, which fails them with a clear line."""
     if not path.is_symlink():
         return None
     target = _resolved(path)
-    if target is None or target == real_root or real_root in target.parents:
+    if target is None or not target.exists() or target == real_root or real_root in target.parents:
         return None
     return "symbolic link to a file outside the ingested folder; not followed"
 
