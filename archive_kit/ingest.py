@@ -149,9 +149,12 @@ def collect(paths: Iterable[Path], manifest: Path | None, report: IngestReport,
     """Turn the command's PATHs and manifest into items; missing paths fail, folders are walked."""
     rows: list[ManifestRow] = read_manifest(manifest) if manifest else []
     by_path: dict[Path, ManifestRow] = {}
+    held: set[Path] = set()  # files whose row is in error: not ingested until the manifest is fixed
     for row in rows:
         if row.error:
             report.fail(f"{manifest}:{row.line}: {row.raw_path}", row.error)
+            if row.path is not None:
+                held.add(row.path)
         elif row.path is not None:
             by_path[row.path] = row
     skip = {manifest.resolve()} if manifest else set()
@@ -174,6 +177,8 @@ def collect(paths: Iterable[Path], manifest: Path | None, report: IngestReport,
             real = _resolved(p) or p.absolute()
             items.append(Item(path=p, source_path=readable_name(str(p)),
                               parts=[readable_name(x) for x in real.parent.parts[1:]]))
+    if held:
+        items = [item for item in items if _resolved(item.path) not in held]
     for item in items:
         row = by_path.get(_resolved(item.path))
         if row is not None:
