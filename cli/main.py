@@ -15,7 +15,7 @@ from archive_kit.archive import Archive
 from archive_kit.catalogue import is_document_id
 from archive_kit.errors import ArchiveKitError, UsageError
 
-from .render import echo, json_text
+from .render import echo, emit_json  # noqa: F401  (emit_json: the command modules import it from here)
 
 
 class Ctx:
@@ -35,11 +35,6 @@ pass_ctx = click.make_pass_decorator(Ctx)
 def json_option(func: Callable) -> Callable:
     """``--json``: stdout holds exactly one JSON document."""
     return click.option("--json", "as_json", is_flag=True, help="Print one JSON document on stdout.")(func)
-
-
-def emit_json(data: Any) -> None:
-    """Print JSON (UTF-8, not ASCII-escaped; unsafe characters \\u-escaped)."""
-    echo(json_text(data))
 
 
 def warn(message: str) -> None:

@@ -26,12 +26,12 @@ def echo(text: object = "", *, err: bool = False, one_line: bool = False,
     click.echo(decorate(line) if decorate else line, err=err)
 
 
-def json_text(data: Any) -> str:
-    """One JSON document (UTF-8, not ASCII-escaped) in which every unsafe character is a ``\\uNNNN``
-    escape: json.dumps escapes C0 controls itself but lets C1 controls, bidi overrides and lone
-    surrogates through raw. The parsed values are unchanged."""
+def emit_json(data: Any) -> None:
+    """Print one JSON document (UTF-8, not ASCII-escaped) in which every unsafe character is a
+    ``\\uNNNN`` escape: json.dumps escapes C0 controls itself but lets C1 controls, bidi overrides
+    and lone surrogates through raw. The parsed values are unchanged."""
     text = json.dumps(data, ensure_ascii=False, indent=1)
-    return "".join(f"\\u{ord(c):04x}" if c != "\n" and is_unsafe_char(c) else c for c in text)
+    click.echo("".join(f"\\u{ord(c):04x}" if c != "\n" and is_unsafe_char(c) else c for c in text))
 
 
 def clip(text: str, max_width: int) -> str:

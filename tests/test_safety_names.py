@@ -129,7 +129,8 @@ def test_escape_sequences_in_titles_never_reach_the_terminal(tmp_path: Path, rep
     folder.mkdir()
     make_pdf(folder / "a.pdf", "关于志愿服务的通知", NOTICE_BODY)
     make_pdf(folder / "b.pdf", "关于道德讲堂的通知", NOTICE_BODY[:1])
-    titles = {"a.pdf": f"志愿{OSC52}服务{CLEAR}通知", "b.pdf": f"道德{C1_CSI}讲堂{RLO}总结"}
+    make_pdf(folder / "c.pdf", "关于文明餐桌的倡议", NOTICE_BODY[:2])
+    titles = {"a.pdf": f"志愿{OSC52}服务{CLEAR}通知", "b.pdf": f"道德{C1_CSI}讲堂{RLO}总结", "c.pdf": "两行\r\n题名"}
     manifest = folder / "清单.csv"
     with open(manifest, "w", encoding="utf-8", newline="") as f:
         csv.writer(f).writerows([["path", "title", "remarks"], *([n, t, t] for n, t in titles.items())])
@@ -144,6 +145,8 @@ def test_escape_sequences_in_titles_never_reach_the_terminal(tmp_path: Path, rep
         assert "Traceback" not in err, (args, err)
         for ch in RAW_CONTROLS:
             assert ch not in out and ch not in err, (args, ch, out)
+    listed = run_bytes("list", root=repo.root).stdout.decode("utf-8").splitlines()
+    assert len(listed) == 2 + len(titles) + 1, listed   # header, rule, one line per document, count
     shown = run_bytes("show", ids[0], root=repo.root).stdout.decode("utf-8")
     assert "志愿\\x1b]52;c;ZWNobyBwd25lZA==\\x07服务\\x1b[2J通知" in shown   # escaped, visible, not lost
     # JSON: the values survive exactly, and no raw control reaches stdout either
