@@ -95,7 +95,7 @@ def _misread_gbk(text: str) -> bool:
             continue
         if prev and 0x80 <= ord(prev) < 0x800 and 0x80 <= ord(c) < 0x800:
             a, b = _script(prev), _script(c)
-            if a != b:   # two alphabets, or a letter against a symbol, inside one word
+            if a != b and {a, b} != {"LATIN", None}:   # two alphabets, or a non-Latin letter against a symbol
                 return True
         prev = c
     return False

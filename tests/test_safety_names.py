@@ -80,7 +80,8 @@ def test_a_latin1_name_is_ingested_readably_with_the_batch_and_a_rerun_does_not_
 
 
 VALID_NAMES = ["Москва.pdf", unicodedata.normalize("NFD", "café.pdf"), "会议\u200b纪要.pdf",
-               "Ελληνικά.pdf", "שלום.pdf", "Đà Nẵng.pdf"]
+               "Ελληνικά.pdf", "שלום.pdf", "Đà Nẵng.pdf", "«Été».pdf", "Café°.pdf", "Ñandú©.pdf", "São·Paulo.pdf",
+               "Ελληνικά Русский.pdf", unicodedata.normalize("NFD", "Moско́вский й.pdf")]
 
 
 @pytest.mark.parametrize("name", VALID_NAMES)
