@@ -17,7 +17,8 @@ from typing import Any, Iterable, Iterator
 
 from .errors import LockTimeout, RepositoryError
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
+MAX_ID = 2**63 - 1  # SQLite's largest integer: a bigger "id" names no document (and must not overflow)
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -25,6 +26,7 @@ CREATE TABLE IF NOT EXISTS documents (
     id INTEGER PRIMARY KEY,
     sha256 TEXT NOT NULL UNIQUE,
     original_name TEXT NOT NULL,
+    original_name_bytes BLOB,
     source_path TEXT NOT NULL,
     format TEXT NOT NULL,
     title TEXT,
@@ -118,7 +120,15 @@ CREATE TABLE IF NOT EXISTS numbered_items (
     UNIQUE (track, year, retention, item_number)
 );
 """
+# columns added to tables that an older catalogue already has: (table, column, declaration)
+_ADDED_COLUMNS = (
+    ("documents", "original_name_bytes", "BLOB"),  # version 4: the name's bytes as found on disk
+)
 
+
+def is_document_id(value: int) -> bool:
+    """True when ``value`` can be a document id: a positive SQLite integer."""
+    return 1 <= value <= MAX_ID
 
 
 def now_iso() -> str:
@@ -135,6 +145,7 @@ class Document:
     original_name: str
     source_path: str
     format: str
+    original_name_bytes: bytes | None = None  # the name as found on disk; original_name is its readable form
     title: str | None = None
     doc_number: str | None = None
     author: str | None = None
@@ -222,11 +233,21 @@ class Catalogue:
             )
         if version < SCHEMA_VERSION:
             try:
-                self.db.executescript(
-                    "BEGIN IMMEDIATE;" + _SCHEMA + f"PRAGMA user_version = {SCHEMA_VERSION}; COMMIT;"
-                )
+                self.db.executescript("BEGIN IMMEDIATE;" + _SCHEMA + "COMMIT;")
+                self._add_columns()
             except sqlite3.DatabaseError as e:
                 raise RepositoryError(f"{path}: catalogue cannot be set up: {e}") from None
+
+    def _add_columns(self) -> None:
+        """Upgrade an older catalogue in place: add the columns it lacks, then mark it current.
+
+        Checked under the write lock, so two processes upgrading at once add each column once.
+        """
+        with self.transaction():
+            for table, column, declaration in _ADDED_COLUMNS:
+                if column not in {r[1] for r in self.db.execute(f"PRAGMA table_info({table})")}:
+                    self.db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {declaration}")
+            self.db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
     def _connect(self) -> int:
         """Open the connection (retrying while another process holds SQLite's locks); returns user_version."""
@@ -342,14 +363,18 @@ class Catalogue:
             self.db.executemany("DELETE FROM index_queue WHERE doc_id = ? AND seq = ?", list(pairs))
 
     def get(self, doc_id: int) -> Document | None:
-        """One document with its links."""
+        """One document with its links (None for an id no document can have)."""
+        if not is_document_id(doc_id):
+            return None
         row = self.db.execute("SELECT * FROM documents WHERE id = ?", (doc_id,)).fetchone()
         if row is None:
             return None
         return Document.from_row(row, self.links_of([doc_id]).get(doc_id, []))
 
     def text(self, doc_id: int) -> str:
-        """A document's extracted text."""
+        """A document's extracted text ("" for an id no document can have)."""
+        if not is_document_id(doc_id):
+            return ""
         row = self.db.execute("SELECT text FROM texts WHERE doc_id = ?", (doc_id,)).fetchone()
         return row[0] if row else ""
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import re
 import unicodedata
 import zipfile
 import zlib
@@ -30,44 +31,118 @@ MAX_RATIO = 200                     # ... and, above 50 MB, may not be compresse
 OFFICE_EXTENSIONS = {".doc": "doc", ".wps": "wps", ".rtf": "rtf", ".odt": "odt", ".xls": "xls", ".xlsx": "xlsx", ".et": "xls"}
 
 
-def _suspicious(text: str) -> bool:
-    """True when a UTF-8 reading looks like GBK bytes misread: combining marks, controls, or the
-    Greek-to-Indic blocks that GBK two-byte names land in (``通知`` in GBK reads as ``֪ͨ``)."""
-    return any(unicodedata.category(c)[0] in "MC" or 0x0370 <= ord(c) <= 0x1FFF for c in text)
+# characters never stored or shown raw: they move the cursor, rewrite the screen or reorder text
+_BIDI_CONTROLS = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 
 
-def _chinese(text: str) -> bool:
-    """True when every character is ASCII or what Chinese file names are made of."""
-    return all(c.isascii() or 0x3000 <= ord(c) <= 0x303F or 0x3400 <= ord(c) <= 0x9FFF
-               or 0xFF00 <= ord(c) <= 0xFFEF or 0x2000 <= ord(c) <= 0x206F for c in text)
+def is_unsafe_char(c: str) -> bool:
+    """True for a character that must never reach a name, a terminal or a log raw: C0 and C1
+    controls and DEL, line and paragraph separators, bidirectional controls, lone surrogates."""
+    return unicodedata.category(c) in ("Cc", "Cs", "Zl", "Zp") or c in _BIDI_CONTROLS
+
+
+def escape_char(c: str) -> str:
+    """A visible stand-in for one unsafe character: ``\\xNN`` for an ASCII control or an
+    undecodable byte (Python's surrogate escape), ``\\uNNNN`` for anything else (so the C1
+    control U+0085 and the byte 0x85 do not look alike)."""
+    o = ord(c)
+    if 0xDC80 <= o <= 0xDCFF:
+        return f"\\x{o - 0xDC00:02x}"
+    return f"\\x{o:02x}" if o < 0x80 else f"\\u{o:04x}"
+
+
+def escape_unsafe(text: str, keep: str = "") -> str:
+    """``text`` with every unsafe character (except those in ``keep``) replaced by its escape."""
+    return "".join(escape_char(c) if c not in keep and is_unsafe_char(c) else c for c in text)
+
+
+def _script(c: str) -> str | None:
+    """The alphabet of a non-ASCII letter (the first word of its Unicode name), else None."""
+    if ord(c) < 0x80 or unicodedata.category(c)[0] != "L":
+        return None
+    return unicodedata.name(c, "?").split()[0]
+
+
+def _rare(c: str) -> bool:
+    """Characters real names do not use but misread GBK bytes often give: unassigned and private
+    code points, IPA letters and spacing modifiers (but the ʻokina and apostrophe letters), and the
+    medieval combining Latin letters."""
+    o = ord(c)
+    return (unicodedata.category(c) in ("Cn", "Co") or (0x250 <= o <= 0x2FF and o not in (0x2BB, 0x2BC))
+            or 0x363 <= o <= 0x36F)
+
+
+def _misread_gbk(text: str) -> bool:
+    """True when valid UTF-8 reads as no real name does, so its bytes are GBK after all.
+
+    GBK bytes that happen to be valid UTF-8 land in the two-byte range (Latin-1 to NKo), one
+    character per Chinese character, jumbling alphabets: ``通知`` reads ``֪ͨ`` (a combining mark
+    with no letter to sit on), ``学习`` reads ``ѧϰ`` (Cyrillic next to Greek). Real names keep one
+    alphabet per word, so Cyrillic, Greek, Hebrew, decomposed (NFD) Latin and zero-width
+    characters all pass as what they are; the rare GBK name these rules miss keeps its bytes in
+    the catalogue.
+    """
+    prev = ""
+    for c in text:
+        if _rare(c):
+            return True
+        if unicodedata.category(c)[0] == "M":
+            if not prev or unicodedata.category(prev)[0] != "L":
+                return True
+            own = unicodedata.name(c, "?").split()[0]
+            if own != "COMBINING" and own != _script(prev):
+                return True
+            continue
+        if prev and 0x80 <= ord(prev) < 0x800 and 0x80 <= ord(c) < 0x800:
+            a, b = _script(prev), _script(c)
+            if a != b and {a, b} != {"LATIN", None}:   # two alphabets, or a non-Latin letter against a symbol
+                return True
+        prev = c
+    return False
+
+
+_TWO_HIGH_BYTES = re.compile(rb"[\x80-\xff]{2}")
+
+
+def _plausible_chinese(text: str, raw: bytes) -> bool:
+    """True when ``text``, the GB18030 reading of ``raw``, looks like a Chinese file name: only
+    ASCII, GBK's two-byte characters and Chinese characters, and at least two high bytes in a row
+    (GBK writes a common character as two high bytes; a Latin-1 name such as ``caf\\xe9s``, which
+    may read as GB18030 too, has one accented letter at a time between ASCII letters)."""
+    return bool(_TWO_HIGH_BYTES.search(raw)) and all(
+        c.isascii() or 0x3400 <= ord(c) <= 0x9FFF or len(c.encode("gb18030")) == 2 for c in text)
 
 
 def _decode_part(raw: bytes) -> str:
-    """One path component's bytes as text: UTF-8, or GB18030 when that reads as Chinese and UTF-8 does not."""
+    """One path component's bytes as text: UTF-8 as it is, GB18030 when UTF-8 cannot read the
+    bytes (or reads them as GBK misread) and they read as a Chinese name; else UTF-8 with the
+    undecodable bytes kept as surrogate escapes."""
     try:
         u: str | None = raw.decode("utf-8")
     except UnicodeDecodeError:
         u = None
-    if u is not None and (u.isascii() or not _suspicious(u)):
+    if u is not None and not _misread_gbk(u):
         return u
     try:
-        g: str | None = raw.decode("gb18030")
+        g = raw.decode("gb18030")
     except UnicodeDecodeError:
         g = None
-    if g is not None and (u is None or _chinese(g)):
+    if g is not None and _plausible_chinese(g, raw):
         return g
-    return u if u is not None else raw.decode("utf-8", "backslashreplace")
+    return u if u is not None else raw.decode("utf-8", "surrogateescape")
 
 
 def readable_name(text: str) -> str:
     """A file name or path as people see it and the catalogue stores it (always valid UTF-8, one line).
 
-    Names that are not UTF-8 on disk (GBK names from Windows zip files; Python hands them over
-    surrogate-escaped, or misread when the bytes happen to be valid UTF-8) are decoded as GB18030,
-    part by part; bytes that are neither, and control characters, are shown as ``\\xNN``.
+    Valid UTF-8 is kept as it is (Cyrillic, decomposed Latin, zero-width characters). Names that
+    are not UTF-8 on disk (GBK names from Windows zip files; Python hands them over
+    surrogate-escaped) are decoded as GB18030, part by part; bytes that are neither are shown as
+    ``\\xNN``, and unsafe characters (controls, bidirectional overrides) are escaped the same way.
+    The escapes make the name readable, not reversible on their own: the catalogue also keeps the
+    name's original bytes.
     """
-    parts = [_decode_part(raw) for raw in os.fsencode(text).split(b"/")]
-    return "".join(f"\\x{ord(c):02x}" if unicodedata.category(c) == "Cc" else c for c in "/".join(parts))
+    return escape_unsafe("/".join(_decode_part(raw) for raw in os.fsencode(text).split(b"/")))
 
 
 def read_member_head(z: zipfile.ZipFile, name: str, limit: int) -> bytes:

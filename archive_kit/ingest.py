@@ -44,6 +44,11 @@ class Item:
     sha256: str = ""
     format: str = ""
 
+    @property
+    def name(self) -> str:
+        """The file's name as people see it and the catalogue stores it (never a lone surrogate)."""
+        return readable_name(self.path.name)
+
 
 @dataclass
 class IngestReport:
@@ -93,27 +98,42 @@ def _is_junk(name: str) -> str | None:
 
 
 def walk(root: Path, report: IngestReport, skip: set[Path], repository: Path | None = None) -> Iterator[Item]:
-    """Every file under ``root``, in sorted order, never following folder symlinks (no loops) and
-    never entering the repository itself (``ingest .`` beside ``./archive`` must not eat its objects)."""
-    base_parts = [readable_name(p) for p in root.resolve().parts[1:]]
+    """Every file under ``root``, in sorted order, never following folder symlinks (no loops),
+    never entering the repository itself (``ingest .`` beside ``./archive`` must not eat its
+    objects) and never following a file symlink out of ``root`` (as a manifest refuses such paths)."""
+    real_root = _resolved(root) or root.absolute()
+    base_parts = [readable_name(p) for p in real_root.parts[1:]]
     for dirpath, dirnames, filenames in os.walk(root, followlinks=False, onerror=lambda e: report.fail(e.filename, f"cannot read folder: {e.strerror}")):
-        if repository is not None:
-            inside = [d for d in dirnames if _resolved(Path(dirpath) / d) == repository]
-            for d in inside:
+        for d in list(dirnames):
+            sub = Path(dirpath) / d
+            why = ("the archive-kit repository itself" if repository is not None and _resolved(sub) == repository
+                   else "folder symbolic link, not followed" if sub.is_symlink() else None)
+            if why:
                 dirnames.remove(d)
-                report.skipped.append({"path": readable_name(str(Path(dirpath) / d)), "reason": "the archive-kit repository itself"})
+                report.skipped.append({"path": readable_name(str(sub)), "reason": why})
         dirnames.sort()
         rel = Path(dirpath).relative_to(root).parts
         for name in sorted(filenames):
             path = Path(dirpath) / name
             if skip and _resolved(path) in skip:
                 continue
-            why = _is_junk(name)
+            why = _is_junk(name) or _leaves(path, real_root)
             if why:
                 report.skipped.append({"path": readable_name(str(path)), "reason": why})
                 continue
             yield Item(path=path, source_path=readable_name(str(path)),
                        parts=base_parts + [readable_name(p) for p in rel])
+
+
+def _leaves(path: Path, real_root: Path) -> str | None:
+    """Why a symlink met while walking is not followed (its target is outside the walked folder),
+    or None. Loops and broken links are left to ``identify``, which fails them with a clear line."""
+    if not path.is_symlink():
+        return None
+    target = _resolved(path)
+    if target is None or not target.exists() or target == real_root or real_root in target.parents:
+        return None
+    return "symbolic link to a file outside the ingested folder; not followed"
 
 
 def _resolved(path: Path) -> Path | None:
@@ -129,9 +149,12 @@ def collect(paths: Iterable[Path], manifest: Path | None, report: IngestReport,
     """Turn the command's PATHs and manifest into items; missing paths fail, folders are walked."""
     rows: list[ManifestRow] = read_manifest(manifest) if manifest else []
     by_path: dict[Path, ManifestRow] = {}
+    held: set[Path] = set()  # files whose row is in error: not ingested until the manifest is fixed
     for row in rows:
         if row.error:
             report.fail(f"{manifest}:{row.line}: {row.raw_path}", row.error)
+            if row.path is not None:
+                held.add(row.path)
         elif row.path is not None:
             by_path[row.path] = row
     skip = {manifest.resolve()} if manifest else set()
@@ -154,6 +177,8 @@ def collect(paths: Iterable[Path], manifest: Path | None, report: IngestReport,
             real = _resolved(p) or p.absolute()
             items.append(Item(path=p, source_path=readable_name(str(p)),
                               parts=[readable_name(x) for x in real.parent.parts[1:]]))
+    if held:
+        items = [item for item in items if _resolved(item.path) not in held]
     for item in items:
         row = by_path.get(_resolved(item.path))
         if row is not None:
@@ -213,7 +238,7 @@ def load_cached(archive: "Archive", item: Item, options: ExtractOptions) -> tupl
             ext = Extraction.from_json(json.loads(p.read_text(encoding="utf-8")))
         except (OSError, ValueError, TypeError):
             continue
-        meta = extract_metadata(ext.text, title_hint=ext.title_hint, file_name=item.path.name)
+        meta = extract_metadata(ext.text, title_hint=ext.title_hint, file_name=item.name)
         return ext, meta
     return None
 
@@ -240,7 +265,7 @@ def describe(item: Item, extraction: Extraction, meta: DocMetadata, archive: "Ar
             doc_date = dt.date.fromisoformat(m["date"])
         except ValueError:
             warnings.append(f"manifest date {m['date']!r} is not YYYY-MM-DD; ignored")
-    title = m.get("title") or meta.title or Path(item.path).stem
+    title = m.get("title") or meta.title or Path(item.name).stem
     proposals = [Proposal("cli", cli.track, cli.criterion, cli.year)]
     mp = Proposal("manifest")
     if m.get("track"):
@@ -260,7 +285,8 @@ def describe(item: Item, extraction: Extraction, meta: DocMetadata, archive: "Ar
     retention = m.get("retention") or None
     values = {
         "sha256": item.sha256,
-        "original_name": readable_name(item.path.name),
+        "original_name": item.name,
+        "original_name_bytes": os.fsencode(item.path.name),
         "source_path": item.source_path,
         "format": item.format,
         "title": title,
@@ -387,7 +413,7 @@ def run_ingest(archive: "Archive", paths: list[Path], *, manifest: Path | None =
         if cached:
             ready[key] = Outcome(key, value=cached)
         else:
-            tasks.append((key, (str(item.path), item.format, options, item.path.name)))
+            tasks.append((key, (str(item.path), item.format, options, item.name)))
     next_key = 0
 
     def drain() -> None:
@@ -404,7 +430,7 @@ def run_ingest(archive: "Archive", paths: list[Path], *, manifest: Path | None =
                     save_cache(archive, item, options, ext)
                 writer.add(item, ext, meta, cli)
             if progress:
-                progress(done, total, item.path.name)
+                progress(done, total, item.name)
 
     drain()
     if tasks:

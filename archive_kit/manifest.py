@@ -20,6 +20,10 @@ HEADER_ALIASES = {
     "责任者": "author", "日期": "date", "成文日期": "date", "保管期限": "retention", "备注": "remarks",
 }
 MAX_BYTES = 50 * 1024 * 1024
+# the longest sensible cell per column (characters); a longer one (a pasted document, a broken
+# export) fails its own row, naming the line and the column, and the other rows go on
+MAX_CELL = {"path": 4096, "title": 1000, "remarks": 5000}
+MAX_OTHER_CELL = 1000
 
 
 @dataclass
@@ -54,6 +58,7 @@ def read_manifest(path: Path) -> list[ManifestRow]:
         raise ManifestError(f"{name}: cannot read manifest: {e.strerror or e}") from None
     except UnicodeDecodeError:
         raise ManifestError(f"{name}: manifest is neither UTF-8 nor GB18030 text") from None
+    csv.field_size_limit(max(csv.field_size_limit(), MAX_BYTES))  # a huge cell is judged per row, below
     try:
         reader = csv.reader(io.StringIO(text, newline=""))
         header = next(reader, None)
@@ -66,17 +71,49 @@ def read_manifest(path: Path) -> list[ManifestRow]:
         raise ManifestError(f"{name}: manifest has no 'path' column (header: {', '.join(header)[:120]})")
     base = path.resolve().parent
     rows: list[ManifestRow] = []
+    start = reader.line_num + 1
     try:
         for cells in reader:
-            line = reader.line_num
+            line, start = start, reader.line_num + 1
             if not any(c.strip() for c in cells):
                 continue
             values = {k: c.strip() for k, c in zip(keys, cells) if k in COLUMNS and c.strip()}
-            raw = values.pop("path", "")
-            rows.append(_resolve_row(line, raw, values, base))
+            rows.append(_row(line, values, base))
     except csv.Error as e:
         raise ManifestError(f"{name}: line {reader.line_num}: broken CSV ({e})") from None
+    _refuse_repeats(rows)
     return rows
+
+
+def _row(line: int, values: dict[str, str], base: Path) -> ManifestRow:
+    """One row: its path resolved, or the reason it cannot be used (a cell too long for its column)."""
+    raw = values.pop("path", "")
+    limits = {k: MAX_CELL.get(k, MAX_OTHER_CELL) for k in ("path", *values)}
+    too_long = next((k for k, v in (("path", raw), *values.items()) if len(v) > limits[k]), None)
+    if too_long == "path":
+        return ManifestRow(line, raw[:60] + "…", None, {}, f"the path cell has {len(raw)} characters "
+                           f"(at most {limits['path']}); fix the manifest")
+    row = _resolve_row(line, raw, values, base)
+    if too_long and row.error is None:
+        row.error = (f"the {too_long} cell has {len(values[too_long])} characters (at most {limits[too_long]}); "
+                     "fix the manifest (the file is not ingested until then)")
+        row.values = {}
+    return row
+
+
+def _refuse_repeats(rows: list[ManifestRow]) -> None:
+    """Rows naming the same file (after resolving ``./`` and the like) fail together: which row's
+    values are right is the archivist's decision, so the file waits until the manifest is fixed."""
+    lines: dict[Path, list[int]] = {}
+    for row in rows:
+        if row.path is not None:
+            lines.setdefault(row.path, []).append(row.line)
+    for row in rows:
+        same = lines.get(row.path, []) if row.path is not None else []
+        if len(same) > 1 and row.error is None:
+            listed = ", ".join(str(n) for n in same[:-1]) + f" and {same[-1]}"
+            row.error = (f"lines {listed} name the same file; fix the manifest "
+                         "(the file is not ingested with either row's values until then)")
 
 
 def _resolve_row(line: int, raw: str, values: dict[str, str], base: Path) -> ManifestRow:

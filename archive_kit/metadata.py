@@ -247,8 +247,11 @@ def _find_title(lines: list[_Line]) -> str | None:
 
 
 def _file_stem(file_name: str) -> str | None:
-    """The original file name without folders and extension: a photo's title."""
-    name = re.split(r"[/\\]", file_name.strip())[-1]
+    """The original file name without folders (``/`` or Windows ``\\``) and extension: a photo's title.
+
+    A backslash starting one of ``readable_name``'s escapes (``caf\\xe9.jpg``) is not a folder.
+    """
+    name = re.split(r"/|\\(?![xu][0-9a-f]{2})", file_name.strip())[-1]
     stem = re.sub(r"\.[A-Za-z0-9]{1,5}$", "", name).strip()
     return stem or None
 

@@ -7,6 +7,7 @@ import click
 
 from .documents import show_verify
 from .main import Ctx, cli, emit_json, json_option, pass_ctx, warn
+from .render import echo
 
 
 @cli.command()
@@ -29,13 +30,13 @@ def bundle(ctx: Ctx, track: str, year: int, criterion: str | None, out: Path, ma
         return 0
     for note in report.notes:
         warn(note)
-    click.echo(f"Bundle {report.path}: {report.documents} document(s), {report.pages} page(s)"
-               + (f", zip {report.zip}" if report.zip else ""))
+    echo(f"Bundle {report.path}: {report.documents} document(s), {report.pages} page(s)"
+         + (f", zip {report.zip}" if report.zip else ""))
     if report.numbered:
-        click.echo(f"{report.numbered} document(s) were numbered first")
+        echo(f"{report.numbered} document(s) were numbered first")
     if report.missing:
         codes = ", ".join(m["criterion"] for m in report.missing)
-        click.echo(f"{len(report.missing)} criteria without evidence (缺少佐证材料): {codes}")
+        echo(f"{len(report.missing)} criteria without evidence (缺少佐证材料): {codes}")
     return 0
 
 

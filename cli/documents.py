@@ -9,8 +9,8 @@ import click
 from archive_kit.archive import Archive
 from archive_kit.catalogue import Document
 
-from .main import Ctx, cli, emit_json, json_option, pass_ctx, warn
-from .render import table
+from .main import DOC_ID, Ctx, cli, emit_json, json_option, pass_ctx, warn
+from .render import echo, table
 
 
 def filter_options(func):
@@ -36,7 +36,7 @@ def init(ctx: Ctx, fonds: str, unit: str) -> int:
     """Create a repository."""
     with Archive.init(ctx.root, fonds=fonds, unit=unit) as archive:
         tracks = ", ".join(s.id for s in archive.registry.all())
-    click.echo(f"Created repository {ctx.root} (fonds {fonds}); tracks: {tracks}")
+    echo(f"Created repository {ctx.root} (fonds {fonds}); tracks: {tracks}")
     return 0
 
 
@@ -56,7 +56,7 @@ def schema_add(ctx: Ctx, file: Path, as_json: bool) -> int:
     if as_json:
         emit_json({"track": s.id, "name": s.name, "criteria": len(s.criteria)})
     else:
-        click.echo(f"Registered track {s.id} ({s.name}) with {len(s.criteria)} criteria")
+        echo(f"Registered track {s.id} ({s.name}) with {len(s.criteria)} criteria")
     return 0
 
 
@@ -71,8 +71,8 @@ def schema_list(ctx: Ctx, as_json: bool) -> int:
         emit_json({"tracks": [{"id": s.id, "name": s.name, "aliases": list(s.aliases), "code": s.code,
                                "criteria": len(s.criteria)} for s in tracks]})
     else:
-        click.echo(table(["id", "name", "code", "criteria", "aliases"],
-                         [[s.id, s.name, s.code, len(s.criteria), ", ".join(s.aliases)] for s in tracks]))
+        echo(table(["id", "name", "code", "criteria", "aliases"],
+                   [[s.id, s.name, s.code, len(s.criteria), ", ".join(s.aliases)] for s in tracks]))
     return 0
 
 
@@ -90,7 +90,7 @@ def schema_show(ctx: Ctx, track: str, as_json: bool) -> int:
                                  "retention": c.retention, "points": c.points, "required": c.required}
                                 for c in s.criteria]})
         return 0
-    click.echo(f"{s.id}  {s.name}  (code {s.code or '-'})")
+    echo(f"{s.id}  {s.name}  (code {s.code or '-'})")
     for c in s.criteria:
         extra = []
         if c.points is not None:
@@ -99,7 +99,7 @@ def schema_show(ctx: Ctx, track: str, as_json: bool) -> int:
             extra.append("必备")
         if c.retention:
             extra.append(c.retention)
-        click.echo(f"{'  ' * c.depth}{c.code}  {c.name}" + (f"  [{', '.join(extra)}]" if extra else ""))
+        echo(f"{'  ' * c.depth}{c.code}  {c.name}" + (f"  [{', '.join(extra)}]" if extra else ""))
     return 0
 
 
@@ -145,12 +145,12 @@ def ingest(ctx: Ctx, paths: tuple[Path, ...], track: str | None, criterion: str 
         emit_json(report.to_json())
     else:
         if report.added:
-            click.echo(doc_rows(report.added))
-        click.echo(f"{len(report.added)} added, {len(report.duplicates)} duplicate(s), "
-                   f"{len(report.failed)} failed, {len(report.skipped)} skipped")
+            echo(doc_rows(report.added))
+        echo(f"{len(report.added)} added, {len(report.duplicates)} duplicate(s), "
+             f"{len(report.failed)} failed, {len(report.skipped)} skipped")
         untagged = sum(1 for d in report.added if not (d.track and d.criterion and d.year))
         if untagged:
-            click.echo(f"{untagged} document(s) need a tag decision: run `archive-kit review`")
+            echo(f"{untagged} document(s) need a tag decision: run `archive-kit review`")
     return 1 if report.failed else 0
 
 
@@ -166,13 +166,13 @@ def list_(ctx: Ctx, track: str | None, criterion: str | None, year: int | None, 
     if as_json:
         emit_json({"documents": [d.to_json() for d in docs]})
     else:
-        click.echo(doc_rows(docs))
-        click.echo(f"{len(docs)} document(s)")
+        echo(doc_rows(docs))
+        echo(f"{len(docs)} document(s)")
     return 0
 
 
 @cli.command()
-@click.argument("doc_id", type=int)
+@click.argument("doc_id", type=DOC_ID)
 @click.option("--text", "with_text", is_flag=True, help="Include the extracted text.")
 @json_option
 @pass_ctx
@@ -190,14 +190,14 @@ def show(ctx: Ctx, doc_id: int, with_text: bool, as_json: bool) -> int:
     for key, value in record.items():
         if key in ("tag_sources", "links", "warnings", "low_confidence_pages") and not value:
             continue
-        click.echo(f"{key:>22}: {value}")
+        echo(f"{key:>22}: {value}", one_line=True)
     if text is not None:
-        click.echo("\n" + text)
+        echo("\n" + text)
     return 0
 
 
 @cli.command()
-@click.argument("ids", nargs=-1, type=int, required=True)
+@click.argument("ids", nargs=-1, type=DOC_ID, required=True)
 @filter_options
 @click.option("--link", multiple=True, metavar="TRACK:CODE", help="Also evidence for this criterion.")
 @click.option("--unlink", multiple=True, metavar="TRACK:CODE", help="Remove such a link.")
@@ -213,7 +213,7 @@ def tag(ctx: Ctx, ids: tuple[int, ...], track: str | None, criterion: str | None
     if as_json:
         emit_json({"documents": [d.to_json() for d in docs]})
     else:
-        click.echo(doc_rows(docs))
+        echo(doc_rows(docs))
     return 0
 
 
@@ -229,10 +229,11 @@ def review(ctx: Ctx, as_json: bool) -> int:
         return 0
     for e in entries:
         d = e.document
-        click.echo(f"#{d.id}  {d.title}  [{d.track or '?'} / {d.criterion or '?'} / {d.year or '?'}]  {d.source_path}")
+        echo(f"#{d.id}  {d.title}  [{d.track or '?'} / {d.criterion or '?'} / {d.year or '?'}]  {d.source_path}",
+             one_line=True)
         for r in e.reasons:
-            click.echo(f"      - {r}")
-    click.echo(f"{len(entries)} document(s) need a decision" + (": fix with `archive-kit tag ID --track … --criterion … --year …`" if entries else ""))
+            echo(f"      - {r}")
+    echo(f"{len(entries)} document(s) need a decision" + (": fix with `archive-kit tag ID --track … --criterion … --year …`" if entries else ""))
     return 0
 
 
@@ -256,9 +257,9 @@ def search(ctx: Ctx, query: tuple[str, ...], track: str | None, criterion: str |
     colour = sys.stdout.isatty()
     for h in result.hits:
         where = "/".join(str(x) for x in (h.track or "?", h.criterion or "?", h.year or "?"))
-        click.echo(f"#{h.id}  {h.title}  [{where}]")
-        click.echo("      " + (highlight_terminal(h.snippet) if colour else h.snippet))
-    click.echo(f"{result.total} document(s) match" + (f"; showing {len(result.hits)}" if result.total > len(result.hits) else ""))
+        echo(f"#{h.id}  {h.title}  [{where}]", one_line=True)
+        echo("      " + h.snippet, one_line=True, decorate=highlight_terminal if colour else None)
+    echo(f"{result.total} document(s) match" + (f"; showing {len(result.hits)}" if result.total > len(result.hits) else ""))
     return 0
 
 
@@ -272,7 +273,7 @@ def reindex(ctx: Ctx, as_json: bool) -> int:
     if as_json:
         emit_json({"indexed": n})
     else:
-        click.echo(f"Indexed {n} document(s)")
+        echo(f"Indexed {n} document(s)")
     return 0
 
 
@@ -283,11 +284,11 @@ def show_verify(report, as_json: bool, checked: str) -> None:
         return
     for p in report.problems:
         who = f"document {p['id']}" if p.get("id") is not None else p.get("path")
-        click.echo(f"PROBLEM {who}: {p['problem']}")
+        echo(f"PROBLEM {who}: {p['problem']}")
     for n in report.notes:
-        click.echo(f"note: {n}")
-    click.echo(f"{'OK' if report.ok else 'DAMAGED'}: {report.checked} {checked} checked, "
-               f"{len(report.problems)} problem(s)")
+        echo(f"note: {n}")
+    echo(f"{'OK' if report.ok else 'DAMAGED'}: {report.checked} {checked} checked, "
+         f"{len(report.problems)} problem(s)")
 
 
 @cli.command()
@@ -322,13 +323,13 @@ def repair(ctx: Ctx, no_ocr: bool, as_json: bool) -> int:
         emit_json(report.to_json())
     else:
         for a in report.actions:
-            click.echo(f"fixed: {a}")
+            echo(f"fixed: {a}")
         for p in report.after.problems:
             who = f"document {p['id']}" if "id" in p else p.get("path")
-            click.echo(f"PROBLEM {who}: {p['problem']}")
-        click.echo(("OK: the repository verifies" if report.ok else
-                    f"DAMAGED: {len(report.after.problems)} problem(s) need a person") +
-                   f" ({len(report.actions)} repair(s) made)")
+            echo(f"PROBLEM {who}: {p['problem']}")
+        echo(("OK: the repository verifies" if report.ok else
+              f"DAMAGED: {len(report.after.problems)} problem(s) need a person") +
+             f" ({len(report.actions)} repair(s) made)")
     return 0 if report.ok else 3
 
 
@@ -349,9 +350,9 @@ def doctor(ctx: Ctx, as_json: bool) -> int:
         emit_json(report)
         return 0
     for name, info in report["ocr"].items():
-        click.echo(f"OCR {name:<10} {'ok' if info['ok'] else 'MISSING'}  {info['detail']}")
-    click.echo(f"default OCR engine: {report['default_ocr_engine']}")
+        echo(f"OCR {name:<10} {'ok' if info['ok'] else 'MISSING'}  {info['detail']}")
+    echo(f"default OCR engine: {report['default_ocr_engine']}")
     for key in ("office_conversion", "cjk_font"):
         info = report[key]
-        click.echo(f"{key:<14} {'ok' if info['ok'] else 'MISSING'}  {info['detail']}")
+        echo(f"{key:<14} {'ok' if info['ok'] else 'MISSING'}  {info['detail']}")
     return 0

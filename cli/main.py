@@ -4,7 +4,6 @@ Errors from the library are mapped to exit codes here, in one place.
 """
 from __future__ import annotations
 
-import json
 import os
 import sys
 from pathlib import Path
@@ -13,7 +12,10 @@ from typing import Any, Callable
 import click
 
 from archive_kit.archive import Archive
-from archive_kit.errors import ArchiveKitError
+from archive_kit.catalogue import is_document_id
+from archive_kit.errors import ArchiveKitError, UsageError
+
+from .render import echo, emit_json  # noqa: F401  (emit_json: the command modules import it from here)
 
 
 class Ctx:
@@ -35,14 +37,28 @@ def json_option(func: Callable) -> Callable:
     return click.option("--json", "as_json", is_flag=True, help="Print one JSON document on stdout.")(func)
 
 
-def emit_json(data: Any) -> None:
-    """Print JSON (UTF-8, not ASCII-escaped)."""
-    click.echo(json.dumps(data, ensure_ascii=False, indent=1))
-
-
 def warn(message: str) -> None:
-    """A line for people on stderr."""
-    click.echo(f"archive-kit: {message}", err=True)
+    """A line for people on stderr (one line, cleaned: file names and titles cannot act on the terminal)."""
+    echo(f"archive-kit: {message}", err=True, one_line=True)
+
+
+class DocumentId(click.ParamType):
+    """A document id argument. An integer no document can have (0, negative, beyond SQLite's
+    64-bit range) is the one-line usage error "no document with id …", never an overflow."""
+
+    name = "ID"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> int:
+        try:
+            doc_id = int(value)
+        except (TypeError, ValueError):
+            self.fail(f"{value!r} is not a document id (a whole number)", param, ctx)
+        if not is_document_id(doc_id):
+            raise UsageError(f"no document with id {doc_id}")
+        return doc_id
+
+
+DOC_ID = DocumentId()
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})

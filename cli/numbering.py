@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from .main import Ctx, cli, emit_json, json_option, pass_ctx, warn
-from .render import table
+from .render import echo, table
 
 
 @cli.command()
@@ -33,14 +33,14 @@ def number(ctx: Ctx, track: str | None, year: int | None, box_pages: int | None,
         emit_json(report.to_json())
     else:
         if report.numbered:
-            click.echo(table(["id", "档号", "件号", "盒号", "页数", "指标", "题名"],
-                             [[d.id, d.archival_code, d.item_number, d.box, d.pages, d.criterion, d.title]
-                              for d in report.numbered]))
+            echo(table(["id", "档号", "件号", "盒号", "页数", "指标", "题名"],
+                       [[d.id, d.archival_code, d.item_number, d.box, d.pages, d.criterion, d.title]
+                        for d in report.numbered]))
         for unit in report.renumbered_units:
-            click.echo(f"renumbered {unit.label()}")
+            echo(f"renumbered {unit.label()}")
         for unit in report.frozen_units:
-            click.echo(f"frozen {unit.label()}")
-        click.echo(f"{len(report.numbered)} document(s) numbered, {len(report.skipped)} skipped")
+            echo(f"frozen {unit.label()}")
+        echo(f"{len(report.numbered)} document(s) numbered, {len(report.skipped)} skipped")
     return 1 if report.skipped else 0
 
 
@@ -55,9 +55,9 @@ def log_(ctx: Ctx, limit: int | None, as_json: bool) -> int:
     if as_json:
         emit_json({"log": entries})
     else:
-        click.echo(table(["at", "actor", "action", "doc", "detail"],
-                         [[e["at"], e["actor"], e["action"], e["doc_id"] or "",
-                           json.dumps(e["detail"], ensure_ascii=False, sort_keys=True)] for e in entries], max_col=90))
+        echo(table(["at", "actor", "action", "doc", "detail"],
+                   [[e["at"], e["actor"], e["action"], e["doc_id"] or "",
+                     json.dumps(e["detail"], ensure_ascii=False, sort_keys=True)] for e in entries], max_col=90))
     return 0
 
 
@@ -73,8 +73,13 @@ def listing(ctx: Ctx, fmt: str, out: Path, track: str | None, year: int | None, 
     """Write the item catalogue, box listing, spine labels or remarks sheets."""
     with ctx.open() as archive:
         path = archive.listing(out, fmt=fmt, level=level, track=track, year=year)
-    click.echo(f"wrote {path}")
+    echo(f"wrote {path}")
     return 0
+
+
+def _loud(line: str) -> str:
+    """A coverage line that must not be missed (a mandatory criterion without evidence)."""
+    return click.style(line, fg="red", bold=True)
 
 
 @cli.command()
@@ -100,5 +105,5 @@ def coverage(ctx: Ctx, track: str, year: int, fmt: str | None, out: Path | None,
 
         loud = sys.stdout.isatty()
         for line in report.to_text().splitlines():
-            click.echo(click.style(line, fg="red", bold=True) if loud and MISSING_REQUIRED in line else line)
+            echo(line, decorate=_loud if loud and MISSING_REQUIRED in line else None)
     return 0
