@@ -8,6 +8,7 @@ import zipfile
 from pathlib import Path
 
 from .store import CHUNK, hash_file
+from .textnorm import clean_text
 
 BAGIT_TXT = "BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n"
 ZIP_TIME = (2000, 1, 1, 0, 0, 0)
@@ -38,7 +39,7 @@ def write_bag(bag: Path, info: list[tuple[str, str]], hashes: dict[str, str] | N
         lines.append(f"{hashes.get(rel) or hash_file(p)}  {_encode_path(rel)}\n")
     (bag / "bagit.txt").write_text(BAGIT_TXT, encoding="utf-8")
     fields = [*info, ("Payload-Oxum", f"{octets}.{len(files)}")]
-    text = "".join(f"{k}: {' '.join(str(v).split())}\n" for k, v in fields)
+    text = "".join(f"{k}: {' '.join(clean_text(str(v)).split())}\n" for k, v in fields)
     (bag / "bag-info.txt").write_text(text, encoding="utf-8")
     (bag / "manifest-sha256.txt").write_text("".join(lines), encoding="utf-8")
     # every top-level file is a tag file (bundle.pdf and the contents too), so all are fixity-checked

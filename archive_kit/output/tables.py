@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Sequence
 
-_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+from ..textnorm import clean_text
+
 PRINT_WIDTH_MM = 267.0  # A4 landscape (297 mm) less 15 mm margins
 
 
@@ -35,6 +36,9 @@ class Sheet:
     rows: list[list[object]] = field(default_factory=list)
     name: str = "Sheet"
 
+    def __post_init__(self) -> None:
+        self.title, self.subtitle = clean(self.title), clean(self.subtitle)
+
     def widths_mm(self, total: float = PRINT_WIDTH_MM) -> list[float]:
         """Column widths in mm sharing ``total`` by weight."""
         weights = sum(c.weight for c in self.columns)
@@ -42,11 +46,8 @@ class Sheet:
 
 
 def clean(value: object) -> str:
-    """A cell's text: None → empty, control characters (illegal in XML) removed."""
-    if value is None:
-        return ""
-    text = str(value)
-    return _ILLEGAL.sub("", text) if _ILLEGAL.search(text) else text
+    """A cell's text: None → empty, control characters (illegal in XML) removed (``clean_text``)."""
+    return "" if value is None else clean_text(str(value))
 
 
 def display_width(text: str) -> int:
