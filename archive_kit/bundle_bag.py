@@ -15,8 +15,12 @@ ZIP_TIME = (2000, 1, 1, 0, 0, 0)
 
 
 def _encode_path(rel: str) -> str:
-    """A manifest path as RFC 8493 writes it (CR, LF and % percent-encoded)."""
-    return rel.replace("%", "%25").replace("\n", "%0A").replace("\r", "%0D")
+    """A manifest path the way bagit-python reads it back: CR and LF as ``%0D``/``%0A``, nothing else.
+
+    RFC 8493 also encodes ``%`` as ``%25``, but bagit-python does not decode it; payload names never
+    hold ``%`` (``safenames`` maps it to ``％``), CR or LF, so both readers agree on every path.
+    """
+    return rel.replace("\r", "%0D").replace("\n", "%0A")
 
 
 def payload_files(bag: Path) -> list[Path]:
