@@ -97,7 +97,7 @@ def build_bundle(archive: "Archive", out: Path, *, track: str, year: int, criter
     try:
         _build_into(archive, tmp, plan, meta, schema.id, report)
         if zip:
-            zip_bag(tmp, zip_path)
+            zip_bag(tmp, zip_path, out.name)
             report.zip = zip_path
         _move_into_place(tmp, out)
     except BaseException:

@@ -81,9 +81,9 @@ def validate_bag(bag: Path) -> list[str]:
     return problems
 
 
-def zip_bag(bag: Path, dest: Path) -> None:
-    """Zip the bag under its folder name with fixed timestamps and sorted members (same bytes each time)."""
-    root = bag.name
+def zip_bag(bag: Path, dest: Path, root: str) -> None:
+    """Zip the bag under the top folder ``root`` (the bundle's own name, not the folder it is being
+    built in) with fixed timestamps and sorted members: the same bytes each time."""
     files = sorted((p for p in bag.rglob("*") if p.is_file()), key=lambda p: p.relative_to(bag).as_posix())
     tmp = dest.with_name(f".{dest.name}.tmp-{os.getpid()}")
     try:
