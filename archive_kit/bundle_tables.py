@@ -11,7 +11,7 @@ from pathlib import Path
 
 from .bundle_front import BundleMeta
 from .bundle_plan import MISSING, Plan
-from .output.tables import clean
+from .output.tables import clean, xlsx_cell
 
 HEADERS = ["测评指标", "档号", "题名", "文号", "日期", "起始页", "页数", "备注"]
 FIXED = dt.datetime(2000, 1, 1)
@@ -73,19 +73,19 @@ def write_docx(plan: Plan, meta: BundleMeta, path: Path) -> None:
 
 
 def write_xlsx(plan: Plan, meta: BundleMeta, path: Path) -> None:
-    """The contents as a spreadsheet with a frozen header row."""
+    """The contents as a spreadsheet with a frozen header row; every text is a text cell (``xlsx_cell``)."""
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font
 
     wb = Workbook()
     ws = wb.active
     ws.title = "目录"
-    ws.append([title_of(meta)])
-    ws.append(HEADERS)
+    ws.append([xlsx_cell(ws, title_of(meta))])
+    ws.append([xlsx_cell(ws, h) for h in HEADERS])
     for cell in ws[2]:
         cell.font = Font(bold=True)
     for row in toc_rows(plan):
-        ws.append(row)
+        ws.append([xlsx_cell(ws, v) for v in row])
         if row[0]:
             ws.cell(ws.max_row, 1).font = Font(bold=True)
     for col, width in zip("ABCDEFGH", (26, 28, 48, 22, 11, 8, 7, 16)):
