@@ -11,7 +11,7 @@ from pathlib import Path
 
 from .bundle_front import BundleMeta
 from .bundle_plan import MISSING, Plan
-from .output.tables import clean, xlsx_cell
+from .output.tables import clean, save_package, xlsx_cell
 
 HEADERS = ["测评指标", "档号", "题名", "文号", "日期", "起始页", "页数", "备注"]
 FIXED = dt.datetime(2000, 1, 1)
@@ -68,7 +68,7 @@ def write_docx(plan: Plan, meta: BundleMeta, path: Path) -> None:
     props.created = props.modified = props.last_printed = FIXED
     props.last_modified_by = "archive-kit"
     props.revision = 1
-    d.save(str(path))
+    save_package(d, path)
     normalise_zip(path)
 
 
@@ -96,7 +96,7 @@ def write_xlsx(plan: Plan, meta: BundleMeta, path: Path) -> None:
     wb.properties.creator = clean(meta.unit or meta.fonds)
     wb.properties.created = wb.properties.modified = FIXED
     wb.properties.lastModifiedBy = "archive-kit"
-    wb.save(str(path))
+    save_package(wb, path)
     normalise_zip(path)
 
 

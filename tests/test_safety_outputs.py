@@ -191,6 +191,26 @@ def test_refused_output_paths_write_nothing_and_keep_the_repository(site: Site, 
     assert verify.returncode == 0 and "OK" in verify.stdout, verify.stdout + verify.stderr
 
 
+def _can_bind_mount() -> bool:
+    if shutil.which("unshare") is None:
+        return False
+    return subprocess.run(["unshare", "-m", "sh", "-c", "mount --bind / /mnt"], capture_output=True).returncode == 0
+
+
+@pytest.mark.skipif(not _can_bind_mount(), reason="needs unshare -m and bind mounts")
+def test_a_bind_mount_of_the_repository_is_still_the_repository(site: Site) -> None:
+    """Another name for the same folder (a bind mount, in a private mount namespace that vanishes
+    with the process) is recognised by device and inode, not only by path."""
+    alias = site.base / "alias"
+    alias.mkdir()
+    before = snapshot(site.root)
+    script = 'mount --bind "$1" "$2" && exec "$3" -m archive_kit --root "$1" listing --format csv --out "$2/catalogue.sqlite"'
+    proc = subprocess.run(["unshare", "-m", "sh", "-c", script, "sh", str(site.root), str(alias), sys.executable],
+                          capture_output=True, text=True, timeout=300)
+    assert "inside the repository" in one_line_error(proc)
+    assert snapshot(site.root) == before and not any(alias.iterdir())
+
+
 def test_library_calls_get_the_same_checks(site: Site) -> None:
     before = snapshot(site.base)
     with Archive.open(site.root) as archive:

@@ -5,7 +5,7 @@ from pathlib import Path
 from typing import Sequence
 
 from ..numbering import Box
-from .tables import clean
+from .tables import clean, save_package
 
 SPINE_WIDTH_MM = 40.0  # boxes come with 20, 30, 40 or 50 mm spines
 SPINE_HEIGHT_MM = 255.0
@@ -153,7 +153,7 @@ def _spines_docx(out: Path, boxes: Sequence[Box]) -> Path:
                     run.font.size = Pt(22 if label == "盒号" else 13)
                     run.bold = label == "盒号"
         d.add_paragraph()
-    d.save(str(out))
+    save_package(d, out)
     return out
 
 
@@ -181,5 +181,5 @@ def _remarks_docx(out: Path, boxes: Sequence[Box], unit_name: str) -> Path:
         for line in SIGN_LINES:
             cell.add_paragraph(line).paragraph_format.left_indent = Pt(60)
         d.add_paragraph()
-    d.save(str(out))
+    save_package(d, out)
     return out

@@ -6,6 +6,7 @@ coverage report); a file holds one or more sheets. Headers repeat on every print
 from __future__ import annotations
 
 import csv
+import io
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -76,6 +77,18 @@ def xlsx_cell(ws, value: object):
     if text.startswith(FORMULA_STARTS):
         cell.quotePrefix = True
     return cell
+
+
+def save_package(package, path: Path) -> None:
+    """Save a python-docx ``Document`` or an openpyxl ``Workbook`` to ``path`` through memory.
+
+    Both write their zip straight into the file and leave it open when a write fails (disk
+    full): the zip's finaliser then fails a second time at exit, past any error handling.
+    """
+    buf = io.BytesIO()
+    package.save(buf)
+    with open(path, "wb") as fh:
+        fh.write(buf.getbuffer())
 
 
 def display_width(text: str) -> int:
@@ -153,7 +166,7 @@ def write_xlsx(path: Path, sheets: Sequence[Sheet]) -> Path:
             ws.append([xlsx_cell(ws, v) for v in row])
     if not sheets:
         wb.create_sheet("Sheet")
-    wb.save(str(path))
+    save_package(wb, path)
     return path
 
 
@@ -287,7 +300,7 @@ def write_docx(path: Path, sheets: Sequence[Sheet]) -> Path:
             d.paragraphs[-1].add_run().add_break(WD_BREAK.PAGE)
         docx_title(d, sheet.title, sheet.subtitle)
         docx_table(d, sheet.columns, sheet.rows, sheet.widths_mm())
-    d.save(str(path))
+    save_package(d, path)
     return path
 
 
