@@ -71,6 +71,8 @@ def check_output(out: Path | str, repository: Path | str | None, *, folder: bool
         raise UsageError(f"{out}: is in the system folder {system}; choose a folder of your own for the output")
     if repository is not None:
         repo = _resolve(repository)
+        if target == repo or _same(target, repo):
+            raise UsageError(f"{out}: is the repository itself; write outputs outside it")
         if _within(target, repo):
             raise UsageError(f"{out}: is inside the repository {repo}; write outputs outside it")
         if _within(repo, target):

@@ -283,7 +283,7 @@ def test_a_failed_write_leaves_the_previous_file_whole_and_no_temp(site: Site) -
     assert proc.returncode != 0 and "Traceback" not in proc.stderr, proc.stderr
     assert len(proc.stderr.strip().splitlines()) == 1 and str(out) in proc.stderr, proc.stderr
     assert out.read_bytes() == b"previous listing"
-    assert sorted(p.name for p in site.base.iterdir()) == ["archive", "canary", out.name]
+    assert sorted(p.name for p in site.base.iterdir()) == sorted(["archive", "canary", out.name])
     proc = site.cli("listing", "--format", "docx", "--out", str(out))
     assert proc.returncode == 0 and out.stat().st_size > FILE_LIMIT, proc.stderr
 
@@ -385,8 +385,12 @@ def test_control_characters_give_a_working_bundle_and_contents(site: Site) -> No
                          + [(lv, f) for lv in ("spine", "remarks") for f in ("docx", "pdf")])
 def test_every_listing_is_written_with_hostile_text(site: Site, level: str, fmt: str) -> None:
     out = site.base / f"{level}.{fmt}"
+    repository, canary = snapshot(site.root), snapshot(site.canary)
     proc = site.cli("listing", "--level", level, "--format", fmt, "--out", str(out))
     assert proc.returncode == 0 and "Traceback" not in proc.stderr, proc.stderr
+    # only the output was written: no temp file beside it, nothing in the repository or elsewhere
+    assert sorted(os.listdir(site.base)) == sorted(["archive", "canary", out.name])
+    assert snapshot(site.root) == repository and snapshot(site.canary) == canary
     if fmt == "docx":
         text = _docx_text(out)
     elif fmt == "pdf":
@@ -443,6 +447,8 @@ def test_zip_top_folder_is_the_bundle_name_and_two_builds_are_identical(site: Si
     assert "迎检资料2023/bagit.txt" in names and "迎检资料2023/data/originals.json" in names
     assert not any(".tmp-" in n for n in names)
     assert zips[0].read_bytes() == zips[1].read_bytes()
+    assert sorted(os.listdir(site.base)) == ["archive", "canary", "one", "two"]
+    assert sorted(os.listdir(site.base / "one")) == ["迎检资料2023", "迎检资料2023.zip"]
     # the zip unpacks to a valid bag
     unpacked = site.base / "unpacked"
     with zipfile.ZipFile(zips[0]) as z:
