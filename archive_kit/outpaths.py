@@ -10,7 +10,8 @@ path, when it is:
   ancestor): a listing onto ``catalogue.sqlite`` or a bundle with ``--force`` onto the object
   store would destroy originals. Besides comparing resolved paths, the folders' device and inode
   numbers are compared, so a bind mount or a case-insensitive spelling of the repository is
-  caught too;
+  caught too. An output inside any other archive-kit repository (a folder holding
+  ``REPOSITORY_MARKERS``, say last year's) is refused as well;
 - the root folder ``/`` or in a system tree (``SYSTEM_TREES``);
 - for a file output: something that exists and is not a regular file (a folder, a device, a
   FIFO), or a file whose folder does not exist; for a folder output: something that is not a
@@ -50,6 +51,9 @@ SYSTEM_TREES = (
     "/var/lib", "/var/run", "/var/lock", "/var/log", "/var/cache", "/var/spool", "/var/mail", "/var/db",
     "/System", "/Library", "/private/etc", "/private/var/db",
 )
+# the files that make a folder an archive-kit repository (archive.CONFIG and archive.CATALOGUE;
+# this module imports nothing from archive_kit but its errors)
+REPOSITORY_MARKERS = ("config.json", "catalogue.sqlite")
 TEMP_MARK = ".tmp-"
 _NAME_BYTES = 200  # room for ".<name>.tmp-<pid>-<random><suffix>" within a 255-byte file name
 _WRITE_FAILED = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO}
@@ -77,6 +81,9 @@ def check_output(out: Path | str, repository: Path | str | None, *, folder: bool
             raise UsageError(f"{out}: is inside the repository {repo}; write outputs outside it")
         if _within(repo, target):
             raise UsageError(f"{out}: holds the repository {repo}; choose a folder outside it")
+    other = _repository_around(target)
+    if other is not None:
+        raise UsageError(f"{out}: is inside the archive-kit repository {other}; write outputs outside it")
     try:
         mode = os.stat(target).st_mode
     except FileNotFoundError:
@@ -132,6 +139,14 @@ def _within(path: Path, top: Path) -> bool:
     except OSError:
         return False
     return (st.st_dev, st.st_ino) in _ids(path)
+
+
+def _repository_around(target: Path) -> Path | None:
+    """The archive-kit repository ``target`` is in or is, if any."""
+    for p in (target, *target.parents):
+        if all((p / marker).is_file() for marker in REPOSITORY_MARKERS):
+            return p
+    return None
 
 
 def _system_tree(target: Path) -> str | None:

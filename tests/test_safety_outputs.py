@@ -211,6 +211,25 @@ def test_a_bind_mount_of_the_repository_is_still_the_repository(site: Site) -> N
     assert snapshot(site.root) == before and not any(alias.iterdir())
 
 
+def test_outputs_never_go_into_another_repository_or_through_a_hard_link(site: Site, pristine: Path) -> None:
+    """Last year's repository is protected too; a hard link to an original outside the repository
+    is replaced by the listing (a new file), never written through."""
+    other = site.base / "archive2022"
+    shutil.copytree(pristine, other)
+    before = snapshot(other)
+    assert "archive2022" in one_line_error(site.cli("listing", "--format", "csv", "--out", str(other / "config.json")))
+    one_line_error(site.cli(*BUNDLE, "--out", str(other / "objects" / "zz")))
+    assert snapshot(other) == before
+    original = site.an_object()
+    link = site.base / "目录.xlsx"
+    os.link(original, link)
+    digest = hashlib.sha256(original.read_bytes()).hexdigest()
+    assert site.cli("listing", "--format", "xlsx", "--out", str(link)).returncode == 0
+    assert hashlib.sha256(original.read_bytes()).hexdigest() == digest and original.stat().st_nlink == 1
+    assert zipfile.is_zipfile(link)
+    assert site.cli("verify").returncode == 0
+
+
 def test_library_calls_get_the_same_checks(site: Site) -> None:
     before = snapshot(site.base)
     with Archive.open(site.root) as archive:
