@@ -11,24 +11,30 @@ files, covered by the tag manifest; the originals, whose fixity is the point, ar
 
 Unnumbered documents in scope are numbered first (``archive.number``). The bundle is built in
 a hidden sibling folder and renamed into place at the end, so a killed build leaves no half bundle.
+
+Where a bundle may go is checked first (``outpaths.check_output``: never inside, onto or above
+the repository, never a system folder). An existing non-empty folder is replaced only with
+``force`` and only when it is a previous bundle: its ``bag-info.txt`` says
+``Bag-Software-Agent: archive-kit`` beside a ``bagit.txt``, and every file in it is one its
+manifests list (``bundle_bag.bundle_problem``); a folder archive-kit did not make, or one to which
+someone added a file, is never removed. The same holds for ``DIR.zip``.
 """
 from __future__ import annotations
 
 import datetime as dt
-import glob
 import hashlib
 import json
 import os
 import shutil
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .bundle_bag import validate_bag, write_bag, zip_bag
+from .bundle_bag import AGENT, bundle_problem, bundle_zip_problem, validate_bag, write_bag, zip_bag
 from .bundle_front import BundleMeta
 from .bundle_plan import Plan, make_plan
 from .errors import ArchiveKitError, UsageError
+from .outpaths import check_output, output_errors, temp_dir, temp_prefix
 from .renditions import Rendition, make_rendition
 from .safenames import NameAllocator
 from .store import hash_file
@@ -67,13 +73,16 @@ class BundleReport:
 
 def build_bundle(archive: "Archive", out: Path, *, track: str, year: int, criterion: str | None = None,
                  zip: bool = False, force: bool = False) -> BundleReport:
-    """Build the inspection bundle of a track's year (or one criterion and its descendants) in ``out``."""
+    """Build the inspection bundle of a track's year (or one criterion and its descendants) in ``out``.
+
+    ``force`` replaces a previous bundle (and its zip) there, never anything else.
+    """
     schema = archive.registry.require(track)
     if criterion is not None and schema.criterion(criterion) is None:
         raise UsageError(f"unknown criterion {criterion!r} in track {schema.id}")
-    out = out.absolute()
-    zip_path = out.with_name(out.name + ".zip")
-    _check_target(out, zip_path if zip else None, force)
+    out = check_output(out, archive.root, folder=True)
+    zip_path = check_output(out.with_name(out.name + ".zip"), archive.root, parent_made=True) if zip else None
+    _check_target(out, zip_path, force)
     report = BundleReport(out)
     renditions: dict[int, Rendition] = {}
     # renditions first, so numbering (boxes fill by pages) sees the renditions' page counts
@@ -91,15 +100,17 @@ def build_bundle(archive: "Archive", out: Path, *, track: str, year: int, criter
     meta = BundleMeta(unit=archive.config.unit, fonds=archive.config.fonds, category=archive.config.category,
                       track_name=schema.name, track_code=schema.code, year=year,
                       criterion=crit.label if crit else None, made=dt.date.today())
-    out.parent.mkdir(parents=True, exist_ok=True)
-    _remove_stale_temps(out)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-{os.getpid()}-", dir=out.parent))
+    with output_errors(out):
+        out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = temp_dir(out)
     try:
-        _build_into(archive, tmp, plan, meta, schema.id, report)
-        if zip:
-            zip_bag(tmp, zip_path)
-            report.zip = zip_path
-        _move_into_place(tmp, out)
+        with output_errors(out, *([zip_path] if zip_path else [])):
+            _build_into(archive, tmp, plan, meta, schema.id, report)
+            if zip_path is not None:
+                _check_target(out, zip_path, force)  # checked again: it may have appeared meanwhile
+                zip_bag(tmp, zip_path, out.name)
+                report.zip = zip_path
+            _move_into_place(tmp, out, force)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
@@ -110,14 +121,23 @@ def build_bundle(archive: "Archive", out: Path, *, track: str, year: int, criter
 
 
 def _check_target(out: Path, zip_path: Path | None, force: bool) -> None:
-    """Refuse to overwrite a non-empty folder (or the zip) unless ``force``."""
-    if out.exists() and not out.is_dir():
-        raise UsageError(f"{out}: exists and is not a folder")
-    if not force:
+    """Refuse a non-empty folder (or an existing zip) unless ``force`` and it is a previous bundle."""
+    with output_errors(out, *([zip_path] if zip_path else [])):
         if out.is_dir() and any(out.iterdir()):
-            raise UsageError(f"{out}: folder is not empty; choose a new folder or pass --force")
+            if not force:
+                raise UsageError(f"{out}: folder is not empty; choose a new folder, or pass --force to replace "
+                                 "a previous bundle")
+            problem = bundle_problem(out)
+            if problem:
+                raise UsageError(f"{out}: not a bundle archive-kit made ({problem}); --force only replaces "
+                                 "a previous bundle")
         if zip_path is not None and zip_path.exists():
-            raise UsageError(f"{zip_path}: already exists; pass --force to replace it")
+            if not force:
+                raise UsageError(f"{zip_path}: already exists; pass --force to replace a previous bundle's zip")
+            problem = bundle_zip_problem(zip_path)
+            if problem:
+                raise UsageError(f"{zip_path}: not a bundle zip archive-kit made ({problem}); --force only "
+                                 "replaces a previous bundle's zip")
 
 
 def _number_first(archive: "Archive", track: str, year: int, report: BundleReport) -> int:
@@ -171,7 +191,7 @@ def _build_into(archive: "Archive", bag: Path, plan: Plan, meta: BundleMeta, tra
             ("External-Identifier", "-".join(x for x in (meta.fonds, track, str(meta.year),
                                                          (meta.criterion or "").split(" ")[0]) if x)),
             ("External-Description", f"{meta.track_name} {meta.year}年度 迎检资料汇编"),
-            ("Bag-Software-Agent", "archive-kit"), ("Fonds-Code", meta.fonds), ("Track", track),
+            ("Bag-Software-Agent", AGENT), ("Fonds-Code", meta.fonds), ("Track", track),
             ("Track-Name", meta.track_name), ("Year", str(meta.year))]
     if meta.criterion:
         info.append(("Criterion", meta.criterion))
@@ -190,35 +210,18 @@ def _image_ext(name: str) -> str:
     return ext if ext.isascii() and ext.isalnum() and len(ext) <= 5 else "img"
 
 
-def _remove_stale_temps(out: Path) -> None:
-    """Remove what killed builds of ``out`` left (temp folder, temp zip) once their process is gone."""
-    for prefix in (f".{out.name}.tmp-", f".{out.name}.zip.tmp-"):
-        for p in out.parent.glob(glob.escape(prefix) + "*"):
-            pid = p.name[len(prefix):].split("-", 1)[0]
-            if pid.isdigit() and not _alive(int(pid)):
-                if p.is_dir():
-                    shutil.rmtree(p, ignore_errors=True)
-                else:
-                    p.unlink(missing_ok=True)
+def _move_into_place(tmp: Path, out: Path, force: bool) -> None:
+    """Rename the finished bag to ``out``; an old bundle (``--force``) is removed only afterwards.
 
-
-def _alive(pid: int) -> bool:
-    """True when a process with this id exists."""
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
-def _move_into_place(tmp: Path, out: Path) -> None:
-    """Rename the finished bag to ``out``; an old folder (``--force``) is removed only afterwards."""
+    ``out`` is checked again first: it may have been filled while the bundle was built. The old
+    folder is set aside under a temp name of ``out``, so a kill before it is removed leaves
+    something the next build cleans up.
+    """
     os.chmod(tmp, 0o755)
+    _check_target(out, None, force)
     old = None
     if out.exists():
-        old = out.with_name(f".{out.name}.old-{os.getpid()}")
+        old = out.with_name(f"{temp_prefix(out)}{os.getpid()}-old")
         os.replace(out, old)
     os.replace(tmp, out)
     if old is not None:

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 from .bundle_plan import MISSING, Entry, Plan, Section
 from .fonts import require_cjk_font
+from .output.pdfdoc import CleanTextPDF
 
 A4 = (210.0, 297.0)
 # where a rendition's page content goes on an A4 portrait page (x, y from top, w, h in mm):
@@ -55,10 +56,8 @@ class FrontMatter:
     """Draws the fpdf2 pages of a bundle."""
 
     def __init__(self, meta: BundleMeta) -> None:
-        from fpdf import FPDF
-
         self.meta = meta
-        self.pdf = FPDF(unit="mm", format="A4")
+        self.pdf = CleanTextPDF(unit="mm", format="A4")
         self.pdf.add_font("cjk", "", str(require_cjk_font()))
         self.pdf.set_auto_page_break(False)
         self.pdf.set_creation_date(dt.datetime.combine(meta.made, dt.time(), dt.timezone.utc))

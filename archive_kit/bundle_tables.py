@@ -11,6 +11,7 @@ from pathlib import Path
 
 from .bundle_front import BundleMeta
 from .bundle_plan import MISSING, Plan
+from .output.tables import clean, save_package, xlsx_cell
 
 HEADERS = ["测评指标", "档号", "题名", "文号", "日期", "起始页", "页数", "备注"]
 FIXED = dt.datetime(2000, 1, 1)
@@ -18,15 +19,15 @@ _FIXED_STAMP = re.compile(rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*(</dcterm
 
 
 def toc_rows(plan: Plan) -> list[list[object]]:
-    """The contents as rows: a heading row per criterion, then its documents."""
+    """The contents as rows: a heading row per criterion, then its documents (text cleaned for XML)."""
     rows: list[list[object]] = []
     for sec in plan.sections:
-        rows.append([sec.heading, "", "", "", "", "", "", MISSING if sec.missing else ""])
+        rows.append([clean(sec.heading), "", "", "", "", "", "", MISSING if sec.missing else ""])
         for entry, linked in sec.rows:
             note = "关联材料" if linked else ""
             if entry.rendition.path is None:
                 note = (note + "；" if note else "") + "未生成转换件"
-            rows.append(["", entry.code, entry.title, entry.doc.doc_number or "", entry.date8,
+            rows.append(["", clean(entry.code), clean(entry.title), clean(entry.doc.doc_number), entry.date8,
                          entry.start, entry.pages, note])
     return rows
 
@@ -34,7 +35,7 @@ def toc_rows(plan: Plan) -> list[list[object]]:
 def title_of(meta: BundleMeta) -> str:
     """The heading both files carry."""
     crit = f"（测评指标 {meta.criterion}）" if meta.criterion else ""
-    return f"{meta.unit} {meta.track_name} {meta.year}年度 迎检资料目录{crit}".strip()
+    return clean(f"{meta.unit} {meta.track_name} {meta.year}年度 迎检资料目录{crit}").strip()
 
 
 def write_docx(plan: Plan, meta: BundleMeta, path: Path) -> None:
@@ -62,29 +63,29 @@ def write_docx(plan: Plan, meta: BundleMeta, path: Path) -> None:
                 for run in para.runs:
                     run.font.size = Pt(9)
     props = d.core_properties
-    props.author = meta.unit or meta.fonds
+    props.author = clean(meta.unit or meta.fonds)
     props.title = title_of(meta)
     props.created = props.modified = props.last_printed = FIXED
     props.last_modified_by = "archive-kit"
     props.revision = 1
-    d.save(str(path))
+    save_package(d, path)
     normalise_zip(path)
 
 
 def write_xlsx(plan: Plan, meta: BundleMeta, path: Path) -> None:
-    """The contents as a spreadsheet with a frozen header row."""
+    """The contents as a spreadsheet with a frozen header row; every text is a text cell (``xlsx_cell``)."""
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font
 
     wb = Workbook()
     ws = wb.active
     ws.title = "目录"
-    ws.append([title_of(meta)])
-    ws.append(HEADERS)
+    ws.append([xlsx_cell(ws, title_of(meta))])
+    ws.append([xlsx_cell(ws, h) for h in HEADERS])
     for cell in ws[2]:
         cell.font = Font(bold=True)
     for row in toc_rows(plan):
-        ws.append(row)
+        ws.append([xlsx_cell(ws, v) for v in row])
         if row[0]:
             ws.cell(ws.max_row, 1).font = Font(bold=True)
     for col, width in zip("ABCDEFGH", (26, 28, 48, 22, 11, 8, 7, 16)):
@@ -92,10 +93,10 @@ def write_xlsx(plan: Plan, meta: BundleMeta, path: Path) -> None:
     for row in ws.iter_rows(min_row=3):
         row[2].alignment = Alignment(wrap_text=True, vertical="top")
     ws.freeze_panes = "A3"
-    wb.properties.creator = meta.unit or meta.fonds
+    wb.properties.creator = clean(meta.unit or meta.fonds)
     wb.properties.created = wb.properties.modified = FIXED
     wb.properties.lastModifiedBy = "archive-kit"
-    wb.save(str(path))
+    save_package(wb, path)
     normalise_zip(path)
 
 

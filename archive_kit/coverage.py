@@ -62,6 +62,7 @@ class CoverageReport:
     rows: list[CoverageRow]
     total_documents: int
     unplaced: list[int] = field(default_factory=list)
+    root: Path | None = None  # the repository, which ``write`` never writes into
 
     @property
     def missing(self) -> list[CoverageRow]:
@@ -109,12 +110,15 @@ class CoverageReport:
         return "\n".join(lines)
 
     def write(self, path: Path | str, fmt: str) -> Path:
-        """Write the report as csv or xlsx."""
+        """Write the report as csv or xlsx, atomically, to a path ``outpaths.check_output`` allows
+        (never inside, onto or above the repository); returns the path written."""
         from .errors import UsageError
+        from .outpaths import atomic_file, check_output
         from .output.tables import Column, Sheet, write_table
 
         if fmt not in ("csv", "xlsx"):
             raise UsageError(f"coverage is written as csv or xlsx, not {fmt!r}")
+        target = check_output(path, self.root)
         columns = [Column("指标编号", 1, "L"), Column("指标名称", 3), Column("分值", 0.6, "C"), Column("必备", 0.6, "C"),
                    Column("本级文件数", 0.9, "C"), Column("本级页数", 0.9, "C"), Column("含下级文件数", 1, "C"),
                    Column("含下级页数", 1, "C"), Column("状态", 1.2)]
@@ -122,7 +126,9 @@ class CoverageReport:
                  r.subtree_pages, r.status] for r in self.rows]
         sheet = Sheet("测评指标覆盖情况", f"{self.track_name}　{self.year}年度　共 {self.total_documents} 件",
                       columns, rows, name=f"{self.year}-{self.track}")
-        return write_table(Path(path), fmt, [sheet])
+        with atomic_file(target) as tmp:
+            write_table(tmp, fmt, [sheet])
+        return target
 
 
 def coverage_report(archive: "Archive", *, track: str, year: int) -> CoverageReport:
@@ -156,4 +162,4 @@ def coverage_report(archive: "Archive", *, track: str, year: int) -> CoverageRep
             below |= own.get(d.code, set())
         rows.append(CoverageRow(crit.code, crit.name, crit.depth, crit.points, crit.required, len(mine),
                                 sum(pages[i] for i in mine), len(below), sum(pages[i] for i in below)))
-    return CoverageReport(schema.id, schema.name, year, rows, len(documents), unplaced)
+    return CoverageReport(schema.id, schema.name, year, rows, len(documents), unplaced, root=archive.root)

@@ -14,10 +14,11 @@ from .render import echo
 @click.option("--track", required=True, help="Track id, Chinese name or alias.")
 @click.option("--year", type=int, required=True, help="Year (年度).")
 @click.option("--criterion", help="Only this criterion and its descendants.")
-@click.option("--out", "out", type=click.Path(path_type=Path, file_okay=False), required=True,
-              help="Folder to create (a BagIt bag; the payload is in DIR/data/).")
-@click.option("--zip", "make_zip", is_flag=True, help="Also write DIR.zip.")
-@click.option("--force", is_flag=True, help="Replace an existing non-empty DIR (and DIR.zip).")
+@click.option("--out", "out", type=click.Path(path_type=Path), required=True,
+              help="Folder to create, outside the repository (a BagIt bag; the payload is in DIR/data/).")
+@click.option("--zip", "make_zip", is_flag=True, help="Also write DIR.zip (its top folder is DIR's name).")
+@click.option("--force", is_flag=True,
+              help="Replace a previous bundle in DIR (and DIR.zip); never a folder archive-kit did not make.")
 @json_option
 @pass_ctx
 def bundle(ctx: Ctx, track: str, year: int, criterion: str | None, out: Path, make_zip: bool, force: bool,

@@ -63,7 +63,8 @@ def log_(ctx: Ctx, limit: int | None, as_json: bool) -> int:
 
 @cli.command()
 @click.option("--format", "fmt", type=click.Choice(["csv", "xlsx", "docx", "pdf"]), required=True)
-@click.option("--out", type=click.Path(path_type=Path, dir_okay=False), required=True, help="File to write.")
+@click.option("--out", type=click.Path(path_type=Path), required=True,
+              help="File to write (outside the repository; replaced only once complete).")
 @click.option("--track", help="Only this track.")
 @click.option("--year", type=int, help="Only this year.")
 @click.option("--level", type=click.Choice(["item", "box", "spine", "remarks"]), default="item", show_default=True,
@@ -86,7 +87,8 @@ def _loud(line: str) -> str:
 @click.option("--track", required=True, help="Track id, Chinese name or alias.")
 @click.option("--year", type=int, required=True, help="Year (年度).")
 @click.option("--format", "fmt", type=click.Choice(["csv", "xlsx"]), default=None, help="Also write a file.")
-@click.option("--out", type=click.Path(path_type=Path, dir_okay=False), default=None, help="File for --format.")
+@click.option("--out", type=click.Path(path_type=Path), default=None,
+              help="File for --format (outside the repository; replaced only once complete).")
 @json_option
 @pass_ctx
 def coverage(ctx: Ctx, track: str, year: int, fmt: str | None, out: Path | None, as_json: bool) -> int:
@@ -96,8 +98,7 @@ def coverage(ctx: Ctx, track: str, year: int, fmt: str | None, out: Path | None,
     with ctx.open() as archive:
         report = archive.coverage(track, year)
     if fmt and out:
-        report.write(out, fmt)
-        warn(f"wrote {out}")
+        warn(f"wrote {report.write(out, fmt)}")
     if as_json:
         emit_json(report.to_json())
     else:

@@ -5,6 +5,7 @@ from pathlib import Path
 from typing import Sequence
 
 from ..numbering import Box
+from .tables import clean, save_package
 
 SPINE_WIDTH_MM = 40.0  # boxes come with 20, 30, 40 or 50 mm spines
 SPINE_HEIGHT_MM = 255.0
@@ -13,7 +14,7 @@ SPINES_PER_PAGE = 4
 
 def spine_fields(box: Box) -> list[tuple[str, list[str]]]:
     """The spine's fields top to bottom: label and value lines (first item above last item)."""
-    return [
+    fields = [
         ("全宗号", [box.fonds]),
         ("年度", [str(box.year)]),
         ("保管期限", [box.retention_name]),
@@ -21,6 +22,7 @@ def spine_fields(box: Box) -> list[tuple[str, list[str]]]:
         ("起止件号", [f"{box.first_item:04d}", "至", f"{box.last_item:04d}"]),
         ("盒号", [str(box.box)]),
     ]
+    return [(label, [clean(v) for v in values]) for label, values in fields]
 
 
 def remarks_lines(box: Box, unit_name: str) -> tuple[str, str]:
@@ -29,7 +31,7 @@ def remarks_lines(box: Box, unit_name: str) -> tuple[str, str]:
              f"保管期限：{box.retention_name}　类别：{box.track_name}（{box.track_code}）\n"
              f"盒号：{box.box}　起止件号：{box.first_item:04d}—{box.last_item:04d}")
     contents = f"本盒共有文件 {box.items} 件，共 {box.pages} 页。"
-    return ident, contents
+    return clean(ident), contents
 
 
 SIGN_LINES = ["整理人：＿＿＿＿＿＿＿＿　　日期：＿＿＿＿年＿＿月＿＿日",
@@ -151,7 +153,7 @@ def _spines_docx(out: Path, boxes: Sequence[Box]) -> Path:
                     run.font.size = Pt(22 if label == "盒号" else 13)
                     run.bold = label == "盒号"
         d.add_paragraph()
-    d.save(str(out))
+    save_package(d, out)
     return out
 
 
@@ -179,5 +181,5 @@ def _remarks_docx(out: Path, boxes: Sequence[Box], unit_name: str) -> Path:
         for line in SIGN_LINES:
             cell.add_paragraph(line).paragraph_format.left_indent = Pt(60)
         d.add_paragraph()
-    d.save(str(out))
+    save_package(d, out)
     return out

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Sequence
 from ..catalogue import Document
 from ..errors import UsageError
 from ..numbering import Box, Unit, list_boxes, numbered_units, retention_name, track_code
+from ..outpaths import atomic_file, check_output
 from .tables import Column, Sheet, write_table
 
 if TYPE_CHECKING:
@@ -30,27 +31,39 @@ BOX_COLUMNS = [
 
 def write_listing(archive: "Archive", out: Path, *, fmt: str, level: str = "item", track: str | None = None,
                   year: int | None = None) -> Path:
-    """Write a listing of the numbered documents under the filters; nothing numbered is a usage error."""
+    """Write a listing of the numbered documents under the filters; nothing numbered is a usage error.
+
+    ``out`` is checked before anything is written (``outpaths.check_output``: never inside, onto or
+    above the repository, a system file or a folder) and written atomically; the path written
+    (symlinks resolved) is returned.
+    """
     if fmt not in FORMATS:
         raise UsageError(f"unknown format {fmt!r}: use one of {', '.join(FORMATS)}")
     if level not in LEVELS:
         raise UsageError(f"unknown level {level!r}: use one of {', '.join(LEVELS)}")
     if level in ("spine", "remarks") and fmt not in ("docx", "pdf"):
         raise UsageError(f"--level {level} is for printing: use --format pdf or docx")
-    out = Path(out)
-    if out.parent and not out.parent.is_dir():
-        raise UsageError(f"{out.parent}: folder does not exist")
+    out = check_output(out, archive.root)
     if level == "item":
         units = numbered_units(archive, track=track, year=year)
         _require(units, track, year)
-        return write_table(out, fmt, item_sheets(archive, units))
-    boxes = list_boxes(archive, track=track, year=year)
-    _require(boxes, track, year)
-    if level == "box":
-        return write_table(out, fmt, [box_sheet(archive, boxes, track=track, year=year)])
-    from .boxlabels import write_remarks, write_spines
+        sheets = item_sheets(archive, units)
 
-    return (write_spines if level == "spine" else write_remarks)(out, fmt, boxes, unit_name=archive.config.unit)
+        def write(path: Path) -> object:
+            return write_table(path, fmt, sheets)
+    else:
+        boxes = list_boxes(archive, track=track, year=year)
+        _require(boxes, track, year)
+        from .boxlabels import write_remarks, write_spines
+
+        def write(path: Path) -> object:
+            if level == "box":
+                return write_table(path, fmt, [box_sheet(archive, boxes, track=track, year=year)])
+            return (write_spines if level == "spine" else write_remarks)(path, fmt, boxes,
+                                                                        unit_name=archive.config.unit)
+    with atomic_file(out) as tmp:
+        write(tmp)
+    return out
 
 
 def _require(found: object, track: str | None, year: int | None) -> None:

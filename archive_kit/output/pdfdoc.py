@@ -13,6 +13,7 @@ from typing import Sequence
 from fpdf import FPDF
 
 from ..fonts import require_cjk_font
+from ..textnorm import clean_text
 
 FAMILY = "cjk"
 PT_TO_MM = 25.4 / 72
@@ -28,7 +29,16 @@ class PdfColumn:
     align: str = "L"
 
 
-class PdfDoc(FPDF):
+class CleanTextPDF(FPDF):
+    """An FPDF whose every text (cell, multi_cell, text, write, measuring) first goes through
+    ``clean_text``: a control character in a title has no glyph and must not reach the page."""
+
+    def normalize_text(self, text: str) -> str:
+        """fpdf2 passes every text through here before drawing or measuring it."""
+        return super().normalize_text(clean_text(text))
+
+
+class PdfDoc(CleanTextPDF):
     """An A4 document with the CJK font registered and a page-number footer (``footer_text``
     may use ``{page}`` and ``{pages}``; empty for no footer)."""
 

@@ -6,14 +6,18 @@ coverage report); a file holds one or more sheets. Headers repeat on every print
 from __future__ import annotations
 
 import csv
+import io
 import re
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Sequence
 
-_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+from ..textnorm import clean_text
+
 PRINT_WIDTH_MM = 267.0  # A4 landscape (297 mm) less 15 mm margins
+# OWASP "CSV injection": Excel, WPS and LibreOffice run a cell starting with one of these as a formula
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 @dataclass(frozen=True)
@@ -35,6 +39,9 @@ class Sheet:
     rows: list[list[object]] = field(default_factory=list)
     name: str = "Sheet"
 
+    def __post_init__(self) -> None:
+        self.title, self.subtitle = clean(self.title), clean(self.subtitle)
+
     def widths_mm(self, total: float = PRINT_WIDTH_MM) -> list[float]:
         """Column widths in mm sharing ``total`` by weight."""
         weights = sum(c.weight for c in self.columns)
@@ -42,11 +49,46 @@ class Sheet:
 
 
 def clean(value: object) -> str:
-    """A cell's text: None → empty, control characters (illegal in XML) removed."""
-    if value is None:
-        return ""
-    text = str(value)
-    return _ILLEGAL.sub("", text) if _ILLEGAL.search(text) else text
+    """A cell's text: None → empty, control characters (illegal in XML) removed (``clean_text``)."""
+    return "" if value is None else clean_text(str(value))
+
+
+def csv_cell(value: object) -> str:
+    """A CSV cell's text: ``clean``, and text a spreadsheet would run as a formula (a title
+    ``=HYPERLINK(…)`` from a manifest) gets a leading ``'`` so it opens as text (OWASP)."""
+    text = clean(value)
+    return "'" + text if isinstance(value, str) and text.startswith(FORMULA_STARTS) else text
+
+
+def xlsx_cell(ws, value: object):
+    """An openpyxl cell for ``ws`` (write-only or not) whose text is always text, never a formula.
+
+    openpyxl stores any str starting with ``=`` as a formula; here every str is a string cell
+    (``data_type`` ``s``), and one that starts like a formula also gets Excel's quote prefix, so
+    Excel shows the text and keeps it text when the cell is edited. Numbers stay numbers.
+    """
+    from openpyxl.cell import WriteOnlyCell
+
+    if value is None or (isinstance(value, (int, float)) and not isinstance(value, bool)):
+        return WriteOnlyCell(ws, value)
+    text = clean(value)
+    cell = WriteOnlyCell(ws, text)
+    cell.data_type = "s"
+    if text.startswith(FORMULA_STARTS):
+        cell.quotePrefix = True
+    return cell
+
+
+def save_package(package, path: Path) -> None:
+    """Save a python-docx ``Document`` or an openpyxl ``Workbook`` to ``path`` through memory.
+
+    Both write their zip straight into the file and leave it open when a write fails (disk
+    full): the zip's finaliser then fails a second time at exit, past any error handling.
+    """
+    buf = io.BytesIO()
+    package.save(buf)
+    with open(path, "wb") as fh:
+        fh.write(buf.getbuffer())
 
 
 def display_width(text: str) -> int:
@@ -65,9 +107,9 @@ def write_csv(path: Path, sheets: Sequence[Sheet]) -> Path:
         for i, sheet in enumerate(sheets):
             if i:
                 w.writerow([])
-            w.writerow([f"{sheet.title}  {sheet.subtitle}".strip()])
-            w.writerow([c.header for c in sheet.columns])
-            w.writerows([clean(v) for v in row] for row in sheet.rows)
+            w.writerow([csv_cell(f"{sheet.title}  {sheet.subtitle}".strip())])
+            w.writerow([csv_cell(c.header) for c in sheet.columns])
+            w.writerows([csv_cell(v) for v in row] for row in sheet.rows)
     return path
 
 
@@ -78,7 +120,6 @@ def write_xlsx(path: Path, sheets: Sequence[Sheet]) -> Path:
     """One worksheet per sheet (write-only mode, fast): merged title rows, bold frozen header,
     column widths fitted to Chinese text, A4 landscape with the title and header repeated."""
     from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
     from openpyxl.utils import get_column_letter
 
@@ -109,23 +150,23 @@ def write_xlsx(path: Path, sheets: Sequence[Sheet]) -> Path:
         ws.sheet_properties.pageSetUpPr.fitToPage = True
         ws.print_options.horizontalCentered = True
         ws.oddFooter.center.text = "第 &P 页 共 &N 页"
-        t = WriteOnlyCell(ws, sheet.title)
+        t = xlsx_cell(ws, sheet.title)
         t.font, t.alignment = title_font, Alignment(horizontal="center")
         ws.append([t])
-        s = WriteOnlyCell(ws, sheet.subtitle)
+        s = xlsx_cell(ws, sheet.subtitle)
         s.alignment = Alignment(horizontal="center")
         ws.append([s])
         header = []
         for col in sheet.columns:
-            c = WriteOnlyCell(ws, col.header)
+            c = xlsx_cell(ws, col.header)
             c.font, c.alignment, c.border, c.fill = bold, centre, border, fill
             header.append(c)
         ws.append(header)
         for row in rows:
-            ws.append(row)
+            ws.append([xlsx_cell(ws, v) for v in row])
     if not sheets:
         wb.create_sheet("Sheet")
-    wb.save(str(path))
+    save_package(wb, path)
     return path
 
 
@@ -259,7 +300,7 @@ def write_docx(path: Path, sheets: Sequence[Sheet]) -> Path:
             d.paragraphs[-1].add_run().add_break(WD_BREAK.PAGE)
         docx_title(d, sheet.title, sheet.subtitle)
         docx_table(d, sheet.columns, sheet.rows, sheet.widths_mm())
-    d.save(str(path))
+    save_package(d, path)
     return path
 
 
