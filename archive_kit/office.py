@@ -1,28 +1,40 @@
 """LibreOffice, the one external office converter: the only module that runs ``soffice``.
 
-LibreOffice profiles (``-env:UserInstallation``) live in a few reusable slots under the temp
-folder, one per core; a conversion takes a free slot under a file lock, so one profile never runs
-two conversions at once and parallel workers do not pay a fresh profile each time. The input
-is copied under an ASCII name first: soffice mangles some non-ASCII paths and long names.
+Each conversion works in its own folder made by ``mkdtemp`` in the system temp folder (a random
+name created exclusively, mode 0700, owned by this user), holding the input copy, the output and
+a fresh profile; ``HOME`` and ``TMPDIR`` point into it, and it is removed afterwards, also after a
+timeout. While in use the folder holds an flock on itself, so the first conversion of a later
+process removes folders left by killed runs: only this user's real folders with no lock; symlinks
+and other users' folders are never touched. No name in a shared folder is predictable, and no
+file is opened through one.
 """
 from __future__ import annotations
 
+import contextlib
 import fcntl
+import logging
 import os
 import shutil
 import signal
+import stat
 import subprocess
 import tempfile
-import threading
+import time
+from collections.abc import Iterator
 from pathlib import Path
+from typing import BinaryIO
 
 from .errors import InputFileError
+
+log = logging.getLogger(__name__)
 
 # Set to the soffice executable to use; a path that does not exist means "not installed".
 SOFFICE_ENV = "ARCHIVE_KIT_SOFFICE"
 INSTALL_HINT = "LibreOffice is not installed: apt-get install libreoffice-writer-nogui"
+WORK_PREFIX = "archive-kit-soffice-"
 
-_lock = threading.Lock()
+_swept = False  # folders of killed runs are looked for once per process
+_SWEEP_AGE_S = 60  # ... and only those at least this old
 
 
 class OfficeError(InputFileError):
@@ -41,27 +53,58 @@ def soffice_path() -> str | None:
     return shutil.which("soffice") or shutil.which("libreoffice")
 
 
-def _profile_slots() -> Path:
-    """The folder holding the reusable profile slots (private to this user)."""
-    base = Path(tempfile.gettempdir()) / f"archive-kit-lo-{os.getuid()}"
-    base.mkdir(mode=0o700, exist_ok=True)
-    return base
+def _create_new(path: Path) -> BinaryIO:
+    """A file opened for writing that must not exist yet (never through a symlink)."""
+    return os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600), "wb")
 
 
-def _take_slot() -> tuple[Path, "object"]:
-    """A free profile slot and its held lock file (blocks on slot 0 when all are busy)."""
-    base = _profile_slots()
-    slots = max(1, os.cpu_count() or 1)
-    for i in range(slots):
-        f = open(base / f"slot{i}.lock", "w")
-        try:
-            fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            return base / f"slot{i}", f
+def _sweep_stale(base: Path) -> None:
+    """Remove working folders of killed conversions: this user's real folders that nobody locks."""
+    global _swept
+    if _swept:
+        return
+    _swept = True
+    try:
+        with os.scandir(base) as it:
+            entries = [e for e in it if e.name.startswith(WORK_PREFIX)]
+    except OSError:
+        return
+    for entry in entries:
+        try:  # O_NOFOLLOW: a symlink fails here and is left alone
+            fd = os.open(entry.path, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
         except OSError:
-            f.close()
-    f = open(base / "slot0.lock", "w")
-    fcntl.flock(f, fcntl.LOCK_EX)
-    return base / "slot0", f
+            continue
+        try:
+            st = os.fstat(fd)
+            if st.st_uid != os.getuid() or not stat.S_ISDIR(st.st_mode) or time.time() - st.st_mtime < _SWEEP_AGE_S:
+                continue  # not ours, not a folder, or so new that its conversion may not have locked it yet
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                continue  # a running conversion holds it (or locks do not work here: keep it)
+            shutil.rmtree(entry.path, ignore_errors=True)  # fd-based: never follows a swapped-in symlink
+            log.info("removed %s, left by a killed conversion", entry.path)
+        finally:
+            os.close(fd)
+
+
+@contextlib.contextmanager
+def _work_folder(name: str) -> Iterator[Path]:
+    """A new private folder for converting ``name`` (removed afterwards), locked while in use."""
+    base = Path(tempfile.gettempdir())
+    _sweep_stale(base)
+    try:  # a random name, mode 0700, and mkdir fails on any existing name (a planted folder or symlink)
+        work = Path(tempfile.mkdtemp(prefix=WORK_PREFIX, dir=base))
+        fd = os.open(work, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
+    except OSError as e:
+        raise OfficeError(name, f"no private temporary folder for LibreOffice in {base} ({e.strerror or e})") from None
+    try:
+        with contextlib.suppress(OSError):
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        yield work
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+        os.close(fd)
 
 
 def _kill_group(proc: subprocess.Popen) -> None:
@@ -86,44 +129,63 @@ def convert_to_pdf(src: Path, out_dir: Path, timeout: float = 180) -> Path:
 
 def convert(src: Path, out_dir: Path, fmt: str = "pdf", timeout: float = 180) -> Path:
     """Convert ``src`` to ``fmt`` (``pdf``, ``doc``, ``odt``…) in ``out_dir`` with LibreOffice; returns its path."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    dest = out_dir / (f"{src.stem}.{fmt}" if src.stem.isascii() and src.stem else f"converted.{fmt}")
+    with _converted(src, fmt, timeout) as produced:
+        shutil.move(str(produced), dest)
+    return dest
+
+
+def pdf_bytes(src: Path, ext: str, timeout: float = 180) -> bytes:
+    """``src`` converted to PDF, as bytes; ``ext`` (``.docx``…) is the extension LibreOffice is shown,
+    for files stored without one. Raises like ``convert_to_pdf``."""
+    with _converted(src, "pdf", timeout, ext) as produced:
+        return produced.read_bytes()
+
+
+@contextlib.contextmanager
+def _converted(src: Path, fmt: str, timeout: float, ext: str | None = None) -> Iterator[Path]:
+    """Convert a private copy of ``src`` in a private folder; yields the output (gone afterwards).
+
+    The copy gets an ASCII name: soffice mangles some non-ASCII paths and long names.
+    """
     exe = soffice_path()
     name = str(src)
     if exe is None:
         raise OfficeMissingError(name, INSTALL_HINT)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    ext = src.suffix.lower() if src.suffix.isascii() and 1 < len(src.suffix) <= 6 else ""
-    with _lock, tempfile.TemporaryDirectory(prefix="archive-kit-office-") as tmp:
-        work = Path(tmp)
+    if ext is None:
+        ext = src.suffix.lower() if src.suffix.isascii() and 1 < len(src.suffix) <= 6 else ""
+    with _work_folder(name) as work:
         source = work / f"input{ext}"
         try:
-            shutil.copyfile(src, source)
+            with open(src, "rb") as f, _create_new(source) as copy:
+                shutil.copyfileobj(f, copy)
         except OSError as e:
             raise OfficeError(name, f"cannot read file: {e.strerror or e}") from None
-        (work / "out").mkdir()
-        profile, lockfile = _take_slot()
+        profile = work / "profile"
+        try:
+            for sub in ("out", "tmp"):
+                (work / sub).mkdir()
+        except OSError as e:
+            raise OfficeError(name, f"cannot prepare the conversion in {work} ({e.strerror or e})") from None
         cmd = [exe, f"-env:UserInstallation={profile.as_uri()}", "--headless", "--norestore",
                "--nolockcheck", "--convert-to", fmt, "--outdir", str(work / "out"), str(source)]
-        env = {**os.environ, "HOME": str(work), "SAL_USE_VCLPLUGIN": "svp"}
+        env = {**os.environ, "HOME": str(work), "TMPDIR": str(work / "tmp"), "SAL_USE_VCLPLUGIN": "svp"}
         try:
-            try:
-                proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                        stderr=subprocess.STDOUT, env=env, cwd=work, start_new_session=True)
-            except OSError as e:
-                raise OfficeError(name, f"LibreOffice could not be started ({e.strerror or e})") from None
-            try:
-                output, _ = proc.communicate(timeout=timeout)
-            except subprocess.TimeoutExpired:
-                _kill_group(proc)
-                raise OfficeError(name, f"LibreOffice did not finish converting within {timeout:g} s") from None
-            except BaseException:
-                _kill_group(proc)
-                raise
-        finally:
-            lockfile.close()
+            proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                    stderr=subprocess.STDOUT, env=env, cwd=work, start_new_session=True)
+        except OSError as e:
+            raise OfficeError(name, f"LibreOffice could not be started ({e.strerror or e})") from None
+        try:
+            output, _ = proc.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            _kill_group(proc)
+            raise OfficeError(name, f"LibreOffice did not finish converting within {timeout:g} s") from None
+        except BaseException:
+            _kill_group(proc)
+            raise
         produced = work / "out" / f"input.{fmt}"
         if proc.returncode != 0 or not produced.is_file() or produced.stat().st_size == 0:
             detail = " ".join(output.decode("utf-8", "replace").split())[-200:] or f"exit code {proc.returncode}"
             raise OfficeError(name, f"LibreOffice could not convert this file to {fmt.upper()} ({detail})")
-        dest = out_dir / (f"{src.stem}.{fmt}" if src.stem.isascii() and src.stem else f"converted.{fmt}")
-        shutil.move(str(produced), dest)
-        return dest
+        yield produced

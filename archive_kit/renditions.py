@@ -7,7 +7,6 @@ converted by LibreOffice. Once a rendition exists, the document's page count is 
 from __future__ import annotations
 
 import io
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -94,14 +93,10 @@ def _pdf(path: Path) -> bytes:
 
 
 def _office(path: Path, doc: Document) -> bytes:
-    """Convert through LibreOffice (the original is copied under an ASCII name by office.py)."""
-    from .office import convert_to_pdf
+    """Convert through LibreOffice (office.py works on a private copy, shown with the format's extension)."""
+    from .office import pdf_bytes
 
-    suffix = "." + ("docx" if doc.format == "docx" else doc.format)
-    with tempfile.TemporaryDirectory(prefix="archive-kit-rendition-") as tmp:
-        src = Path(tmp) / f"original{suffix}"
-        src.write_bytes(path.read_bytes())
-        return convert_to_pdf(src, Path(tmp) / "out").read_bytes()
+    return pdf_bytes(path, f".{doc.format}")
 
 
 def image_to_pdf(path: Path) -> bytes:

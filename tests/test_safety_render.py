@@ -1,0 +1,371 @@
+"""Issue 9, rendering: hostile documents cannot make LibreOffice read local files or reach the
+network, the LibreOffice profile cannot be hijacked, and no active content reaches bundle.pdf.
+
+Everything is real: DOCX/RTF/ODT/DOC files built with python-docx and by editing package XML,
+the installed LibreOffice, the CLI in a subprocess, a listening socket that must see nothing.
+"""
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import io
+import json
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import zipfile
+from pathlib import Path
+
+import pytest
+from PIL import Image
+from pypdf import PdfReader, PdfWriter
+from pypdf.generic import (ArrayObject, DecodedStreamObject, DictionaryObject, FloatObject, NameObject,
+                           StreamObject, TextStringObject)
+
+from archive_kit import office
+from archive_kit.office import convert_to_pdf, soffice_path
+from bench.gen_docs import NOTICE_BODY, make_docx, make_pdf
+
+needs_soffice = pytest.mark.skipif(soffice_path() is None, reason="LibreOffice is not installed")
+
+CANARY_RGB = (17, 233, 121)  # a colour no generated page uses
+CANARY_SIZE = (321, 123)     # and a pixel size no other image has
+TRACK = ["--track", "文明单位", "--criterion", "2.3", "--year", "2023"]
+REL_IMAGE = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/image"
+
+
+# --- hostile files ------------------------------------------------------------------------
+
+
+def canary_png(path: Path) -> Path:
+    """The local file an attacker wants rendered: a flat image of a colour nothing else has."""
+    Image.new("RGB", CANARY_SIZE, CANARY_RGB).save(path)
+    return path
+
+
+def _edit_docx(path: Path, body: str, rels: str = "") -> Path:
+    """A real python-docx document whose body is replaced by ``body`` and whose relationships get ``rels``."""
+    import docx
+
+    d = docx.Document()
+    d.add_paragraph("外部链接测试")
+    buf = io.BytesIO()
+    d.save(buf)
+    src = zipfile.ZipFile(io.BytesIO(buf.getvalue()))
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as out:
+        for info in src.infolist():
+            data = src.read(info.filename)
+            if info.filename == "word/document.xml":
+                data = re.sub(rb"<w:body>.*<w:sectPr", lambda m: b"<w:body>" + body.encode() + b"<w:sectPr",
+                              data, flags=re.S)
+            elif info.filename == "word/_rels/document.xml.rels":
+                data = data.replace(b"</Relationships>", rels.encode() + b"</Relationships>")
+            out.writestr(info.filename, data)
+    return path
+
+
+def _linked_picture(rid: str) -> str:
+    """A DrawingML inline picture whose image is only linked (``r:link``), not embedded."""
+    return (
+        '<wp:inline xmlns:wp="http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing">'
+        '<wp:extent cx="3057525" cy="1171575"/><wp:docPr id="1" name="Picture 1"/>'
+        '<a:graphic xmlns:a="http://schemas.openxmlformats.org/drawingml/2006/main">'
+        '<a:graphicData uri="http://schemas.openxmlformats.org/drawingml/2006/picture">'
+        '<pic:pic xmlns:pic="http://schemas.openxmlformats.org/drawingml/2006/picture">'
+        '<pic:nvPicPr><pic:cNvPr id="0" name="canary.png"/><pic:cNvPicPr/></pic:nvPicPr>'
+        f'<pic:blipFill><a:blip r:link="{rid}"/><a:stretch><a:fillRect/></a:stretch></pic:blipFill>'
+        '<pic:spPr><a:xfrm><a:off x="0" y="0"/><a:ext cx="3057525" cy="1171575"/></a:xfrm>'
+        '<a:prstGeom prst="rect"><a:avLst/></a:prstGeom></pic:spPr></pic:pic></a:graphicData></a:graphic></wp:inline>')
+
+
+def docx_linked_image(path: Path, target: str) -> Path:
+    """A DOCX whose picture is an external relationship (``TargetMode="External"``) to ``target``."""
+    body = f'<w:p><w:r><w:t>正文</w:t></w:r></w:p><w:p><w:r><w:drawing>{_linked_picture("rIdAK")}</w:drawing></w:r></w:p>'
+    rel = f'<Relationship Id="rIdAK" Type="{REL_IMAGE}" Target="{target}" TargetMode="External"/>'
+    return _edit_docx(path, body, rel)
+
+
+def docx_includepicture(path: Path, target: str) -> Path:
+    """A DOCX as Word writes an INCLUDEPICTURE field: the instruction, then a linked picture as its result."""
+    body = ('<w:p><w:r><w:t>字段</w:t></w:r></w:p><w:p><w:r><w:fldChar w:fldCharType="begin"/></w:r>'
+            f'<w:r><w:instrText xml:space="preserve"> INCLUDEPICTURE "{target}" \\d </w:instrText></w:r>'
+            '<w:r><w:fldChar w:fldCharType="separate"/></w:r>'
+            f'<w:r><w:drawing>{_linked_picture("rIdAK")}</w:drawing></w:r>'
+            '<w:r><w:fldChar w:fldCharType="end"/></w:r></w:p>')
+    rel = f'<Relationship Id="rIdAK" Type="{REL_IMAGE}" Target="{target}" TargetMode="External"/>'
+    return _edit_docx(path, body, rel)
+
+
+def rtf_includepicture(path: Path, target: str) -> Path:
+    """An RTF file with an INCLUDEPICTURE field (LibreOffice reads local targets whatever its settings)."""
+    path.write_bytes(b"{\\rtf1\\ansi\\deff0{\\fonttbl{\\f0 Arial;}}\\f0 RTF before\\par "
+                     b"{\\field{\\*\\fldinst INCLUDEPICTURE \"" + target.encode() + b"\" \\\\d}{\\fldrslt }}"
+                     b"\\par after\\par}")
+    return path
+
+
+def odt_linked_image(path: Path, href: str) -> Path:
+    """An ODT whose image frame points outside the package (``xlink:href``)."""
+    content = (
+        '<?xml version="1.0" encoding="UTF-8"?><office:document-content '
+        'xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+        'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" '
+        'xmlns:draw="urn:oasis:names:tc:opendocument:xmlns:drawing:1.0" xmlns:xlink="http://www.w3.org/1999/xlink" '
+        'xmlns:svg="urn:oasis:names:tc:opendocument:xmlns:svg-compatible:1.0" office:version="1.2">'
+        '<office:body><office:text><text:p>ODT 外部图片</text:p><text:p>'
+        '<draw:frame draw:name="g1" text:anchor-type="as-char" svg:width="10cm" svg:height="4cm">'
+        f'<draw:image xlink:href="{href}" xlink:type="simple" xlink:show="embed" xlink:actuate="onLoad"/>'
+        '</draw:frame></text:p><text:p>完</text:p></office:text></office:body></office:document-content>')
+    manifest = (
+        '<?xml version="1.0" encoding="UTF-8"?><manifest:manifest '
+        'xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0" manifest:version="1.2">'
+        '<manifest:file-entry manifest:full-path="/" manifest:media-type="application/vnd.oasis.opendocument.text"/>'
+        '<manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/></manifest:manifest>')
+    with zipfile.ZipFile(path, "w") as z:
+        z.writestr("mimetype", "application/vnd.oasis.opendocument.text")
+        z.writestr("content.xml", content, zipfile.ZIP_DEFLATED)
+        z.writestr("META-INF/manifest.xml", manifest, zipfile.ZIP_DEFLATED)
+    return path
+
+
+def doc_linked_image(path: Path, target: str) -> Path:
+    """A Word 97 .doc with a linked picture, saved by LibreOffice itself from a linked-image DOCX."""
+    work = Path(tempfile.mkdtemp(prefix="ak-test-doc-"))
+    try:
+        docx_linked_image(work / "linked.docx", target)
+        subprocess.run([soffice_path(), f"-env:UserInstallation={(work / 'profile').as_uri()}", "--headless",
+                        "--convert-to", "doc", "--outdir", str(work), str(work / "linked.docx")],
+                       capture_output=True, timeout=180, check=True, env={**os.environ, "HOME": str(work)})
+        shutil.copyfile(work / "linked.doc", path)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    assert target.encode() in path.read_bytes(), "the .doc keeps the link"
+    return path
+
+
+def _hostile(kind: str, folder: Path, canary: Path, listener: "Listener") -> Path:
+    """A hostile file of ``kind`` (``docx-http``: a DOCX linking to the listener…)."""
+    fmt, how = kind.split("-")
+    target = f"http://127.0.0.1:{listener.port}/{kind}.png" if how == "http" else canary.as_uri()
+    maker = {"docx": docx_includepicture if how == "includepicture" else docx_linked_image,
+             "rtf": rtf_includepicture, "odt": odt_linked_image, "doc": doc_linked_image}[fmt]
+    return maker(folder / f"{kind}.{fmt}", target)
+
+
+# --- observers ----------------------------------------------------------------------------
+
+
+class Listener:
+    """A local TCP socket that records every connection made to it."""
+
+    def __init__(self) -> None:
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(16)
+        self.sock.settimeout(0.2)
+        self.port = self.sock.getsockname()[1]
+        self.seen: list[bytes] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                continue
+            conn.settimeout(1)
+            try:
+                self.seen.append(conn.recv(300) or b"(connected)")
+            except OSError:
+                self.seen.append(b"(connected)")
+            conn.close()
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join(2)
+        self.sock.close()
+
+
+@pytest.fixture
+def listener():
+    lst = Listener()
+    yield lst
+    lst.close()
+
+
+def canary_pixels(pdf: Path) -> int:
+    """How many pixels of the canary colour the rendered pages show (pypdfium2)."""
+    import pypdfium2 as pdfium
+
+    doc = pdfium.PdfDocument(str(pdf))
+    total = 0
+    for page in doc:
+        image = page.render(scale=0.6).to_pil().convert("RGB")
+        total += sum(n for n, rgb in image.getcolors(1 << 22) or []
+                     if all(abs(a - b) <= 10 for a, b in zip(rgb, CANARY_RGB)))
+    doc.close()
+    return total
+
+
+def all_objects(pdf: Path) -> list:
+    """Every indirect object of a PDF, resolved by pypdf (including objects in object streams)."""
+    reader = PdfReader(pdf)
+    out = []
+    for num in range(1, int(reader.trailer.get("/Size", 0))):
+        try:
+            obj = reader.get_object(num)
+        except Exception:  # noqa: BLE001 - free entries
+            continue
+        if obj is not None:
+            out.append(obj)
+    return out
+
+
+def canary_images(pdf: Path) -> list:
+    """Image XObjects of the canary's pixel size."""
+    return [o for o in all_objects(pdf) if isinstance(o, StreamObject) and o.get("/Subtype") == "/Image"
+            and (o.get("/Width"), o.get("/Height")) == CANARY_SIZE]
+
+
+def assert_canary_absent(pdf: Path) -> None:
+    assert canary_pixels(pdf) < 20, "the linked local image was rendered"
+    assert not canary_images(pdf), "an image of the canary's size is in the PDF"
+
+
+def _cli(*args: str, root: Path, env: dict | None = None) -> subprocess.CompletedProcess:
+    """The real CLI in a subprocess, with extra environment."""
+    return subprocess.run([sys.executable, "-m", "archive_kit", "--root", str(root), *args], capture_output=True,
+                          text=True, timeout=900, env={**os.environ, "PYTHONWARNINGS": "ignore", **(env or {})})
+
+
+def _cli_json(*args: str, root: Path, env: dict | None = None) -> tuple[int, dict]:
+    proc = _cli(*args, "--json", root=root, env=env)
+    assert "Traceback" not in proc.stderr, proc.stderr
+    return proc.returncode, json.loads(proc.stdout)
+
+
+def _ingest_and_bundle(tmp_path: Path, files: list[Path], env: dict | None = None) -> tuple[Path, dict]:
+    root = tmp_path / "repo"
+    assert _cli("init", "--fonds", "J001", "--unit", "测试单位", root=root, env=env).returncode == 0
+    code, data = _cli_json("ingest", *map(str, files), *TRACK, "--no-ocr", root=root, env=env)
+    assert code == 0 and not data["failed"], data
+    code, report = _cli_json("bundle", "--track", "文明单位", "--year", "2023", "--out", str(tmp_path / "out"),
+                             root=root, env=env)
+    assert code == 0, report
+    return tmp_path / "out" / "bundle.pdf", report
+
+
+# --- 3: the profile folder --------------------------------------------------------------------
+
+
+def _planted_old_profile(tmp_path: Path) -> tuple[Path, Path, Path]:
+    """$TMPDIR/archive-kit-lo-<uid> pre-created by someone else, its lock files symlinked to a victim file."""
+    tmpdir = tmp_path / "tmp"
+    tmpdir.mkdir()
+    tmpdir.chmod(0o1777)
+    victim = tmp_path / "victim.txt"
+    victim.write_text("precious records\n")
+    old = tmpdir / f"archive-kit-lo-{os.getuid()}"
+    old.mkdir(mode=0o777)
+    for i in range(max(1, os.cpu_count() or 1) + 1):
+        (old / f"slot{i}.lock").symlink_to(victim)
+        (old / f"slot{i}").symlink_to(tmp_path)
+    if os.geteuid() == 0:  # as root, make it really another user's folder
+        for p in [old, *old.iterdir()]:
+            os.lchown(p, 65534, 65534)
+    return tmpdir, old, victim
+
+
+@needs_soffice
+def test_a_planted_profile_folder_is_not_used_and_nothing_is_left_behind(tmp_path: Path) -> None:
+    tmpdir, old, victim = _planted_old_profile(tmp_path)
+    planted = sorted(os.listdir(old))
+    rtf = tmp_path / "通知.rtf"
+    rtf.write_bytes(b"{\\rtf1\\ansi{\\fonttbl{\\f0 Arial;}}\\f0 volunteer notice\\par}")
+    root = tmp_path / "repo"
+    env = {"TMPDIR": str(tmpdir)}
+    assert _cli("init", "--fonds", "J001", root=root, env=env).returncode == 0
+    code, data = _cli_json("ingest", str(rtf), *TRACK, "--no-ocr", root=root, env=env)
+    assert code == 0 and data["added"], data  # converted by LibreOffice at ingest
+    assert victim.read_text() == "precious records\n", "a planted symlink was followed and the file truncated"
+    assert sorted(os.listdir(old)) == planted, "the planted folder was used"
+    assert os.listdir(tmpdir) == [old.name], f"left behind: {os.listdir(tmpdir)}"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["repo", "tmp", "victim.txt", "通知.rtf"]
+
+
+@needs_soffice
+def test_a_symlink_at_the_old_profile_path_is_not_followed(tmp_path: Path) -> None:
+    tmpdir = tmp_path / "tmp"
+    tmpdir.mkdir()
+    attacker = tmp_path / "attacker"
+    attacker.mkdir()
+    (tmpdir / f"archive-kit-lo-{os.getuid()}").symlink_to(attacker)
+    src = make_docx(tmp_path / "a.docx", "标题", ["正文"])
+    proc = subprocess.run([sys.executable, "-c", "import sys; from pathlib import Path; "
+                           "from archive_kit.office import convert_to_pdf; "
+                           "convert_to_pdf(Path(sys.argv[1]), Path(sys.argv[2]))", str(src), str(tmp_path / "out")],
+                          capture_output=True, text=True, timeout=300, env={**os.environ, "TMPDIR": str(tmpdir)})
+    assert proc.returncode == 0, proc.stderr
+    assert list(attacker.iterdir()) == []
+    assert os.listdir(tmpdir) == [f"archive-kit-lo-{os.getuid()}"]
+
+
+@needs_soffice
+def test_stale_profiles_of_killed_runs_are_removed_but_not_foreign_or_live_ones(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmpdir = tmp_path / "tmp"
+    tmpdir.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(tmpdir))
+    monkeypatch.setattr(office, "_swept", False)
+    stale = tmpdir / f"{office.WORK_PREFIX}dead1234"
+    (stale / "profile" / "user").mkdir(parents=True)
+    stale.chmod(0o700)
+    live = tmpdir / f"{office.WORK_PREFIX}live5678"
+    live.mkdir(mode=0o700)
+    victim_dir = tmp_path / "victim"
+    victim_dir.mkdir()
+    (victim_dir / "keep.txt").write_text("keep")
+    (tmpdir / f"{office.WORK_PREFIX}link0000").symlink_to(victim_dir)
+    foreign = tmpdir / f"{office.WORK_PREFIX}other999"
+    foreign.mkdir(mode=0o700)
+    if os.geteuid() == 0:
+        os.chown(foreign, 65534, 65534)
+    an_hour_ago = time.time() - 3600
+    for folder in (stale, live, foreign):
+        os.utime(folder, (an_hour_ago, an_hour_ago))
+    fresh = tmpdir / f"{office.WORK_PREFIX}new00000"  # just made by a conversion that has not locked it yet
+    fresh.mkdir(mode=0o700)
+    fd = os.open(live, os.O_RDONLY | os.O_DIRECTORY)
+    fcntl.flock(fd, fcntl.LOCK_EX)  # a conversion still running in another process
+    try:
+        convert_to_pdf(make_docx(tmp_path / "a.docx", "标题", ["正文"]), tmp_path / "out")
+    finally:
+        os.close(fd)
+    left = sorted(os.listdir(tmpdir))
+    assert stale.name not in left
+    assert live.name in left and fresh.name in left and f"{office.WORK_PREFIX}link0000" in left
+    assert (victim_dir / "keep.txt").read_text() == "keep"
+    if os.geteuid() == 0:
+        assert foreign.name in left
+    assert len(left) == (4 if os.geteuid() == 0 else 3), left
+
+
+@needs_soffice
+def test_a_killed_conversion_leaves_no_profile_and_no_process(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmpdir = tmp_path / "tmp"
+    tmpdir.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(tmpdir))
+    src = make_docx(tmp_path / "慢.docx", "标题", NOTICE_BODY)
+    with pytest.raises(office.OfficeError, match="did not finish"):
+        convert_to_pdf(src, tmp_path / "out", timeout=0.05)
+    assert os.listdir(tmpdir) == []
+    left = subprocess.run(["pgrep", "-f", str(tmpdir)], capture_output=True, text=True).stdout
+    assert not left.strip(), f"soffice processes left behind: {left}"
