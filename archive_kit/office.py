@@ -1,17 +1,29 @@
 """LibreOffice, the one external office converter: the only module that runs ``soffice``.
 
+Every document is hostile, so a conversion is sealed off in three layers:
+
+1. LibreOffice gets a private copy whose external references are cut (``sanitize.py``): linked
+   pictures, fetching field codes, links that leave an ODF package;
+2. it runs with a profile that blocks linked content, macros and link updates
+   (``LOCKDOWN_SETTINGS``; ``BlockUntrustedRefererLinks`` is the one that stops linked pictures
+   in DOCX, ODT and DOC, as tried with LibreOffice 7.4; the others are defaults made explicit);
+3. where the kernel allows, soffice runs in its own empty network namespace (``unshare``), so
+   nothing it does reaches the network; where it does not, a warning is logged once.
+
 Each conversion works in its own folder made by ``mkdtemp`` in the system temp folder (a random
 name created exclusively, mode 0700, owned by this user), holding the input copy, the output and
 a fresh profile; ``HOME`` and ``TMPDIR`` point into it, and it is removed afterwards, also after a
 timeout. While in use the folder holds an flock on itself, so the first conversion of a later
 process removes folders left by killed runs: only this user's real folders with no lock; symlinks
 and other users' folders are never touched. No name in a shared folder is predictable, and no
-file is opened through one.
+file is opened through one. A fresh profile costs about 0.2 s a conversion over a reused one
+(``bench/office_profile.py``), so none is reused.
 """
 from __future__ import annotations
 
 import contextlib
 import fcntl
+import functools
 import logging
 import os
 import shutil
@@ -23,8 +35,10 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
+from xml.sax.saxutils import escape
 
 from .errors import InputFileError
+from .sanitize import UncheckableError, cut_external_references
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +46,23 @@ log = logging.getLogger(__name__)
 SOFFICE_ENV = "ARCHIVE_KIT_SOFFICE"
 INSTALL_HINT = "LibreOffice is not installed: apt-get install libreoffice-writer-nogui"
 WORK_PREFIX = "archive-kit-soffice-"
+
+# (registry path, property, type, value) written to the fresh profile's registrymodifications.xcu
+LOCKDOWN_SETTINGS: tuple[tuple[str, str, str, str], ...] = (
+    # linked pictures, media and frames are not loaded from documents outside trusted locations
+    ("/org.openoffice.Office.Common/Security/Scripting", "BlockUntrustedRefererLinks", "xs:boolean", "true"),
+    ("/org.openoffice.Office.Common/Security/Scripting", "SecureURL", "oor:string-list", ""),  # none trusted
+    ("/org.openoffice.Office.Common/Security/Scripting", "MacroSecurityLevel", "xs:int", "3"),  # very high
+    ("/org.openoffice.Office.Common/Security/Scripting", "DisableMacrosExecution", "xs:boolean", "true"),
+    ("/org.openoffice.Office.Common/Security/Scripting", "ExecutePlugins", "xs:boolean", "false"),
+    ("/org.openoffice.Office.Writer/Content/Update", "Link", "xs:int", "0"),  # never (sw UpdateLinks NEVER)
+    ("/org.openoffice.Office.Calc/Content/Update", "Link", "xs:int", "1"),  # never (sc ScLkUpdMode LM_NEVER)
+    ("/org.openoffice.Office.Calc/Formula/Load", "OOXMLRecalcMode", "xs:int", "1"),  # never recalculate
+    ("/org.openoffice.Office.Calc/Formula/Load", "ODFRecalcMode", "xs:int", "1"),
+    ("/org.openoffice.Office.Writer/Filter/Import/VBA", "Load", "xs:boolean", "false"),
+    ("/org.openoffice.Office.Calc/Filter/Import/VBA", "Load", "xs:boolean", "false"),
+    ("/org.openoffice.Office.Java/VirtualMachine", "Enable", "xs:boolean", "false"),
+)
 
 _swept = False  # folders of killed runs are looked for once per process
 _SWEEP_AGE_S = 60  # ... and only those at least this old
@@ -51,6 +82,38 @@ def soffice_path() -> str | None:
     if override:
         return override if os.path.isfile(override) and os.access(override, os.X_OK) else None
     return shutil.which("soffice") or shutil.which("libreoffice")
+
+
+@functools.lru_cache(maxsize=1)
+def no_network_prefix() -> tuple[str, ...]:
+    """The command prefix that runs a program in its own empty network namespace, or ``()``.
+
+    ``unshare --net`` as root, ``unshare --map-root-user --net`` (a user namespace) otherwise;
+    tried once per process. Where neither works (a container without the privilege, user
+    namespaces switched off) a warning says conversions are not cut off from the network.
+    """
+    exe = shutil.which("unshare")
+    candidates = ([(exe, "--net")] if os.geteuid() == 0 else []) + [(exe, "--map-root-user", "--net")]
+    for prefix in candidates if exe else []:
+        try:
+            ok = subprocess.run([*prefix, "true"], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL, timeout=30).returncode == 0
+        except (OSError, subprocess.SubprocessError):
+            ok = False
+        if ok:
+            return tuple(prefix)
+    log.warning("network namespaces are not available (unshare %s): LibreOffice runs with links blocked "
+                "but not cut off from the network", "failed" if exe else "is missing")
+    return ()
+
+
+def _registry(settings: tuple[tuple[str, str, str, str], ...]) -> str:
+    """A registrymodifications.xcu holding ``settings``."""
+    items = "".join(f'<item oor:path="{escape(path)}"><prop oor:name="{escape(name)}" oor:op="fuse">'
+                    f'<value>{escape(value)}</value></prop></item>\n' for path, name, _type, value in settings)
+    return ('<?xml version="1.0" encoding="UTF-8"?>\n<oor:items xmlns:oor="http://openoffice.org/2001/registry" '
+            'xmlns:xs="http://www.w3.org/2001/XMLSchema" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">\n'
+            f'{items}</oor:items>\n')
 
 
 def _create_new(path: Path) -> BinaryIO:
@@ -147,7 +210,8 @@ def pdf_bytes(src: Path, ext: str, timeout: float = 180) -> bytes:
 def _converted(src: Path, fmt: str, timeout: float, ext: str | None = None) -> Iterator[Path]:
     """Convert a private copy of ``src`` in a private folder; yields the output (gone afterwards).
 
-    The copy gets an ASCII name: soffice mangles some non-ASCII paths and long names.
+    The copy gets an ASCII name (soffice mangles some non-ASCII paths and long names), and only
+    the copy has its external references cut; ``src`` is never changed.
     """
     exe = soffice_path()
     name = str(src)
@@ -162,13 +226,22 @@ def _converted(src: Path, fmt: str, timeout: float, ext: str | None = None) -> I
                 shutil.copyfileobj(f, copy)
         except OSError as e:
             raise OfficeError(name, f"cannot read file: {e.strerror or e}") from None
+        try:
+            cut = cut_external_references(source)
+        except UncheckableError as e:
+            raise OfficeError(name, f"not converted: its links cannot be checked ({e})") from None
+        if cut:
+            log.info("%s: cut before conversion: %s", name, ", ".join(cut))
         profile = work / "profile"
         try:
+            (profile / "user").mkdir(parents=True)
+            with _create_new(profile / "user" / "registrymodifications.xcu") as f:
+                f.write(_registry(LOCKDOWN_SETTINGS).encode())
             for sub in ("out", "tmp"):
                 (work / sub).mkdir()
         except OSError as e:
             raise OfficeError(name, f"cannot prepare the conversion in {work} ({e.strerror or e})") from None
-        cmd = [exe, f"-env:UserInstallation={profile.as_uri()}", "--headless", "--norestore",
+        cmd = [*no_network_prefix(), exe, f"-env:UserInstallation={profile.as_uri()}", "--headless", "--norestore",
                "--nolockcheck", "--convert-to", fmt, "--outdir", str(work / "out"), str(source)]
         env = {**os.environ, "HOME": str(work), "TMPDIR": str(work / "tmp"), "SAL_USE_VCLPLUGIN": "svp"}
         try:

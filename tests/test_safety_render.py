@@ -30,6 +30,7 @@ from pypdf.generic import (ArrayObject, DecodedStreamObject, DictionaryObject, F
 
 from archive_kit import office
 from archive_kit.office import convert_to_pdf, soffice_path
+from archive_kit.sanitize import cut_external_references
 from bench.gen_docs import NOTICE_BODY, make_docx, make_pdf
 
 needs_soffice = pytest.mark.skipif(soffice_path() is None, reason="LibreOffice is not installed")
@@ -261,6 +262,188 @@ def _ingest_and_bundle(tmp_path: Path, files: list[Path], env: dict | None = Non
                              root=root, env=env)
     assert code == 0, report
     return tmp_path / "out" / "bundle.pdf", report
+
+
+# --- 2: external links never reach bundle.pdf nor the network ---------------------------------
+
+
+@needs_soffice
+def test_docx_and_rtf_links_to_local_files_and_urls_stay_out_of_the_bundle(tmp_path: Path, listener: Listener) -> None:
+    canary = canary_png(tmp_path / "canary.png")
+    url = f"http://127.0.0.1:{listener.port}/x.png"
+    files = [docx_linked_image(tmp_path / "本地链接.docx", canary.as_uri()),
+             docx_linked_image(tmp_path / "网络链接.docx", url),
+             rtf_includepicture(tmp_path / "字段.rtf", canary.as_uri())]
+    before = canary.read_bytes()
+    pdf, report = _ingest_and_bundle(tmp_path, files)
+    assert report["documents"] == 3 and report["pages"] >= 3
+    assert_canary_absent(pdf)
+    assert listener.seen == [], f"LibreOffice connected out: {listener.seen[:2]}"
+    assert canary.read_bytes() == before
+
+
+@needs_soffice
+@pytest.mark.parametrize("kind", ["docx-file", "docx-http", "docx-includepicture", "rtf-file",
+                                  "odt-file", "odt-http", "doc-file"])
+def test_every_kind_of_external_image_link_is_cut_before_conversion(kind: str, tmp_path: Path,
+                                                                   listener: Listener) -> None:
+    canary = canary_png(tmp_path / "canary.png")
+    src = _hostile(kind, tmp_path, canary, listener)
+    original = src.read_bytes()
+    pdf = convert_to_pdf(src, tmp_path / "out")
+    assert_canary_absent(pdf)
+    assert listener.seen == [], f"LibreOffice connected out: {listener.seen[:2]}"
+    assert src.read_bytes() == original, "only a temporary copy is changed"
+
+
+@needs_soffice
+def test_renditions_made_by_earlier_versions_are_never_used_again(tmp_path: Path) -> None:
+    root = tmp_path / "repo"
+    assert _cli("init", "--fonds", "J001", "--unit", "测试单位", root=root).returncode == 0
+    src = make_docx(tmp_path / "方案.docx", "文明礼仪培训方案", NOTICE_BODY)
+    code, data = _cli_json("ingest", str(src), *TRACK, "--no-ocr", root=root)
+    assert code == 0, data
+    # what the old code cached under <sha256>.pdf may hold a leaked local file
+    leaked = tmp_path / "leaked.pdf"
+    Image.new("RGB", (600, 800), CANARY_RGB).save(leaked, "PDF")
+    old = root / "derived" / "renditions" / f"{data['added'][0]['sha256']}.pdf"
+    old.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(leaked, old)
+    code, report = _cli_json("bundle", "--track", "文明单位", "--year", "2023", "--out", str(tmp_path / "out"),
+                             root=root)
+    assert code == 0, report
+    assert canary_pixels(tmp_path / "out" / "bundle.pdf") < 20, "an old cached rendition was used"
+    assert "文明礼仪" in "".join(p.extract_text() for p in PdfReader(tmp_path / "out" / "bundle.pdf").pages)
+
+
+def _namespaces_work() -> bool:
+    """Whether this machine lets a process have its own network namespace (asked of unshare directly)."""
+    flags = ["--net"] if os.geteuid() == 0 else ["--map-root-user", "--net"]
+    try:
+        return subprocess.run(["unshare", *flags, "true"], capture_output=True, timeout=30).returncode == 0
+    except (OSError, subprocess.SubprocessError):
+        return False
+
+
+def test_the_network_namespace_really_has_no_network(listener: Listener) -> None:
+    if not _namespaces_work():
+        pytest.skip("network namespaces are not available on this machine (the settings layer still holds)")
+    prefix = office.no_network_prefix()
+    probe = ("import socket,sys\ntry:\n socket.create_connection(('127.0.0.1', %d), timeout=3)\n"
+             "except OSError as e:\n sys.exit(7)\n" % listener.port)
+    proc = subprocess.run([*prefix, sys.executable, "-c", probe], capture_output=True, timeout=60)
+    assert proc.returncode == 7, proc.stderr
+    assert listener.seen == []
+
+
+def _schema_paths(registry: Path) -> set[str]:
+    """Every property path (``/org.openoffice.Office.Common/Security/Scripting/X``) the installed schema defines."""
+    import xml.etree.ElementTree as ET
+
+    oor = "{http://openoffice.org/2001/registry}"
+    paths: set[str] = set()
+
+    def walk(el, path: str) -> None:
+        for child in el:
+            tag, name = child.tag.rsplit("}", 1)[-1], child.get(f"{oor}name")
+            if tag == "component-schema":
+                walk(child, f"/{child.get(f'{oor}package')}.{name}")
+            elif tag == "templates":
+                continue
+            elif tag in ("group", "set"):
+                walk(child, f"{path}/{name}")
+            elif tag == "prop":
+                paths.add(f"{path}/{name}")
+            else:
+                walk(child, path)
+
+    for xcd in registry.glob("*.xcd"):
+        walk(ET.parse(xcd).getroot(), "")
+    return paths
+
+
+def test_every_libreoffice_setting_we_write_exists_in_the_installed_schema() -> None:
+    exe = soffice_path()
+    registry = Path(os.path.realpath(exe)).parent.parent / "share" / "registry" if exe else None
+    if registry is None or not (registry / "main.xcd").is_file():
+        pytest.skip("LibreOffice's registry schema is not installed")
+    known = _schema_paths(registry)
+    assert "/org.openoffice.Office.Common/Security/Scripting/MacroSecurityLevel" in known
+    for path, name, _type, _value in office.LOCKDOWN_SETTINGS:
+        assert f"{path}/{name}" in known, f"{path}/{name} is not a LibreOffice setting"
+
+
+@needs_soffice
+@pytest.mark.parametrize("layer,kinds", [
+    ("cut", ["docx-file", "docx-http", "rtf-file", "odt-file", "odt-http"]),
+    ("settings", ["docx-file", "docx-http", "odt-file", "doc-file"]),
+    ("namespace", ["docx-http", "odt-http"]),
+])
+def test_each_layer_holds_on_its_own(layer: str, kinds: list[str], tmp_path: Path, listener: Listener,
+                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    if layer != "cut":
+        monkeypatch.setattr(office, "cut_external_references", lambda path: [])
+    if layer != "settings":
+        monkeypatch.setattr(office, "LOCKDOWN_SETTINGS", ())
+    if layer != "namespace":
+        monkeypatch.setattr(office, "no_network_prefix", lambda: ())
+    elif not _namespaces_work():
+        pytest.skip("network namespaces are not available on this machine")
+    canary = canary_png(tmp_path / "canary.png")
+    for kind in kinds:
+        src = _hostile(kind, tmp_path, canary, listener)
+        assert_canary_absent(convert_to_pdf(src, tmp_path / "out"))
+    assert listener.seen == [], f"LibreOffice connected out: {listener.seen[:2]}"
+
+
+def test_rtf_fetching_fields_are_cut_however_they_are_spelt(tmp_path: Path) -> None:
+    target = b'"file:///tmp/canary.png"'
+    spellings = [b"INCLUDEPICTURE", b"INCLU\\'44EPICTURE", b"{INCLUDE}{\\b PICTURE}", b"\\u73?NCLUDEPICTURE",
+                 b"INCLUDE\\cf1 PICTURE", b"includetext", b"DDEAUTO", b"LINK Excel.Sheet.8",
+                 b"\\uc2\\u73 xyNCLUDEPICTURE"]
+    for i, spelling in enumerate(spellings):
+        rtf = tmp_path / f"{i}.rtf"
+        rtf.write_bytes(b"{\\rtf1\\ansi before {\\field{\\*\\fldinst " + spelling + b" " + target +
+                        b"}{\\fldrslt kept}} after {\\field{\\*\\fldinst PAGE}{\\fldrslt 1}}}")
+        assert cut_external_references(rtf) == ["1 linking field"], spelling
+        data = rtf.read_bytes()
+        assert target not in data and b"{\\fldrslt kept}" in data and b"fldinst PAGE" in data, data
+
+
+def test_docx_fields_and_odt_links_are_cut_but_hyperlinks_kept(tmp_path: Path) -> None:
+    body = ('<w:p><w:r><w:fldChar w:fldCharType="begin"/></w:r><w:r><w:instrText> INCLUDE</w:instrText></w:r>'
+            '<w:r><w:instrText>TEXT "c:/secret.txt" </w:instrText></w:r><w:r><w:fldChar w:fldCharType="separate"/>'
+            '</w:r><w:r><w:t>旧结果</w:t></w:r><w:r><w:fldChar w:fldCharType="end"/></w:r></w:p>'
+            '<w:p><w:fldSimple w:instr=" DDEAUTO cmd /c calc "><w:r><w:t>x</w:t></w:r></w:fldSimple></w:p>'
+            '<w:p><w:r><w:fldChar w:fldCharType="begin"/></w:r><w:r><w:instrText> HYPERLINK \\l "_Toc1" </w:instrText>'
+            '</w:r><w:r><w:fldChar w:fldCharType="end"/></w:r></w:p>')
+    rels = ('<Relationship Id="rIdT" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/'
+            'subDocument" Target="file:///secret.docx" TargetMode="External"/>'
+            '<Relationship Id="rIdH" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/'
+            'hyperlink" Target="http://example.org/" TargetMode="External"/>')
+    docx = _edit_docx(tmp_path / "a.docx", body, rels)
+    assert sorted(cut_external_references(docx)) == ["1 external subDocument link", "2 linking fields"]
+    with zipfile.ZipFile(docx) as z:
+        doc, rel = z.read("word/document.xml").decode(), z.read("word/_rels/document.xml.rels").decode()
+    assert "secret" not in doc and "DDEAUTO" not in doc and "HYPERLINK" in doc and "旧结果" in doc
+    assert "secret" not in rel and "http://example.org/" in rel
+    odt = odt_linked_image(tmp_path / "a.odt", "../outside.png")
+    assert cut_external_references(odt) == ["1 link outside the package"]
+    with zipfile.ZipFile(odt) as z:
+        assert z.namelist()[0] == "mimetype" and z.getinfo("mimetype").compress_type == zipfile.ZIP_STORED
+        assert "outside.png" not in z.read("content.xml").decode()
+    untouched = odt_linked_image(tmp_path / "b.odt", "Pictures/inside.png")
+    before = untouched.read_bytes()
+    assert cut_external_references(untouched) == [] and untouched.read_bytes() == before
+
+
+@needs_soffice
+def test_a_package_whose_links_cannot_be_checked_is_not_converted(tmp_path: Path) -> None:
+    docx = make_docx(tmp_path / "坏.docx", "标题", ["正文"])
+    with zipfile.ZipFile(docx, "a") as z:
+        z.writestr("word/_rels/header9.xml.rels", "<Relationships><Relationship Target=")
+    with pytest.raises(office.OfficeError, match="links cannot be checked"):
+        convert_to_pdf(docx, tmp_path / "out")
 
 
 # --- 3: the profile folder --------------------------------------------------------------------
