@@ -552,3 +552,125 @@ def test_a_killed_conversion_leaves_no_profile_and_no_process(tmp_path: Path, mo
     assert os.listdir(tmpdir) == []
     left = subprocess.run(["pgrep", "-f", str(tmpdir)], capture_output=True, text=True).stdout
     assert not left.strip(), f"soffice processes left behind: {left}"
+
+
+# --- 6: active content never reaches bundle.pdf -----------------------------------------------
+
+
+def _js(writer: PdfWriter, code: str):
+    return writer._add_object(DictionaryObject({NameObject("/Type"): NameObject("/Action"),
+                                                NameObject("/S"): NameObject("/JavaScript"),
+                                                NameObject("/JS"): TextStringObject(code)}))
+
+
+def _annot(writer: PdfWriter, page, subtype: str, extra: dict) -> None:
+    annot = DictionaryObject({NameObject("/Type"): NameObject("/Annot"), NameObject("/Subtype"): NameObject(subtype),
+                              NameObject("/Rect"): ArrayObject([FloatObject(v) for v in (50, 50, 150, 100)])})
+    annot.update({NameObject(k): v for k, v in extra.items()})
+    page.setdefault(NameObject("/Annots"), ArrayObject()).append(writer._add_object(annot))
+
+
+def active_pdf(path: Path, src: Path, smuggle: bool = False) -> Path:
+    """A real text PDF armed with every kind of active content; with ``smuggle``, its page's
+    resources also reach a script and the whole document catalog (so a copied drawing carries them)."""
+    w = PdfWriter(clone_from=src)
+    page = w.pages[0]
+    launch = w._add_object(DictionaryObject({NameObject("/S"): NameObject("/Launch"),
+                                             NameObject("/F"): TextStringObject("cmd.exe AKCANARY-launch")}))
+    page[NameObject("/AA")] = DictionaryObject({NameObject("/O"): _js(w, "app.alert('AKCANARY page open')"),
+                                                NameObject("/C"): launch})
+    page[NameObject("/PieceInfo")] = DictionaryObject({NameObject("/AKApp"): DictionaryObject({
+        NameObject("/Private"): TextStringObject("AKCANARY private data of the page")})})
+    w._root_object[NameObject("/OpenAction")] = _js(w, "app.alert('AKCANARY document open')")
+    names = DictionaryObject({NameObject("/Names"): ArrayObject([TextStringObject("ak"),
+                                                                 _js(w, "app.alert('AKCANARY names tree')")])})
+    w._root_object[NameObject("/Names")] = DictionaryObject({NameObject("/JavaScript"): w._add_object(names)})
+    w.add_attachment("秘密.txt", b"AKCANARY embedded file")
+    file_uri = DictionaryObject({NameObject("/S"): NameObject("/URI"),
+                                 NameObject("/URI"): TextStringObject("file:///etc/passwd")})
+    _annot(w, page, "/Link", {"/A": launch})
+    _annot(w, page, "/Link", {"/A": file_uri})
+    ef = w._add_object(_embedded_file(b"AKCANARY attached file"))
+    _annot(w, page, "/FileAttachment", {"/FS": DictionaryObject({NameObject("/Type"): NameObject("/Filespec"),
+                                                                 NameObject("/F"): TextStringObject("x.exe"),
+                                                                 NameObject("/EF"): DictionaryObject({NameObject("/F"): ef})})})
+    _annot(w, page, "/RichMedia", {"/RichMediaContent": DictionaryObject({NameObject("/Assets"): DictionaryObject()})})
+    if smuggle:
+        res = page["/Resources"].get_object()
+        res[NameObject("/ExtGState")] = DictionaryObject({NameObject("/AKGS"): DictionaryObject({
+            NameObject("/AA"): DictionaryObject({NameObject("/O"): _js(w, "app.alert('AKCANARY smuggled')")}),
+            NameObject("/AKScript"): _js(w, "app.alert('AKCANARY smuggled under any name')"),
+            NameObject("/AKLaunch"): launch, NameObject("/AKFile"): ef})})
+        res[NameObject("/Properties")] = DictionaryObject({NameObject("/AKMC"): w._root_object.indirect_reference})
+    with open(path, "wb") as f:
+        w.write(f)
+    return path
+
+
+def _embedded_file(data: bytes) -> DecodedStreamObject:
+    s = DecodedStreamObject()
+    s.set_data(data)
+    s[NameObject("/Type")] = NameObject("/EmbeddedFile")
+    return s
+
+
+FORBIDDEN_KEYS = {"/JS", "/JavaScript", "/OpenAction", "/AA", "/EmbeddedFiles", "/EF", "/RichMediaContent"}
+FORBIDDEN_NAMES = {"/JavaScript", "/Launch", "/EmbeddedFile", "/RichMedia", "/FileAttachment"}
+
+
+def active_content(pdf: Path) -> list[str]:
+    """Everything in a PDF's objects that can act: forbidden keys and names, file: URIs, the canary text."""
+    found = []
+
+    def walk(obj, depth=0):
+        if depth > 50:
+            return
+        if isinstance(obj, DictionaryObject):
+            for k, v in obj.items():
+                if k in FORBIDDEN_KEYS:
+                    found.append(k)
+                walk(v, depth + 1)
+        elif isinstance(obj, ArrayObject):
+            for v in obj:
+                walk(v, depth + 1)
+        elif isinstance(obj, NameObject) and obj in FORBIDDEN_NAMES:
+            found.append(str(obj))
+        elif isinstance(obj, (str, bytes)) and ("AKCANARY" in str(obj) or str(obj).lower().startswith("file:")):
+            found.append(repr(obj)[:60])
+
+    for obj in all_objects(pdf):
+        walk(obj if not isinstance(obj, StreamObject) else DictionaryObject(obj))
+        if isinstance(obj, StreamObject):
+            try:
+                if b"AKCANARY" in obj.get_data():
+                    found.append("stream data")
+            except Exception:  # noqa: BLE001 - undecodable image data
+                pass
+    return found
+
+
+def _original_annotations(pdf: Path) -> list:
+    """Annotation dictionaries of the armed page (recognised by their rectangle) present in a PDF."""
+    return [o for o in all_objects(pdf) if isinstance(o, DictionaryObject)
+            and [float(v) for v in o.get("/Rect", [])] == [50.0, 50.0, 150.0, 100.0]]
+
+
+def test_active_content_is_removed_from_the_bundle_and_the_original_kept(tmp_path: Path) -> None:
+    plain = make_pdf(tmp_path / "plain.pdf", "关于开展志愿服务活动的通知", NOTICE_BODY, pages=2)
+    armed = active_pdf(tmp_path / "带脚本.pdf", plain)
+    smuggling = active_pdf(tmp_path / "夹带.pdf", plain, smuggle=True)
+    assert len(set(active_content(armed))) >= 8 and _original_annotations(armed), "the test PDFs really are armed"
+    pdf, report = _ingest_and_bundle(tmp_path, [armed, smuggling])
+    assert active_content(pdf) == []
+    assert _original_annotations(pdf) == [], "the pages' annotations stay behind"
+    text = "".join(p.extract_text() for p in PdfReader(pdf).pages)
+    assert text.count("志愿服务活动的通知") >= 2, "the pages themselves are kept"
+    for original in (armed, smuggling):
+        digest = hashlib.sha256(original.read_bytes()).hexdigest()
+        assert [p for p in (tmp_path / "out" / "data").rglob("*") if p.is_file()
+                and hashlib.sha256(p.read_bytes()).hexdigest() == digest], "the original, byte-identical, is in the bag"
+    code, listed = _cli_json("list", root=tmp_path / "repo")
+    for doc in listed["documents"]:
+        (note,) = [n for n in report["notes"] if n.startswith(doc["archival_code"])]
+        for what in ("JavaScript", "Launch", "embedded file", "RichMedia", "file: link", "document open action"):
+            assert what in note, note
