@@ -16,8 +16,9 @@ a fresh profile; ``HOME`` and ``TMPDIR`` point into it, and it is removed afterw
 timeout. While in use the folder holds an flock on itself, so the first conversion of a later
 process removes folders left by killed runs: only this user's real folders with no lock; symlinks
 and other users' folders are never touched. No name in a shared folder is predictable, and no
-file is opened through one. A fresh profile costs about 0.2 s a conversion over a reused one
-(``bench/office_profile.py``), so none is reused.
+file is opened through one. A fresh profile costs 0.2–0.6 s (10–15 %) a conversion over a
+reused one on a busy 2-core machine (``bench/office_profile.py``): little enough that no profile
+is ever reused, so one hostile document cannot leave anything behind for the next.
 """
 from __future__ import annotations
 
