@@ -10,28 +10,34 @@ Every document is hostile, so a conversion is sealed off in three layers:
 3. where the kernel allows, soffice runs in its own empty network namespace (``unshare``), so
    nothing it does reaches the network; where it does not, a warning is logged once.
 
-Each conversion works in its own folder made by ``mkdtemp`` in the system temp folder (a random
-name created exclusively, mode 0700, owned by this user), holding the input copy, the output and
-a fresh profile; ``HOME`` and ``TMPDIR`` point into it, and it is removed afterwards, also after a
-timeout. While in use the folder holds an flock on itself, so the first conversion of a later
-process removes folders left by killed runs: only this user's real folders with no lock; symlinks
-and other users' folders are never touched. No name in a shared folder is predictable, and no
-file is opened through one. A fresh profile costs 0.2–0.6 s (10–15 %) a conversion over a
-reused one on a busy 2-core machine (``bench/office_profile.py``): little enough that no profile
-is ever reused, so one hostile document cannot leave anything behind for the next.
+Each process works in its own folder, made by ``mkdtemp`` in the system temp folder on its first
+conversion (a random name created exclusively, mode 0700, owned by this user) and removed when
+the process ends (``atexit``; multiprocessing workers through their finalizers). It holds the
+process's LibreOffice profile and one subfolder per conversion (the input copy, the output,
+``HOME`` and ``TMPDIR``), removed after each conversion. The profile is reused, since a fresh one
+costs 0.4–0.6 s a conversion, about a fifth (2.40 s against 1.96 s for a small DOCX on 2 busy
+cores, ``bench/office_profile.py``); but its settings file is written anew before every
+conversion, and a conversion that fails or times out throws the profile away. While the process
+lives, the folder holds an flock on itself, so the first conversion of a later process removes
+folders left by killed processes: only this user's real, unlocked folders; symlinks and other
+users' folders are never touched. No name in a shared folder is predictable, and no file is
+opened through one.
 """
 from __future__ import annotations
 
+import atexit
 import contextlib
 import fcntl
 import functools
 import logging
+import multiprocessing.util
 import os
 import shutil
 import signal
 import stat
 import subprocess
 import tempfile
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -48,7 +54,7 @@ SOFFICE_ENV = "ARCHIVE_KIT_SOFFICE"
 INSTALL_HINT = "LibreOffice is not installed: apt-get install libreoffice-writer-nogui"
 WORK_PREFIX = "archive-kit-soffice-"
 
-# (registry path, property, type, value) written to the fresh profile's registrymodifications.xcu
+# (registry path, property, type, value): the profile's registrymodifications.xcu, written anew before every conversion
 LOCKDOWN_SETTINGS: tuple[tuple[str, str, str, str], ...] = (
     # linked pictures, media and frames are not loaded from documents outside trusted locations
     ("/org.openoffice.Office.Common/Security/Scripting", "BlockUntrustedRefererLinks", "xs:boolean", "true"),
@@ -65,6 +71,7 @@ LOCKDOWN_SETTINGS: tuple[tuple[str, str, str, str], ...] = (
     ("/org.openoffice.Office.Java/VirtualMachine", "Enable", "xs:boolean", "false"),
 )
 
+_lock = threading.Lock()  # one conversion at a time per process: they share its profile
 _swept = False  # folders of killed runs are looked for once per process
 _SWEEP_AGE_S = 60  # ... and only those at least this old
 
@@ -152,23 +159,43 @@ def _sweep_stale(base: Path) -> None:
             os.close(fd)
 
 
-@contextlib.contextmanager
-def _work_folder(name: str) -> Iterator[Path]:
-    """A new private folder for converting ``name`` (removed afterwards), locked while in use."""
-    base = Path(tempfile.gettempdir())
-    _sweep_stale(base)
-    try:  # a random name, mode 0700, and mkdir fails on any existing name (a planted folder or symlink)
-        work = Path(tempfile.mkdtemp(prefix=WORK_PREFIX, dir=base))
-        fd = os.open(work, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
-    except OSError as e:
-        raise OfficeError(name, f"no private temporary folder for LibreOffice in {base} ({e.strerror or e})") from None
-    try:
+class _ProcessFolder:
+    """This process's private folder: the reused profile, and a subfolder per conversion."""
+
+    def __init__(self) -> None:
+        base = Path(tempfile.gettempdir())
+        _sweep_stale(base)
+        # a random name, mode 0700, and mkdir fails on any existing name (a planted folder or symlink)
+        self.path = Path(tempfile.mkdtemp(prefix=WORK_PREFIX, dir=base))
+        self.fd = os.open(self.path, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
         with contextlib.suppress(OSError):
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        yield work
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
-        os.close(fd)
+            fcntl.flock(self.fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        self.pid = os.getpid()
+        self.profile = self.path / "profile"
+        atexit.register(self.remove)
+        multiprocessing.util.Finalize(None, self.remove, exitpriority=10)  # workers end without atexit
+
+    def remove(self) -> None:
+        """Remove the folder (only in the process that made it; forked children make their own)."""
+        if os.getpid() != self.pid or self.fd < 0:
+            return
+        shutil.rmtree(self.path, ignore_errors=True)
+        os.close(self.fd)
+        self.fd = -1
+
+
+_mine: _ProcessFolder | None = None
+
+
+def _process_folder(name: str) -> _ProcessFolder:
+    """This process's private folder, made on the first conversion (or again after a fork)."""
+    global _mine
+    if _mine is None or _mine.pid != os.getpid() or not _mine.path.is_dir():
+        try:
+            _mine = _ProcessFolder()
+        except OSError as e:
+            raise OfficeError(name, f"no private temporary folder for LibreOffice ({e.strerror or e})") from None
+    return _mine
 
 
 def _kill_group(proc: subprocess.Popen) -> None:
@@ -220,46 +247,65 @@ def _converted(src: Path, fmt: str, timeout: float, ext: str | None = None) -> I
         raise OfficeMissingError(name, INSTALL_HINT)
     if ext is None:
         ext = src.suffix.lower() if src.suffix.isascii() and 1 < len(src.suffix) <= 6 else ""
-    with _work_folder(name) as work:
-        source = work / f"input{ext}"
+    with _lock:
+        mine = _process_folder(name)
+        done = False
         try:
-            with open(src, "rb") as f, _create_new(source) as copy:
-                shutil.copyfileobj(f, copy)
+            work = Path(tempfile.mkdtemp(prefix="conversion-", dir=mine.path))
         except OSError as e:
-            raise OfficeError(name, f"cannot read file: {e.strerror or e}") from None
+            raise OfficeError(name, f"cannot convert in {mine.path} ({e.strerror or e})") from None
         try:
-            cut = cut_external_references(source)
-        except UncheckableError as e:
-            raise OfficeError(name, f"not converted: its links cannot be checked ({e})") from None
-        if cut:
-            log.info("%s: cut before conversion: %s", name, ", ".join(cut))
-        profile = work / "profile"
-        try:
-            (profile / "user").mkdir(parents=True)
-            with _create_new(profile / "user" / "registrymodifications.xcu") as f:
-                f.write(_registry(LOCKDOWN_SETTINGS).encode())
-            for sub in ("out", "tmp"):
-                (work / sub).mkdir()
-        except OSError as e:
-            raise OfficeError(name, f"cannot prepare the conversion in {work} ({e.strerror or e})") from None
-        cmd = [*no_network_prefix(), exe, f"-env:UserInstallation={profile.as_uri()}", "--headless", "--norestore",
-               "--nolockcheck", "--convert-to", fmt, "--outdir", str(work / "out"), str(source)]
-        env = {**os.environ, "HOME": str(work), "TMPDIR": str(work / "tmp"), "SAL_USE_VCLPLUGIN": "svp"}
-        try:
-            proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                    stderr=subprocess.STDOUT, env=env, cwd=work, start_new_session=True)
-        except OSError as e:
-            raise OfficeError(name, f"LibreOffice could not be started ({e.strerror or e})") from None
-        try:
-            output, _ = proc.communicate(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            _kill_group(proc)
-            raise OfficeError(name, f"LibreOffice did not finish converting within {timeout:g} s") from None
-        except BaseException:
-            _kill_group(proc)
-            raise
-        produced = work / "out" / f"input.{fmt}"
-        if proc.returncode != 0 or not produced.is_file() or produced.stat().st_size == 0:
-            detail = " ".join(output.decode("utf-8", "replace").split())[-200:] or f"exit code {proc.returncode}"
-            raise OfficeError(name, f"LibreOffice could not convert this file to {fmt.upper()} ({detail})")
-        yield produced
+            try:
+                produced = _run(exe, src, name, work, mine.profile, fmt, ext, timeout)
+            except OSError as e:
+                raise OfficeError(name, f"cannot convert in {work} ({e.strerror or e})") from None
+            yield produced
+            done = True
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+            if not done:  # a failed or killed run may have damaged the profile: the next one starts afresh
+                shutil.rmtree(mine.profile, ignore_errors=True)
+
+
+def _run(exe: str, src: Path, name: str, work: Path, profile: Path, fmt: str, ext: str, timeout: float) -> Path:
+    """One soffice run on a cut copy of ``src`` in ``work``, with ``profile`` locked down anew; the output."""
+    source = work / f"input{ext}"
+    try:
+        with open(src, "rb") as f, _create_new(source) as copy:
+            shutil.copyfileobj(f, copy)
+    except OSError as e:
+        raise OfficeError(name, f"cannot read file: {e.strerror or e}") from None
+    try:
+        cut = cut_external_references(source)
+    except UncheckableError as e:
+        raise OfficeError(name, f"not converted: its links cannot be checked ({e})") from None
+    if cut:
+        log.info("%s: cut before conversion: %s", name, ", ".join(cut))
+    settings = profile / "user" / "registrymodifications.xcu"
+    settings.parent.mkdir(parents=True, exist_ok=True)
+    settings.unlink(missing_ok=True)  # whatever the last run left there, the lockdown is written anew
+    with _create_new(settings) as f:
+        f.write(_registry(LOCKDOWN_SETTINGS).encode())
+    for sub in ("out", "tmp"):
+        (work / sub).mkdir()
+    cmd = [*no_network_prefix(), exe, f"-env:UserInstallation={profile.as_uri()}", "--headless", "--norestore",
+           "--nolockcheck", "--convert-to", fmt, "--outdir", str(work / "out"), str(source)]
+    env = {**os.environ, "HOME": str(work), "TMPDIR": str(work / "tmp"), "SAL_USE_VCLPLUGIN": "svp"}
+    try:
+        proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                stderr=subprocess.STDOUT, env=env, cwd=work, start_new_session=True)
+    except OSError as e:
+        raise OfficeError(name, f"LibreOffice could not be started ({e.strerror or e})") from None
+    try:
+        output, _ = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        _kill_group(proc)
+        raise OfficeError(name, f"LibreOffice did not finish converting within {timeout:g} s") from None
+    except BaseException:
+        _kill_group(proc)
+        raise
+    produced = work / "out" / f"input.{fmt}"
+    if proc.returncode != 0 or not produced.is_file() or produced.stat().st_size == 0:
+        detail = " ".join(output.decode("utf-8", "replace").split())[-200:] or f"exit code {proc.returncode}"
+        raise OfficeError(name, f"LibreOffice could not convert this file to {fmt.upper()} ({detail})")
+    return produced

@@ -3,7 +3,8 @@
 Converts the same DOCX N times each way, interleaved so load from other processes hits both
 alike: soffice with a new profile folder every time, and soffice with one profile reused (both
 with archive-kit's locked-down settings and network namespace); then N times through
-``office.convert_to_pdf`` itself (private folder, link cutting, fresh profile).
+``office.convert_to_pdf`` itself (private folder, link cutting, the process's profile reused
+with its settings written anew).
 Usage: python bench/office_profile.py [--runs N] [--json]
 """
 from __future__ import annotations

@@ -14,6 +14,7 @@ import os
 import re
 import shutil
 import socket
+import stat
 import subprocess
 import sys
 import tempfile
@@ -87,7 +88,8 @@ def _linked_picture(rid: str) -> str:
 
 def docx_linked_image(path: Path, target: str) -> Path:
     """A DOCX whose picture is an external relationship (``TargetMode="External"``) to ``target``."""
-    body = f'<w:p><w:r><w:t>正文</w:t></w:r></w:p><w:p><w:r><w:drawing>{_linked_picture("rIdAK")}</w:drawing></w:r></w:p>'
+    body = (f'<w:p><w:r><w:t>正文</w:t></w:r></w:p>'
+            f'<w:p><w:r><w:drawing>{_linked_picture("rIdAK")}</w:drawing></w:r></w:p>')
     rel = f'<Relationship Id="rIdAK" Type="{REL_IMAGE}" Target="{target}" TargetMode="External"/>'
     return _edit_docx(path, body, rel)
 
@@ -501,13 +503,21 @@ def test_a_symlink_at_the_old_profile_path_is_not_followed(tmp_path: Path) -> No
     assert os.listdir(tmpdir) == [f"archive-kit-lo-{os.getuid()}"]
 
 
-@needs_soffice
-def test_stale_profiles_of_killed_runs_are_removed_but_not_foreign_or_live_ones(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.fixture
+def fresh_process(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """This test process as if it had not converted anything yet, with its temp folder in ``tmp_path``."""
     tmpdir = tmp_path / "tmp"
     tmpdir.mkdir()
     monkeypatch.setattr(tempfile, "tempdir", str(tmpdir))
     monkeypatch.setattr(office, "_swept", False)
+    monkeypatch.setattr(office, "_mine", None)
+    return tmpdir
+
+
+@needs_soffice
+def test_stale_profiles_of_killed_runs_are_removed_but_not_foreign_or_live_ones(
+        tmp_path: Path, fresh_process: Path) -> None:
+    tmpdir = fresh_process
     stale = tmpdir / f"{office.WORK_PREFIX}dead1234"
     (stale / "profile" / "user").mkdir(parents=True)
     stale.chmod(0o700)
@@ -527,11 +537,12 @@ def test_stale_profiles_of_killed_runs_are_removed_but_not_foreign_or_live_ones(
     fresh = tmpdir / f"{office.WORK_PREFIX}new00000"  # just made by a conversion that has not locked it yet
     fresh.mkdir(mode=0o700)
     fd = os.open(live, os.O_RDONLY | os.O_DIRECTORY)
-    fcntl.flock(fd, fcntl.LOCK_EX)  # a conversion still running in another process
+    fcntl.flock(fd, fcntl.LOCK_EX)  # the folder of another process, still running
     try:
         convert_to_pdf(make_docx(tmp_path / "a.docx", "标题", ["正文"]), tmp_path / "out")
     finally:
         os.close(fd)
+        office._mine.remove()
     left = sorted(os.listdir(tmpdir))
     assert stale.name not in left
     assert live.name in left and fresh.name in left and f"{office.WORK_PREFIX}link0000" in left
@@ -542,16 +553,45 @@ def test_stale_profiles_of_killed_runs_are_removed_but_not_foreign_or_live_ones(
 
 
 @needs_soffice
-def test_a_killed_conversion_leaves_no_profile_and_no_process(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_timed_out_conversion_leaves_no_folder_and_no_process(tmp_path: Path) -> None:
     tmpdir = tmp_path / "tmp"
     tmpdir.mkdir()
-    monkeypatch.setattr(tempfile, "tempdir", str(tmpdir))
     src = make_docx(tmp_path / "慢.docx", "标题", NOTICE_BODY)
-    with pytest.raises(office.OfficeError, match="did not finish"):
-        convert_to_pdf(src, tmp_path / "out", timeout=0.05)
+    script = ("import sys; from pathlib import Path; from archive_kit.office import OfficeError, convert_to_pdf\n"
+              "try:\n convert_to_pdf(Path(sys.argv[1]), Path(sys.argv[2]), timeout=0.05)\n"
+              "except OfficeError as e:\n print(e)")
+    proc = subprocess.run([sys.executable, "-c", script, str(src), str(tmp_path / "out")], capture_output=True,
+                          text=True, timeout=300, env={**os.environ, "TMPDIR": str(tmpdir)})
+    assert "did not finish" in proc.stdout, proc.stderr
     assert os.listdir(tmpdir) == []
     left = subprocess.run(["pgrep", "-f", str(tmpdir)], capture_output=True, text=True).stdout
     assert not left.strip(), f"soffice processes left behind: {left}"
+
+
+@needs_soffice
+def test_the_reused_profile_is_locked_down_anew_and_dropped_after_a_failure(
+        tmp_path: Path, fresh_process: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    convert_to_pdf(make_docx(tmp_path / "a.docx", "标题", ["正文"]), tmp_path / "out")
+    mine = office._mine
+    try:
+        assert list(mine.path.iterdir()) == [mine.profile], "nothing of the conversion is left but the profile"
+        assert stat.S_IMODE(mine.path.stat().st_mode) == 0o700 and mine.path.stat().st_uid == os.getuid()
+        # a previous document's run left the profile weakened: the next conversion must not trust it
+        settings = mine.profile / "user" / "registrymodifications.xcu"
+        block = '"BlockUntrustedRefererLinks" oor:op="fuse"><value>'
+        settings.write_text(settings.read_text().replace(block + "true", block + "false"))
+        assert "<value>false" in settings.read_text()
+        monkeypatch.setattr(office, "cut_external_references", lambda path: [])  # only the settings hold
+        canary = canary_png(tmp_path / "canary.png")
+        assert_canary_absent(convert_to_pdf(docx_linked_image(tmp_path / "linked.docx", canary.as_uri()),
+                                            tmp_path / "out"))
+        with pytest.raises(office.OfficeError, match="did not finish"):
+            convert_to_pdf(make_docx(tmp_path / "慢.docx", "标题", NOTICE_BODY), tmp_path / "out", timeout=0.05)
+        assert list(mine.path.iterdir()) == [], "a killed run's profile is thrown away"
+        assert convert_to_pdf(make_docx(tmp_path / "b.docx", "标题", ["正文"]), tmp_path / "out").is_file()
+    finally:
+        mine.remove()
+    assert os.listdir(fresh_process) == []
 
 
 # --- 6: active content never reaches bundle.pdf -----------------------------------------------
@@ -591,9 +631,9 @@ def active_pdf(path: Path, src: Path, smuggle: bool = False) -> Path:
     _annot(w, page, "/Link", {"/A": launch})
     _annot(w, page, "/Link", {"/A": file_uri})
     ef = w._add_object(_embedded_file(b"AKCANARY attached file"))
-    _annot(w, page, "/FileAttachment", {"/FS": DictionaryObject({NameObject("/Type"): NameObject("/Filespec"),
-                                                                 NameObject("/F"): TextStringObject("x.exe"),
-                                                                 NameObject("/EF"): DictionaryObject({NameObject("/F"): ef})})})
+    spec = DictionaryObject({NameObject("/Type"): NameObject("/Filespec"), NameObject("/F"): TextStringObject("x.exe"),
+                             NameObject("/EF"): DictionaryObject({NameObject("/F"): ef})})
+    _annot(w, page, "/FileAttachment", {"/FS": spec})
     _annot(w, page, "/RichMedia", {"/RichMediaContent": DictionaryObject({NameObject("/Assets"): DictionaryObject()})})
     if smuggle:
         res = page["/Resources"].get_object()
