@@ -4,6 +4,14 @@ and contents links are added.
 
 Pages are combined at the content-stream level (``q cm … Q`` around the original, then the
 overlay), without parsing the original's content, so assembly stays fast on big bundles.
+
+Nothing that can act reaches the bundle: only a page's drawing (contents, resources, boxes,
+rotation, transparency group) is copied, never its annotations, page actions (``/AA``),
+thumbnails or associated files, nor anything of the document around it (open action, scripts,
+embedded files); and whatever the copied drawing still reaches (a resource pointing at a script
+or at the whole document) is neutralised: JavaScript, Launch, ``file:`` and other-file actions,
+embedded files, RichMedia. The bundle's notes say what was left out of which item; the original
+in the bag is untouched.
 """
 from __future__ import annotations
 
@@ -18,6 +26,24 @@ from .errors import ArchiveKitError
 MM = 72 / 25.4
 _DROP = ("/CropBox", "/TrimBox", "/BleedBox", "/ArtBox", "/Annots", "/Rotate", "/UserUnit")
 _FONT_NAME = re.compile(rb"/F(\d+)\b")
+# the only page keys copied into the bundle: what draws the page
+_PAGE_KEEP = ("/Type", "/Contents", "/Resources", "/MediaBox", "/CropBox", "/Rotate", "/Group", "/UserUnit")
+# action types that run code, open other files or play media; what the notes call them
+_ACTIONS = {"/JavaScript": "JavaScript", "/Launch": "Launch action", "/GoToR": "link to another file",
+            "/GoToE": "link to another file", "/ImportData": "data import", "/SubmitForm": "form submission",
+            "/RichMediaExecute": "RichMedia", "/Rendition": "media action", "/Movie": "media action",
+            "/Sound": "media action"}
+_KEYS = {"/JS": "JavaScript", "/JavaScript": "JavaScript", "/OpenAction": "document open action",
+         "/AA": "automatic actions (/AA)", "/EmbeddedFiles": "embedded file", "/EF": "embedded file",
+         "/AF": "embedded file", "/RichMediaContent": "RichMedia", "/RichMediaSettings": "RichMedia"}
+_SUBTYPES = {"/FileAttachment": "embedded file", "/RichMedia": "RichMedia", "/Screen": "media action",
+             "/Movie": "media action", "/Sound": "media action", "/3D": "3D content"}
+_WEB_SCHEMES = ("http:", "https:", "mailto:")
+# keys never copied, at any depth of what a page's drawing reaches (pypdf drops them while cloning):
+# a resource pointing at the document catalog or at an annotation brings none of these along
+_NEVER_COPIED = ("/Annots", "/AA", "/OpenAction", "/Names", "/AcroForm", "/Pages", "/Outlines", "/Dests",
+                 "/StructTreeRoot", "/Threads", "/Thumb", "/AF", "/EmbeddedFiles", "/EF", "/JS", "/RichMediaContent")
+_WALK_LIMIT = 200_000  # objects looked at per document, so a hostile graph cannot stall the bundle
 
 
 def _page_size(page) -> tuple[float, float]:
@@ -42,7 +68,7 @@ def _target(entry: Entry, page) -> tuple[tuple[float, float], tuple[float, float
 
 
 def build_pdf(plan: Plan, meta: BundleMeta, out: Path, doc_id: bytes) -> list[str]:
-    """Write ``bundle.pdf``; returns notes about pages that had to be replaced."""
+    """Write ``bundle.pdf``; returns notes about pages that had to be replaced and active content left out."""
     from pypdf import PdfReader, PdfWriter
 
     from .extract.pdf import open_pdf
@@ -84,6 +110,7 @@ def build_pdf(plan: Plan, meta: BundleMeta, out: Path, doc_id: bytes) -> list[st
     for i in range(lay.front_pages):
         writer.add_page(fr.pages[i])
     fonts = _overlay_fonts(fr, lay.overlays, writer)
+    checked: dict[int, _Checked] = {}
     for n, (entry, k, size, box, centre) in enumerate(layout):
         if k == 0:
             entry.index = len(writer.pages)
@@ -96,12 +123,20 @@ def build_pdf(plan: Plan, meta: BundleMeta, out: Path, doc_id: bytes) -> list[st
         try:
             if src is None:
                 raise ValueError("page missing")
-            wpage = writer.add_page(src)
+            if id(entry) in lay.placeholders:
+                wpage = writer.add_page(src)
+            else:
+                wpage = _copy_page(writer, src, readers[id(entry)], checked.setdefault(id(entry), _Checked()))
         except Exception:  # noqa: BLE001 - pypdf raises anything on broken pages
             notes.append(f"{entry.code}: page {k + 1} of its rendition cannot be read; a note page stands in")
             wpage = writer.add_page(fr.pages[lay.unreadable_page - 1])
             box = (0.0, 0.0, A4[0], A4[1])
         _compose(writer, wpage, size, box, centre, _overlay_content(overlay), fonts)
+    for entry in plan.entries:
+        found = checked[id(entry)].found if id(entry) in checked else set()
+        if found:
+            notes.append(f"{entry.doc.archival_code or entry.title}: active content removed from its pages in "
+                         f"bundle.pdf (the original in the bag is unchanged): {', '.join(sorted(found))}")
     _outline(writer, plan, lay)
     _links(writer, lay)
     total = len(writer.pages)
@@ -115,6 +150,163 @@ def build_pdf(plan: Plan, meta: BundleMeta, out: Path, doc_id: bytes) -> list[st
     with open(out, "wb") as f:
         writer.write(f)
     return notes
+
+
+class _Checked:
+    """What was found in one document's pages so far, and the objects already looked at."""
+
+    def __init__(self) -> None:
+        self.found: set[str] = set()
+        self.seen_source: set = set()
+        self.seen_copy: set = set()
+        self.document_done = False
+
+
+def _copy_page(writer, page, reader, checked: _Checked):
+    """Add the drawing of a rendition page to the writer, and nothing of it that can act.
+
+    What stays behind (the page's annotations and actions, the document's scripts, open action
+    and embedded files) and whatever the copied drawing still reaches that could act (made
+    harmless in the copy) are added to ``checked.found``.
+    """
+    from pypdf import PageObject
+    from pypdf.generic import DictionaryObject, NameObject
+
+    if not checked.document_done:
+        checked.document_done = True
+        checked.found |= _walk(_document_parts(reader), checked.seen_source, fix=False)
+    checked.found |= _walk(DictionaryObject({k: v for k, v in dict.items(page) if k not in (*_PAGE_KEEP, "/Parent")}),
+                           checked.seen_source, fix=False)
+    drawing = PageObject()
+    for key in _PAGE_KEEP:
+        if key in page:
+            drawing[NameObject(key)] = page.raw_get(key)
+    drawing[NameObject("/Type")] = NameObject("/Page")
+    before = len(writer._objects)
+    try:
+        wpage = writer.add_page(drawing, excluded_keys=_NEVER_COPIED)
+    except Exception:
+        _forget(writer, before)  # nothing half-copied stays in the file
+        raise
+    found = _walk(wpage, checked.seen_copy, fix=True)
+    if found is None:  # too much to check: nothing of what was copied is kept
+        _forget(writer, before, keep=wpage)
+        for key in ("/Resources", "/Contents", "/Group"):
+            if key in wpage:
+                del wpage[key]
+        found = {"content too complex to check (page left blank)"}
+    checked.found |= found
+    return wpage
+
+
+def _forget(writer, start: int, keep=None) -> None:
+    """Leave out of the file every object the writer gained from index ``start`` on (but ``keep``)."""
+    for i in range(start, len(writer._objects)):
+        if writer._objects[i] is not keep:
+            writer._objects[i] = None
+
+
+def _document_parts(reader):
+    """The parts of a document around its pages that can act: open action, /AA, scripts, embedded files."""
+    from pypdf.generic import DictionaryObject, NameObject
+
+    parts = DictionaryObject()
+    try:
+        root = reader.trailer["/Root"].get_object()
+        names = root.get("/Names")
+        names = names.get_object() if names is not None else DictionaryObject()
+        for key, holder in (("/AA", root), ("/JavaScript", names), ("/EmbeddedFiles", names)):
+            if key in holder:
+                parts[NameObject(key)] = holder.raw_get(key)
+        action = root.get("/OpenAction")
+        action = action.get_object() if action is not None else None
+        if isinstance(action, DictionaryObject) and action.get("/S") != "/GoTo":  # not just "open at page 1"
+            parts[NameObject("/OpenAction")] = root.raw_get("/OpenAction")
+    except Exception:  # noqa: BLE001 - a broken catalog: nothing of it is copied anyway
+        pass
+    return parts
+
+
+def _walk(root, seen: set, fix: bool) -> set[str] | None:
+    """Everything that can act in the object graph under ``root``, by name (see ``_judge``).
+
+    With ``fix``, each such thing is made harmless where it is (the graph is the bundle's copy);
+    without, the graph is only read, and pages are not entered (they are checked one by one).
+    Objects in ``seen`` are skipped and those visited are added, so pages sharing resources
+    are looked at once. Returns None when ``fix`` and the graph exceeds ``_WALK_LIMIT``.
+    """
+    from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject
+
+    found: set[str] = set()
+    stack: list[tuple[object, bool]] = [(root, False)]
+    while stack:
+        obj, judge = stack.pop()
+        if judge:
+            _judge(obj, found, fix)
+            continue
+        if isinstance(obj, IndirectObject):
+            key = (id(obj.pdf), obj.idnum, obj.generation)
+            if key in seen:
+                continue
+            seen.add(key)
+            try:
+                obj = obj.get_object()
+            except Exception:  # noqa: BLE001 - a dangling or broken reference reaches nothing
+                continue
+        if not isinstance(obj, (DictionaryObject, ArrayObject)):
+            continue
+        if len(seen) > _WALK_LIMIT:
+            return None if fix else found
+        seen.add(id(obj))
+        if isinstance(obj, ArrayObject):
+            stack.extend((v, False) for v in obj)
+            continue
+        if not fix and obj is not root and _value(obj, "/Type") in ("/Page", "/Pages"):
+            continue
+        stack.append((obj, True))
+        stack.extend((v, False) for k, v in dict.items(obj) if k != "/Parent" and (fix or k != "/P"))
+    return found
+
+
+def _value(d, key: str):
+    """``d[key]`` resolved (a hostile file may hide a name behind an indirect reference), or None."""
+    value = d.get(key)
+    try:
+        return value.get_object() if hasattr(value, "get_object") else value
+    except Exception:  # noqa: BLE001 - a broken reference
+        return None
+
+
+def _judge(d, found: set[str], fix: bool) -> None:
+    """Name what in dictionary ``d`` can act; with ``fix``, empty it (an action, an embedded file,
+    a media annotation) or drop its acting keys (/JS, /AA, /OpenAction, /EF, /EmbeddedFiles…)."""
+    from pypdf.generic import StreamObject
+
+    labels = set()
+    kind = _value(d, "/S")
+    if kind in _ACTIONS:
+        labels.add(_ACTIONS[kind])
+    elif kind == "/URI":
+        uri = _value(d, "/URI")
+        uri = (uri.decode("latin-1") if isinstance(uri, bytes) else str(uri or "")).strip().lower()
+        if uri and not uri.startswith(_WEB_SCHEMES):
+            labels.add("file: link" if uri.startswith("file:") else "link to a local resource")
+    subtype = _value(d, "/Subtype")
+    if subtype in _SUBTYPES:
+        labels.add(_SUBTYPES[subtype])
+    if _value(d, "/Type") == "/EmbeddedFile":
+        labels.add("embedded file")
+    keys = [k for k in _KEYS if k in d]
+    found |= labels | {_KEYS[k] for k in keys}
+    if not fix:
+        return
+    if labels:
+        d.clear()
+        if isinstance(d, StreamObject):
+            d._data = b""
+    for k in keys:
+        if k in d:
+            del d[k]
 
 
 def _bytes_io(data: bytes):

@@ -7,7 +7,6 @@ converted by LibreOffice. Once a rendition exists, the document's page count is 
 from __future__ import annotations
 
 import io
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -21,6 +20,9 @@ if TYPE_CHECKING:
 
 A4_PT = (595.28, 841.89)
 OFFICE_FORMATS = {"docx", "doc", "wps", "rtf", "odt", "xls", "xlsx"}
+# Part of every cached rendition's name. Version 1 (``<sha256>.pdf``) was made before office
+# conversions were sealed off and may show local files a document linked to: never used again.
+RENDITION_VERSION = 2
 
 
 @dataclass
@@ -32,9 +34,24 @@ class Rendition:
     note: str | None = None
 
 
+def rendition_file(renditions_dir: Path, sha256: str) -> Path:
+    """Where the rendition of the original with this hash is cached in ``renditions_dir``."""
+    return renditions_dir / f"{sha256}.v{RENDITION_VERSION}.pdf"
+
+
 def rendition_path(archive: "Archive", sha256: str) -> Path:
-    """Where the rendition of the original with this hash is cached."""
-    return archive.renditions_dir / f"{sha256}.pdf"
+    """Where the rendition of the original with this hash is cached in the repository."""
+    return rendition_file(archive.renditions_dir, sha256)
+
+
+def keep_rendition(pdf: bytes, sha256: str, renditions_dir: Path) -> Path:
+    """Cache ``pdf`` as the rendition of the original with hash ``sha256`` (unless one is cached),
+    removing what an earlier version cached for it."""
+    dest = rendition_file(renditions_dir, sha256)
+    if not dest.is_file():
+        atomic_write_bytes(dest, pdf)
+        (renditions_dir / f"{sha256}.pdf").unlink(missing_ok=True)
+    return dest
 
 
 def make_rendition(archive: "Archive", doc: Document) -> Rendition:
@@ -44,7 +61,7 @@ def make_rendition(archive: "Archive", doc: Document) -> Rendition:
     dest = rendition_path(archive, doc.sha256)
     try:
         if not dest.is_file():
-            atomic_write_bytes(dest, _render(archive, doc))
+            keep_rendition(_render(archive, doc), doc.sha256, archive.renditions_dir)
         pages = len(open_pdf(dest).pages)
     except ArchiveKitError as e:
         reason = getattr(e, "reason", None) or str(e)
@@ -94,14 +111,10 @@ def _pdf(path: Path) -> bytes:
 
 
 def _office(path: Path, doc: Document) -> bytes:
-    """Convert through LibreOffice (the original is copied under an ASCII name by office.py)."""
-    from .office import convert_to_pdf
+    """Convert through LibreOffice (office.py works on a private copy, shown with the format's extension)."""
+    from .office import pdf_bytes
 
-    suffix = "." + ("docx" if doc.format == "docx" else doc.format)
-    with tempfile.TemporaryDirectory(prefix="archive-kit-rendition-") as tmp:
-        src = Path(tmp) / f"original{suffix}"
-        src.write_bytes(path.read_bytes())
-        return convert_to_pdf(src, Path(tmp) / "out").read_bytes()
+    return pdf_bytes(path, f".{doc.format}")
 
 
 def image_to_pdf(path: Path) -> bytes:

@@ -16,6 +16,7 @@ from pypdf import PdfReader
 from archive_kit.archive import Archive
 from archive_kit.errors import UsageError
 from archive_kit.office import soffice_path
+from archive_kit.renditions import rendition_path
 from archive_kit.safenames import MAX_BYTES, NameAllocator, safe_name
 from bench.gen_docs import NOTICE_BODY, make_docx, make_pdf, random_paragraphs
 from bench.gen_scans import make_photo, render_text_page
@@ -242,7 +243,7 @@ def test_without_libreoffice_a_docx_gets_a_placeholder_and_keeps_its_original(
     pdf_id = _add(archive, make_pdf(tmp_path / "a.pdf", "关于开展志愿服务活动的通知", NOTICE_BODY), "2.3")
     # a damaged cached rendition must not abort the bundle either
     archive.renditions_dir.mkdir(parents=True, exist_ok=True)
-    (archive.renditions_dir / f"{archive.get(pdf_id).sha256}.pdf").write_bytes(b"%PDF-1.4 broken")
+    rendition_path(archive, archive.get(pdf_id).sha256).write_bytes(b"%PDF-1.4 broken")
     report = archive.bundle(tmp_path / "out", track=TRACK, year=2023)
     doc = archive.get(doc_id)
     assert any("LibreOffice is not installed" in n for n in report.notes)

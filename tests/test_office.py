@@ -1,7 +1,6 @@
 """LibreOffice conversion and legacy office ingest, with the real soffice (a few seconds each)."""
 from __future__ import annotations
 
-import os
 import subprocess
 from pathlib import Path
 
@@ -10,6 +9,7 @@ import pytest
 from archive_kit.archive import Archive
 from archive_kit.errors import ArchiveKitError
 from archive_kit.office import OfficeError, OfficeMissingError, convert, convert_to_pdf, soffice_path
+from archive_kit.renditions import rendition_path
 from bench.gen_docs import NOTICE_BODY, make_docx
 from tests.conftest import REAL_CORPUS
 
@@ -46,7 +46,7 @@ def test_a_conversion_that_overruns_its_timeout_is_killed_with_its_helpers(tmp_p
     src = make_docx(tmp_path / "慢.docx", "标题", NOTICE_BODY)
     with pytest.raises(OfficeError, match="did not finish"):
         convert_to_pdf(src, tmp_path / "out", timeout=0.05)
-    left = subprocess.run(["pgrep", "-f", f"archive-kit-lo-{os.getuid()}"], capture_output=True, text=True).stdout
+    left = subprocess.run(["pgrep", "-f", "archive-kit-soffice-"], capture_output=True, text=True).stdout
     assert not left.strip(), f"soffice processes left behind: {left}"
 
 
@@ -57,7 +57,7 @@ def test_legacy_doc_is_ingested_through_libreoffice_and_its_rendition_kept(repo:
     doc = report.added[0]
     assert doc.format == "doc"
     assert "志愿服务" in repo.text(doc.id)
-    rendition = repo.renditions_dir / f"{doc.sha256}.pdf"
+    rendition = rendition_path(repo, doc.sha256)
     assert rendition.is_file(), "the converted PDF is kept so it is not converted twice"
     before = rendition.stat().st_mtime_ns
     assert repo.rendition(doc) == rendition
@@ -73,7 +73,7 @@ def test_a_real_legacy_doc_from_the_corpus_is_read(repo: Archive) -> None:
     doc = report.added[0]
     assert doc.format == "doc" and doc.pages and doc.pages >= 1
     assert len(repo.text(doc.id)) > 200
-    assert (repo.renditions_dir / f"{doc.sha256}.pdf").is_file()
+    assert rendition_path(repo, doc.sha256).is_file()
 
 
 def test_without_libreoffice_a_legacy_doc_fails_alone_with_the_install_hint(

@@ -9,7 +9,7 @@ from PIL import Image, ImageDraw
 from pypdf import PdfReader, PdfWriter
 
 from archive_kit.archive import Archive
-from archive_kit.renditions import image_to_pdf, make_rendition
+from archive_kit.renditions import image_to_pdf, make_rendition, rendition_path
 from bench.gen_docs import NOTICE_BODY, make_docx, make_pdf
 from bench.gen_scans import make_photo
 
@@ -26,7 +26,7 @@ def test_a_pdf_is_its_own_rendition_made_once(repo: Archive, tmp_path: Path) -> 
     src = make_pdf(tmp_path / "a.pdf", "关于开展志愿服务活动的通知", NOTICE_BODY, pages=2)
     doc = _ingest(repo, src)
     path = repo.rendition(doc)
-    assert path == repo.renditions_dir / f"{doc.sha256}.pdf"
+    assert path == rendition_path(repo, doc.sha256)
     assert path.read_bytes() == src.read_bytes()
     stamp = path.stat().st_mtime_ns
     assert repo.rendition(doc) == path and path.stat().st_mtime_ns == stamp
@@ -94,12 +94,12 @@ def test_docx_without_libreoffice_has_no_rendition_and_says_why(repo: Archive, t
     result = make_rendition(repo, doc)
     assert result.path is None and repo.rendition(doc) is None
     assert "LibreOffice is not installed" in result.note
-    assert not (repo.renditions_dir / f"{doc.sha256}.pdf").exists()
+    assert not rendition_path(repo, doc.sha256).exists()
 
 
 def test_a_damaged_cached_rendition_is_reported_not_raised(repo: Archive, tmp_path: Path) -> None:
     doc = _ingest(repo, make_pdf(tmp_path / "a.pdf", "标题", NOTICE_BODY))
     repo.renditions_dir.mkdir(parents=True, exist_ok=True)
-    (repo.renditions_dir / f"{doc.sha256}.pdf").write_bytes(b"%PDF-1.4\n garbage")
+    rendition_path(repo, doc.sha256).write_bytes(b"%PDF-1.4\n garbage")
     result = make_rendition(repo, doc)
     assert result.path is None and "no rendition" in result.note

@@ -1,7 +1,8 @@
 """Legacy office formats (.doc, .wps, .rtf, .odt, .xls, .xlsx) through LibreOffice.
 
-The file is converted to PDF once; the text comes from that PDF, and the PDF is kept as the
-document's rendition (``<sha256>.pdf`` in ``options.renditions_dir``) so it is never converted twice.
+The file is converted to PDF once (by office.py, sealed off from links and the network); the
+text comes from that PDF, and the PDF is kept as the document's rendition (in
+``options.renditions_dir``) so it is never converted twice.
 """
 from __future__ import annotations
 
@@ -9,19 +10,12 @@ import tempfile
 from pathlib import Path
 
 from ..office import convert_to_pdf
-from ..store import atomic_write_bytes, hash_file
+from ..renditions import keep_rendition
+from ..store import hash_file
 from . import ExtractOptions, Extraction, register
 from .pdf import _page_text, open_pdf
 
 OFFICE_FORMATS = ("doc", "wps", "rtf", "odt", "xls", "xlsx")
-
-
-def keep_rendition(pdf: Path, sha256: str, renditions_dir: Path) -> Path:
-    """Store a converted PDF as the rendition of the original with hash ``sha256``."""
-    dest = renditions_dir / f"{sha256}.pdf"
-    if not dest.is_file():
-        atomic_write_bytes(dest, pdf.read_bytes())
-    return dest
 
 
 def extract_office(path: Path, options: ExtractOptions) -> Extraction:
@@ -31,7 +25,7 @@ def extract_office(path: Path, options: ExtractOptions) -> Extraction:
         reader = open_pdf(pdf)
         texts = [_page_text(reader, i) for i in range(len(reader.pages))]
         if options.renditions_dir:
-            keep_rendition(pdf, hash_file(path), Path(options.renditions_dir))
+            keep_rendition(pdf.read_bytes(), hash_file(path), Path(options.renditions_dir))
         warnings = [] if any(t.strip() for t in texts) else ["the converted document has no text"]
         return Extraction(text="\n\f\n".join(texts).strip("\n\f"), pages=len(texts), warnings=warnings)
 
