@@ -235,14 +235,16 @@ def _runs(chains: list[list[_Glyph]]) -> list[_Run]:
     return runs
 
 
-def _lines(runs: list[_Run]) -> list[tuple[float, float, str]]:
-    """(top, left, text) of every line: straight runs grouped by direction and baseline."""
-    out: list[tuple[float, float, str]] = []
+Line = tuple[float, float, str]  # top, left, text
+
+
+def _lines(runs: list[_Run]) -> list[Line]:
+    """Every line: straight runs grouped by direction and baseline; curved runs alone."""
+    out: list[Line] = []
     groups: list[list[_Run]] = []
     for run in runs:
         if not run.straight:
-            g = min(run.glyphs, key=lambda g: g.y)
-            out.append((g.y, min(x.x for x in run.glyphs), run.text()))
+            out.append(_line_text([run]))
             continue
         for group in groups:
             if group[0].ux * run.ux + group[0].uy * run.uy >= STRAIGHT:
@@ -268,8 +270,8 @@ def _lines(runs: list[_Run]) -> list[tuple[float, float, str]]:
     return out
 
 
-def _line_text(line: list) -> tuple[float, float, str]:
-    """One line's (top, left, text): its runs in order along it, a space across wide gaps."""
+def _line_text(line: list[_Run]) -> Line:
+    """One line: its runs in order along it, a space across wide gaps."""
     line.sort(key=lambda r: r.along())
     parts = [line[0].text()]
     for a, b in zip(line, line[1:]):
@@ -277,8 +279,8 @@ def _line_text(line: list) -> tuple[float, float, str]:
             parts.append(" ")
         parts.append(b.text())
     text = " ".join("".join(parts).split())
-    first = line[0].glyphs[0]
-    return (min(g.y for r in line for g in r.glyphs), first.x, text)
+    glyphs = [g for r in line for g in r.glyphs]
+    return (min(g.y for g in glyphs), min(g.x for g in glyphs), text)
 
 
 def read_lines(items: list[TextItem], box: tuple[float, float, float, float]) -> list[str]:
@@ -288,5 +290,4 @@ def read_lines(items: list[TextItem], box: tuple[float, float, float, float]) ->
     not part of the text (duplicates, annotations, private-use) are marked ``text=False``.
     """
     glyphs = _drop_duplicates(_page_glyphs(items, box), items)
-    lines = _lines(_runs(_link(glyphs)))
-    return [text for _, _, text in lines if text]
+    return [line[2] for line in _lines(_runs(_link(glyphs))) if line[2]]

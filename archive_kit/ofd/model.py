@@ -20,6 +20,9 @@ Color = tuple[float, float, float]  # RGB, each 0-255
 # one path command: ("M", x, y), ("L", x, y), ("Q", x1, y1, x, y), ("B", x1, y1, x2, y2, x, y),
 # ("A", rx, ry, angle, large_arc, sweep, x, y) or ("C",) to close the subpath
 PathOp = tuple
+# a clip region: the union of its areas, each a path (AbbreviatedData) with its matrix to the page;
+# an object with several clip regions is drawn inside all of them
+Clip = tuple[tuple[Matrix, str], ...]
 
 
 def compose(first: Matrix, then: Matrix) -> Matrix:
@@ -69,6 +72,7 @@ class Glyph(NamedTuple):
     gid: int | None = None  # its glyph in the embedded font, when the producer gave it (CGTransform)
     text: bool = True       # part of the page's text; False: only drawn (a duplicate, an annotation's
     #                         text, a private-use or control character that means nothing as text)
+    advance: float = 0.0    # how far the next character of its TextCode starts along x (0: unknown)
 
 
 @dataclass
@@ -112,6 +116,7 @@ class PathItem:
     dash: tuple[float, tuple[float, ...]] | None = None
     even_odd: bool = False
     alpha: float = 1.0
+    clips: tuple[Clip, ...] = ()
 
     @functools.cached_property
     def ops(self) -> list[PathOp]:
@@ -129,6 +134,7 @@ class ImageItem:
     member: str  # the image's package member
     format: str  # JPEG, PNG, BMP, TIFF, GIF, JB2 or what the resource declares
     alpha: float = 1.0
+    clips: tuple[Clip, ...] = ()
 
 
 Item = TextItem | PathItem | ImageItem

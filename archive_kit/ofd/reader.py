@@ -21,7 +21,7 @@ from xml.etree.ElementTree import Element
 
 from ..errors import InputFileError
 from .layout import read_lines
-from .model import (IDENTITY, Color, FontRef, Glyph, ImageItem, Item, Matrix, OfdDocument, OfdPage, PathItem,
+from .model import (IDENTITY, Clip, Color, FontRef, Glyph, ImageItem, Item, Matrix, OfdDocument, OfdPage, PathItem,
                     PathOp, TextItem, compose, translate)
 from .package import OfdPackage, folder, local_name
 
@@ -125,6 +125,16 @@ def _clusters(text_el: Element) -> tuple[dict[int, tuple[int, int]], dict[int, i
             for k, gid in enumerate(numbers(child_text(cg, "Glyphs"))[:chars]):
                 gids[pos + k] = int(gid)
     return clusters, gids
+
+
+def _glyph_count(chars: int, clusters: dict[int, tuple[int, int]]) -> int:
+    """How many glyphs ``chars`` characters are drawn with, given the CGTransform clusters."""
+    count = i = 0
+    while i < chars:
+        cluster_chars, glyphs = clusters.get(i, (1, 1))
+        count += glyphs
+        i += cluster_chars
+    return count
 
 
 def _flag(el: Element, name: str, default: bool) -> bool:
@@ -442,8 +452,7 @@ class _Reader:
                 self.warn(f"{where}: its annotations ({self.pkg.resolve(base_dir, annot_loc)}) are missing from the package")
             else:
                 self._annotations(annot_member, state)
-        text_items = [i for i in state.items if isinstance(i, TextItem)]
-        lines = read_lines(text_items, box)
+        lines = read_lines([item for item in state.items if isinstance(item, TextItem)], box)
         return OfdPage(index, page_id, box, state.items, lines)
 
     def _draw_page_file(self, root: Element, member: str, state: _PageState, depth: int, with_templates: bool) -> None:
@@ -510,9 +519,9 @@ class _Reader:
             if kind == "TextObject":
                 self._text(el, matrix, own, alpha, state, annotation)
             elif kind == "PathObject":
-                self._path(el, matrix, own, alpha, state)
+                self._path(el, matrix, own, alpha, state, self._clips(el, parent, matrix))
             elif kind == "ImageObject":
-                self._image(el, matrix, alpha, state)
+                self._image(el, matrix, alpha, state, self._clips(el, parent, matrix))
             else:
                 unit = self.units.get(el.get("ResourceID", ""))
                 if unit is None:
@@ -529,6 +538,32 @@ class _Reader:
         if len(ctm) != 6:
             ctm = [abs(box[2]), 0.0, 0.0, abs(box[3]), 0.0, 0.0] if image and len(box) == 4 else list(IDENTITY)
         return compose(compose(tuple(ctm), translate(x, y)), parent)  # type: ignore[arg-type]
+
+    def _clips(self, el: Element, parent: Matrix, matrix: Matrix) -> tuple[Clip, ...]:
+        """An object's clip regions as paths mapped to the page. Each Area holds a Path placed by its
+        own Boundary and CTM, then the Area's CTM, then the object's Boundary origin, and the
+        object's CTM too when TransFlag is true. (Text areas are not used.)"""
+        clips_el = child(el, "Clips")
+        if clips_el is None:
+            return ()
+        if _flag(clips_el, "TransFlag", False):
+            base = matrix
+        else:
+            box = numbers(el.get("Boundary"))
+            base = compose(translate(box[0], box[1]), parent) if len(box) >= 2 else parent
+        out: list[Clip] = []
+        for clip in children(clips_el, "Clip"):
+            areas: list[tuple[Matrix, str]] = []
+            for area in children(clip, "Area"):
+                ctm = numbers(area.get("CTM"))
+                area_matrix = compose(tuple(ctm), base) if len(ctm) == 6 else base  # type: ignore[arg-type]
+                for shape in children(area, "Path"):
+                    data = child_text(shape, "AbbreviatedData")
+                    if data:
+                        areas.append((self._matrix(shape, area_matrix, image=False), data))
+            if areas:
+                out.append(tuple(areas))
+        return tuple(out)
 
     def _text(self, el: Element, matrix: Matrix, style: _Style, alpha: float, state: _PageState,
               annotation: bool) -> None:
@@ -548,20 +583,21 @@ class _Reader:
                                                 f"{len(text):,} characters")
             x = _float(code, "X", x)
             y = _float(code, "Y", y)
-            steps = sum(clusters.get(i, (1, 1))[1] for i in range(len(text))) - 1  # glyphs drawn, minus one
+            steps = _glyph_count(len(text), clusters) - 1  # the offsets between the glyphs drawn
             dxs = deltas(code.get("DeltaX"), max(0, steps))
             dys = deltas(code.get("DeltaY"), max(0, steps))
             vertical = vertical or (not any(dxs) and any(dys))
             gx, gy, g, i = x, y, 0, 0
             while i < len(text):
                 chars, glyph_count = clusters.get(i, (1, 1))  # a cluster: its characters share one place
-                for ch in text[i:i + chars]:
-                    glyphs.append(Glyph(ch, gx, gy, gids.get(i)))
+                start_x, start_y = gx, gy
                 for _ in range(glyph_count):
                     if g < len(dxs):
                         gx += dxs[g]
                         gy += dys[g]
                     g += 1
+                advance = gx - start_x if g <= len(dxs) else 0.0  # the last character's is unknown
+                glyphs.extend(Glyph(ch, start_x, start_y, gids.get(i), True, advance) for ch in text[i:i + chars])
                 i += chars
         if not glyphs:
             return
@@ -574,21 +610,25 @@ class _Reader:
             bool(font and font.bold) or weight >= 700, bool(font and font.italic) or _flag(el, "Italic", False),
             bool(children(el, "CGTransform")), (0.0, 1.0) if vertical else (1.0, 0.0), annotation))
 
-    def _path(self, el: Element, matrix: Matrix, style: _Style, alpha: float, state: _PageState) -> None:
+    def _path(self, el: Element, matrix: Matrix, style: _Style, alpha: float, state: _PageState,
+              clips: tuple[Clip, ...]) -> None:
         data = child_text(el, "AbbreviatedData")
         if not data:
             return
         fill = (style.fill or (0.0, 0.0, 0.0)) if _flag(el, "Fill", False) else None
         stroke = (style.stroke or (0.0, 0.0, 0.0)) if _flag(el, "Stroke", True) else None
+        if fill is not None and child(child(el, "FillColor"), "Pattern") is not None:
+            self.warn(f"page {state.number}: a pattern fill (tiled cells, e.g. a watermark) is not drawn")
+            fill = None
         if fill is None and stroke is None:
             return
         state.items.append(PathItem(
             matrix, data, fill, stroke,
             style.line_width if style.line_width is not None else DEFAULT_LINE_WIDTH,
             style.cap or "Butt", style.join or "Miter", style.miter_limit or 4.234, style.dash,
-            (el.get("Rule") or "").replace("-", "").lower() == "evenodd", alpha))
+            (el.get("Rule") or "").replace("-", "").lower() == "evenodd", alpha, clips))
 
-    def _image(self, el: Element, matrix: Matrix, alpha: float, state: _PageState) -> None:
+    def _image(self, el: Element, matrix: Matrix, alpha: float, state: _PageState, clips: tuple[Clip, ...]) -> None:
         rid = el.get("ResourceID", "")
         media = self.media.get(rid)
         if not rid:
@@ -598,7 +638,7 @@ class _Reader:
         elif media.member is None:
             self.warn(f"page {state.number}: image {rid} ({media.loc}) is missing from the package")
         else:
-            state.items.append(ImageItem(matrix, media.member, media.format, alpha))
+            state.items.append(ImageItem(matrix, media.member, media.format, alpha, clips))
 
 
 def read_package(pkg: OfdPackage) -> OfdDocument:
