@@ -14,7 +14,7 @@ import zlib
 from pathlib import Path
 
 from ..errors import ArchiveKitError, InputFileError
-from ..formats import check_zip_size
+from ..formats import read_member_head
 from .model import FontRef, ImageItem, OfdDocument, OfdPage, PathItem, TextItem, parse_ofd_date
 from .package import OfdPackage
 from .reader import read_package
@@ -26,18 +26,18 @@ __all__ = ["is_ofd", "read_ofd", "render_ofd_pdf", "OfdDocument", "OfdPage", "Te
 def is_ofd(path: Path | str) -> bool:
     """True when ``path`` is a ZIP package with ``OFD.xml`` (any letter case) at its root.
 
-    Only the zip directory is read (nothing is unpacked); a zip bomb is not an OFD here, and
-    ``read_ofd`` refuses it with the reason.
+    Only the zip's central directory is read, and at most the first bytes of ``OFD.xml``
+    (``read_member_head``): nothing big is unpacked, so a zip bomb is recognised as an OFD here
+    and then refused, with the reason, by ``read_ofd`` (``check_zip_size``).
     """
     try:
         with open(path, "rb") as f:
             if f.read(4) != b"PK\x03\x04":
                 return False
         with zipfile.ZipFile(path) as z:
-            infos = z.infolist()
-            check_zip_size(Path(path), infos)
-            return any(i.filename.replace("\\", "/").lstrip("./").lower() == "ofd.xml" for i in infos)
-    except (ArchiveKitError, zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError, zlib.error):
+            root = next((i.filename for i in z.infolist() if i.filename.replace("\\", "/").lower() == "ofd.xml"), None)
+            return root is not None and b"OFD" in read_member_head(z, root, 4096)
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError, RuntimeError, zlib.error):
         return False
 
 

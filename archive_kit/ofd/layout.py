@@ -30,6 +30,7 @@ MAX_LINK = 2.6            # a following character at most this many advances fur
 MAX_DRIFT = 0.35          # ... and at most this many ems off the baseline
 BASELINE_TOLERANCE = 0.35  # runs whose baselines differ by less (in ems) share a line
 VERTICAL_GAP = 3.0        # runs of a non-horizontal direction further apart than this (ems) are separate lines
+RUN_GAP = 0.5             # a run of text is cut where its next character starts more than this (ems) on
 SPACE_GAP = 0.45          # a gap wider than this many ems between runs reads as a space
 STRAIGHT = math.cos(math.radians(3))   # directions this close are the same direction
 LINKABLE = math.cos(math.radians(40))  # a curve may turn this much from one character to the next
@@ -109,17 +110,23 @@ def _drop_duplicates(glyphs: list[_Glyph], items: list[TextItem]) -> list[_Glyph
 
 
 def _follower(g: _Glyph, h: _Glyph, best: float) -> float | None:
-    """How well ``h`` fits as the character after ``g`` (lower is better), or None."""
-    if g.ux * h.ux + g.uy * h.uy < LINKABLE:
+    """How well ``h`` fits as the character after ``g`` (lower is better), or None.
+
+    The next character of the same TextCode wins whenever it fits at all (the producer's own
+    order), so two texts printed over each other are not woven together; otherwise the nearest
+    character ahead on the baseline, of a similar size, does.
+    """
+    if g.ux * h.ux + g.uy * h.uy < LINKABLE or not 0.6 < h.size / g.size < 1.67:
         return None
     vx, vy = h.x - g.x, h.y - g.y
     t = vx * g.ux + vy * g.uy
-    if t <= 0.1 * g.advance or t >= best:
+    own = h.item == g.item and h.index == g.index + 1
+    if t <= 0.1 * g.advance or (t >= best and not own):
         return None
     drift = abs(vx * g.uy - vy * g.ux)
     if drift > MAX_DRIFT * g.size:
         return None
-    return t + 2 * drift  # the nearest character ahead, on the baseline
+    return -1.0 if own else t + 2 * drift
 
 
 def _link(glyphs: list[_Glyph]) -> list[list[_Glyph]]:
@@ -212,27 +219,54 @@ class _Run:
     def text(self) -> str:
         out = [self.glyphs[0].char]
         for a, b in zip(self.glyphs, self.glyphs[1:]):
-            gap = (b.x - a.x) * a.ux + (b.y - a.y) * a.uy - a.advance
-            if gap > SPACE_GAP * a.size and not a.char.isspace() and not b.char.isspace():
+            if _gap(a, b) > SPACE_GAP * a.size and not a.char.isspace() and not b.char.isspace():
                 out.append(" ")
             out.append(b.char)
         return "".join(out)
 
 
+def _gap(a: _Glyph, b: _Glyph) -> float:
+    """The empty space between glyph ``a``'s estimated end and ``b``'s start, along ``a``'s baseline."""
+    return (b.x - a.x) * a.ux + (b.y - a.y) * a.uy - a.advance
+
+
 def _runs(chains: list[list[_Glyph]]) -> list[_Run]:
-    """Chains as runs, straight when all their characters share one direction."""
+    """Chains as runs, straight when all their characters share one direction. A straight chain
+    is cut where it leaps (a TextCode spaced over other text, as in "2024 年 11 月"), so the line
+    can set the pieces in between in order."""
     runs = []
     for chain in chains:
         first = chain[0]
-        straight = all(g.ux * first.ux + g.uy * first.uy >= STRAIGHT for g in chain)
-        if straight:
-            ux, uy = first.ux, first.uy
-        else:  # a curve reads along its chord
-            ux, uy = unit_vector(chain[-1].x - first.x, chain[-1].y - first.y)
-            if len(chain) == 1:
-                ux, uy = first.ux, first.uy
-        runs.append(_Run(chain, ux, uy, straight))
+        if not all(g.ux * first.ux + g.uy * first.uy >= STRAIGHT for g in chain):
+            ux, uy = unit_vector(chain[-1].x - first.x, chain[-1].y - first.y)  # a curve reads along its chord
+            runs.append(_Run(chain, ux, uy, False))
+            continue
+        pieces: list[list[_Glyph]] = [[first]]
+        for a, b in zip(chain, chain[1:]):
+            if _gap(a, b) > RUN_GAP * a.size:
+                pieces.append([])
+            pieces[-1].append(b)
+        for piece in pieces:
+            runs.extend(_Run(part, first.ux, first.uy, True) for part in _split_padding(piece))
     return runs
+
+
+def _split_padding(glyphs: list[_Glyph]) -> list[list[_Glyph]]:
+    """A run cut where two or more spaces pad out places for other text ("2024      11"), the
+    padding dropped; single spaces between words stay."""
+    parts: list[list[_Glyph]] = [[]]
+    i = 0
+    while i < len(glyphs):
+        j = i
+        while j < len(glyphs) and glyphs[j].char.isspace():
+            j += 1
+        if j - i >= 2:
+            parts.append([])
+            i = j
+            continue
+        parts[-1].extend(glyphs[i:max(j, i + 1)])
+        i = max(j, i + 1)
+    return [p for p in parts if any(not g.char.isspace() for g in p)]
 
 
 Line = tuple[float, float, str]  # top, left, text

@@ -80,7 +80,10 @@ class OfdPackage:
         try:
             if len(infos) > MAX_MEMBERS:
                 raise InputFileError(self.name, f"refused: OFD package has {len(infos):,} parts (limit {MAX_MEMBERS:,})")
-            check_zip_size(self.path, infos)
+            try:
+                check_zip_size(self.path, infos)
+            except InputFileError as e:  # the same refusal, saying what kind of package it is
+                raise InputFileError(self.name, e.reason.replace("refused:", "refused: OFD", 1)) from None
             self._infos: dict[str, zipfile.ZipInfo] = {}
             self._lower: dict[str, str] = {}
             for info in infos:
