@@ -386,3 +386,20 @@ def test_extract_ocrs_image_only_pages() -> None:
     assert found.ocr and found.pages == 2
     assert [p.count("祖国") for p in found.text.split("\f")] == [1, 1]  # the title on the projected slide
 
+
+
+@corpus
+def test_signature_seals_are_drawn_but_not_read() -> None:
+    permit = read_ofd(OFD_CORPUS / "permit_construction_2p.ofd")  # its seals are PNG pictures
+    seals = [i for i in permit.pages[0].items if isinstance(i, ImageItem) and i.data is not None]
+    assert len(seals) == 1 and seals[0].format == "PNG" and seals[0].matrix == (45.0, 0.0, 0.0, 45.0, 87.0, 140.0)
+    invoice = read_ofd(OFD_CORPUS / "invoice_zhejiang_vat_2020.ofd")  # its seal is itself an OFD drawing
+    assert "seal1" in invoice.parts and "浙江省税务局" not in invoice.text
+    page = pdfium.PdfDocument(render_ofd_pdf(invoice))[0]
+    scale = 4
+    image = page.render(scale=scale).to_pil().convert("RGB")
+    box = [round(v * MM * scale) for v in (90, 8, 120, 28)]  # the StampAnnot's Boundary, in pixels
+    pixels = image.crop(box).tobytes()
+    red = sum(1 for k in range(0, len(pixels), 3) if pixels[k] > 180 and pixels[k + 1] < 90 and pixels[k + 2] < 90)
+    assert red > 500, red
+    assert "浙江省税务局" not in page.get_textpage().get_text_range()

@@ -61,6 +61,7 @@ class FontRef:
     serif: bool = False
     fixed_width: bool = False
     member: str | None = None  # the embedded TrueType/OpenType file, if any
+    package: str = ""          # "" for the document's package, else the key of a nested one (a seal's)
 
 
 class Glyph(NamedTuple):
@@ -128,13 +129,17 @@ class PathItem:
 
 @dataclass
 class ImageItem:
-    """An ImageObject: the image fills the unit square of its own space, drawn through ``matrix``."""
+    """An ImageObject: the image fills the unit square of its own space, drawn through ``matrix``.
+    Its bytes are ``member`` of the package ``package`` (see FontRef), or ``data`` itself (a seal's
+    picture taken out of its signature)."""
 
     matrix: Matrix
     member: str  # the image's package member
     format: str  # JPEG, PNG, BMP, TIFF, GIF, JB2 or what the resource declares
     alpha: float = 1.0
     clips: tuple[Clip, ...] = ()
+    package: str = ""
+    data: bytes | None = field(default=None, repr=False)
 
 
 Item = TextItem | PathItem | ImageItem
@@ -181,6 +186,8 @@ class OfdDocument:
     metadata: dict[str, str] = field(default_factory=dict)
     custom_data: dict[str, str] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+    # packages nested in this one (seals drawn as OFD inside signatures), by the key items name them with
+    parts: dict[str, bytes] = field(default_factory=dict, repr=False)
 
     @property
     def page_count(self) -> int:

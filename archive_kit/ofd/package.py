@@ -10,6 +10,7 @@ package (``../``, absolute file-system paths) are refused.
 """
 from __future__ import annotations
 
+import io
 import posixpath
 import zipfile
 import zlib
@@ -64,14 +65,15 @@ def _escapes(name: str) -> bool:
 class OfdPackage:
     """An open OFD package: bounded reads and case-insensitive lookup of its members.
 
-    Use as a context manager; ``path`` names the file in every error message.
+    Opened from a file or from bytes (a package nested in another, such as a seal); use it as a
+    context manager. ``name`` (the path by default) names it in every error message.
     """
 
-    def __init__(self, path: Path) -> None:
-        self.path = Path(path)
-        self.name = str(path)
+    def __init__(self, path: Path | bytes, name: str | None = None) -> None:
+        self.path = Path(name or "") if isinstance(path, bytes) else Path(path)
+        self.name = name or str(path)
         try:
-            self._zip = zipfile.ZipFile(self.path)
+            self._zip = zipfile.ZipFile(io.BytesIO(path) if isinstance(path, bytes) else self.path)
             infos = self._zip.infolist()
         except FileNotFoundError:
             raise InputFileError(self.name, "cannot read file: it does not exist") from None
@@ -81,7 +83,7 @@ class OfdPackage:
             if len(infos) > MAX_MEMBERS:
                 raise InputFileError(self.name, f"refused: OFD package has {len(infos):,} parts (limit {MAX_MEMBERS:,})")
             try:
-                check_zip_size(self.path, infos)
+                check_zip_size(Path(self.name), infos)
             except InputFileError as e:  # the same refusal, saying what kind of package it is
                 raise InputFileError(self.name, e.reason.replace("refused:", "refused: OFD", 1)) from None
             self._infos: dict[str, zipfile.ZipInfo] = {}

@@ -24,11 +24,13 @@ from .layout import read_lines
 from .model import (IDENTITY, Clip, Color, FontRef, Glyph, ImageItem, Item, Matrix, OfdDocument, OfdPage, PathItem,
                     PathOp, TextItem, compose, translate)
 from .package import OfdPackage, folder, local_name
+from .seal import seal_picture
 
 MAX_PAGES = 10_000
 MAX_DEPTH = 24                  # page blocks, composite units and templates inside one another
 MAX_PAGE_ITEMS = 300_000        # objects drawn on one page, composite expansions included
 MAX_GLYPHS_PER_CODE = 100_000
+MAX_SEAL_BYTES = 16 * 1024 * 1024   # a signature's data, where its seal picture is
 A4: tuple[float, float, float, float] = (0.0, 0.0, 210.0, 297.0)
 DEFAULT_LINE_WIDTH = 0.353      # mm, the standard's default
 _NUMBER = re.compile(r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?")
@@ -183,8 +185,10 @@ class _PageState:
 class _Reader:
     """One read of one package; collects resources and warnings as it goes."""
 
-    def __init__(self, pkg: OfdPackage) -> None:
+    def __init__(self, pkg: OfdPackage, package_key: str = "") -> None:
         self.pkg = pkg
+        self.package_key = package_key  # "" for the document, else a nested package (a seal)
+        self.parts: dict[str, bytes] = {}
         self.name = pkg.name
         self.warnings: list[str] = []
         self.fonts: dict[str, FontRef] = {}
@@ -257,7 +261,9 @@ class _Reader:
             raise InputFileError(self.name, f"refused: OFD has {len(pages):,} pages (limit {MAX_PAGES:,})")
         self._annotation_index(child_text(doc, "Annotations"))
         out = [self._page(i, p) for i, p in enumerate(pages)]
-        return OfdDocument(Path(self.name), out, metadata, custom, self.warnings)
+        if not self.package_key:  # a seal's own signatures are not drawn
+            self._signatures(folder(ofd_member), child_text(body, "Signatures"), out)
+        return OfdDocument(Path(self.name), out, metadata, custom, self.warnings, self.parts)
 
     def _doc_info(self, info: Element | None) -> tuple[dict[str, str], dict[str, str]]:
         """DocInfo's simple fields, its keywords (joined by '; ') and its CustomData pairs."""
@@ -363,7 +369,8 @@ class _Reader:
             self.warn(f"embedded font {el.get('FontName', rid)} ({self.pkg.resolve(res_dir, loc)}) is missing; "
                       "a substitute is used")
         return FontRef(rid, el.get("FontName", ""), el.get("FamilyName", ""), _flag(el, "Bold", False),
-                       _flag(el, "Italic", False), _flag(el, "Serif", False), _flag(el, "FixedWidth", False), member)
+                       _flag(el, "Italic", False), _flag(el, "Serif", False), _flag(el, "FixedWidth", False), member,
+                       self.package_key)
 
     def _media(self, el: Element, rid: str, res_dir: str, res_file_dir: str) -> _Media:
         loc = child_text(el, "MediaFile")
@@ -638,7 +645,66 @@ class _Reader:
         elif media.member is None:
             self.warn(f"page {state.number}: image {rid} ({media.loc}) is missing from the package")
         else:
-            state.items.append(ImageItem(matrix, media.member, media.format, alpha, clips))
+            state.items.append(ImageItem(matrix, media.member, media.format, alpha, clips, self.package_key))
+
+
+    # --- signatures ----------------------------------------------------------------------------
+
+    def _signatures(self, base_dir: str, loc: str, pages: list[OfdPage]) -> None:
+        """Draw each signature's seal picture where its StampAnnot puts it: an image as it is, a
+        seal that is itself an OFD drawing as that drawing's first page (its text drawn, not read).
+        The signatures are not verified."""
+        if not loc:
+            return
+        member = self.pkg.locate(base_dir, loc)
+        if member is None:
+            self.warn(f"the signature list ({loc}) is missing from the package")
+            return
+        by_id = {p.page_id: p for p in pages}
+        for n, sig in enumerate(children(self.xml(member), "Signature"), 1):
+            sig_member = self.pkg.locate(folder(member), sig.get("BaseLoc", ""))
+            stamps = []
+            if sig_member is not None:
+                signed = self.xml(sig_member)
+                stamps = children(child(signed, "SignedInfo"), "StampAnnot") if child(signed, "SignedInfo") is not None else []
+            if not stamps:
+                continue  # missing, or a signature without a visible seal
+            value = self.pkg.locate(folder(sig_member), child_text(signed, "SignedValue"))  # type: ignore[arg-type]
+            picture = seal_picture(self.pkg.read(value, MAX_SEAL_BYTES)) if value else None
+            if picture is None:
+                self.warn(f"signature {n}: no seal picture found; its seal is not drawn")
+                continue
+            kind, data = picture
+            for stamp in stamps:
+                page, box = by_id.get(stamp.get("PageRef", "")), numbers(stamp.get("Boundary"))
+                if page is None or len(box) < 4 or box[2] <= 0 or box[3] <= 0:
+                    continue
+                if kind == "ofd":
+                    page.items.extend(self._nested_seal(f"seal{n}", data, box, n))
+                elif _IMAGE_FORMATS.get(kind) in ("JPEG", "PNG", "BMP", "TIFF", "GIF"):
+                    page.items.append(ImageItem((box[2], 0.0, 0.0, box[3], box[0], box[1]), value or "",
+                                                _IMAGE_FORMATS[kind], data=data))
+
+    def _nested_seal(self, key: str, data: bytes, box: list[float], n: int) -> list[Item]:
+        """The items of a seal drawn as an OFD, scaled from its page onto the stamp's Boundary."""
+        try:
+            with OfdPackage(data, f"{self.name} (seal of signature {n})") as pkg:
+                seal = _Reader(pkg, key).read()
+        except InputFileError as e:
+            self.warn(f"signature {n}: its seal cannot be drawn ({e.reason})")
+            return []
+        self.parts[key] = data
+        page = seal.pages[0]
+        x0, y0, w, h = page.box
+        place = compose(translate(-x0, -y0), (box[2] / w, 0.0, 0.0, box[3] / h, box[0], box[1]))
+        for item in page.items:
+            item.matrix = compose(item.matrix, place)
+            if isinstance(item, (PathItem, ImageItem)):
+                item.clips = tuple(tuple((compose(m, place), d) for m, d in clip) for clip in item.clips)
+            else:  # a seal's words are drawn, not read as the page's text
+                item.annotation = True
+                item.glyphs = [g._replace(text=False) for g in item.glyphs]
+        return page.items
 
 
 def read_package(pkg: OfdPackage) -> OfdDocument:

@@ -201,11 +201,12 @@ class _Font:
 class _Renderer:
     """One rendering of one document."""
 
-    def __init__(self, doc: OfdDocument, pkg: OfdPackage, tmp: Path, embedded: bool) -> None:
+    def __init__(self, doc: OfdDocument, packages: contextlib.ExitStack, tmp: Path, embedded: bool) -> None:
         from fpdf import FPDF
 
         self.doc = doc
-        self.pkg = pkg
+        self.stack = packages
+        self.packages: dict[str, OfdPackage] = {}
         self.tmp = tmp
         self.use_embedded = embedded
         self.warnings: list[str] = []
@@ -221,12 +222,19 @@ class _Renderer:
         self.fallback = _Font(str(fallback), _outline_font(str(fallback)), FALLBACK)
         self.fonts: dict[str, _Font | None] = {}
         self.by_digest: dict[str, _Font | None] = {}
-        self.images: dict[str, Any] = {}
+        self.images: dict[tuple[str, str, int], Any] = {}
         self.offset: Matrix = translate(0, 0)
 
     def warn(self, message: str) -> None:
         if message not in self.warnings:
             self.warnings.append(message)
+
+    def package(self, key: str) -> OfdPackage:
+        """The document's package ("") or a package nested in it (a seal's), opened once."""
+        if key not in self.packages:
+            source = self.doc.parts[key] if key else self.doc.path
+            self.packages[key] = self.stack.enter_context(OfdPackage(source, str(self.doc.path)))
+        return self.packages[key]
 
     # --- fonts ---------------------------------------------------------------------------------
 
@@ -235,10 +243,11 @@ class _Renderer:
         it cannot be read (a TrueType or OpenType font is needed; bare CFF and Type 1 are not)."""
         if ref is None or ref.member is None or not self.use_embedded:
             return None
-        if ref.id in self.fonts:
-            return self.fonts[ref.id]
+        key = f"{ref.package}:{ref.id}"
+        if key in self.fonts:
+            return self.fonts[key]
         font: _Font | None = None
-        data = self.pkg.read(ref.member)
+        data = self.package(ref.package).read(ref.member)
         digest = hashlib.sha256(data).hexdigest()
         suffix = ".otf" if data[:4] == b"OTTO" else ".ttf" if data[:4] in (b"\x00\x01\x00\x00", b"true") else None
         if digest in self.by_digest:  # producers embed one font file under many IDs (one per page)
@@ -252,7 +261,7 @@ class _Renderer:
                 font = None
         if font is None:
             self.warn(f"embedded font {ref.name or ref.id} cannot be read; a substitute font is drawn")
-        self.fonts[ref.id] = self.by_digest[digest] = font
+        self.fonts[key] = self.by_digest[digest] = font
         return font
 
     # --- pages ---------------------------------------------------------------------------------
@@ -407,8 +416,9 @@ class _Renderer:
     def image_source(self, item: ImageItem, where: str) -> Any:
         """The image ready for fpdf2 (JPEG bytes as they are, anything else decoded by Pillow), or
         None (warned) when it cannot be drawn."""
-        if item.member in self.images:
-            return self.images[item.member]
+        key = (item.package, item.member, id(item.data))
+        if key in self.images:
+            return self.images[key]
         from PIL import Image, UnidentifiedImageError
 
         source: Any = None
@@ -416,7 +426,7 @@ class _Renderer:
             self.warn(f"{where}: JBIG2 images are not drawn")
         else:
             try:
-                data = self.pkg.read(item.member)
+                data = item.data if item.data is not None else self.package(item.package).read(item.member)
                 with Image.open(io.BytesIO(data)) as im:
                     if im.format not in _PIL_FORMATS:
                         raise UnidentifiedImageError(im.format)
@@ -431,7 +441,7 @@ class _Renderer:
                 raise
             except (UnidentifiedImageError, OSError, ValueError, SyntaxError, Image.DecompressionBombError) as e:
                 self.warn(f"{where} ({item.format}) cannot be decoded and is not drawn ({type(e).__name__})")
-        self.images[item.member] = source
+        self.images[key] = source
         return source
 
     # --- text ----------------------------------------------------------------------------------
@@ -446,7 +456,8 @@ class _Renderer:
         only drawn (duplicates, annotation text, private-use characters) become outlines.
         """
         embedded = self.embedded(item.font)
-        family = embedded.register(self.pdf, f"ofd-{item.font.id}", self.tmp) if embedded and item.font else None
+        family = (embedded.register(self.pdf, f"ofd-{item.font.package}-{item.font.id}", self.tmp)
+                  if embedded and item.font else None)
         outline: list[PathOp] = []
         for glyph in item.glyphs:
             if glyph.char.isspace():
@@ -565,8 +576,8 @@ def render_pdf(doc: OfdDocument, warnings: list[str] | None = None) -> bytes:
     name = str(doc.path)
     for embedded in (True, False):
         try:
-            with OfdPackage(doc.path) as pkg, tempfile.TemporaryDirectory(prefix="archive-kit-ofd-") as tmp:
-                renderer = _Renderer(doc, pkg, Path(tmp), embedded)
+            with contextlib.ExitStack() as packages, tempfile.TemporaryDirectory(prefix="archive-kit-ofd-") as tmp:
+                renderer = _Renderer(doc, packages, Path(tmp), embedded)
                 data = renderer.render()
         except ArchiveKitError:
             raise
