@@ -220,6 +220,16 @@ class _Reader:
             root = self._xml_cache[member] = self.pkg.xml(member)
         return root
 
+    def part(self, base_dir: str, loc: str, what: str) -> str | None:
+        """The member an optional reference names; None when there is no reference, or (warned)
+        when the part it names is missing."""
+        if not loc:
+            return None
+        member = self.pkg.locate(base_dir, loc)
+        if member is None:
+            self.warn(f"{what} ({self.pkg.resolve(base_dir, loc)}) is missing from the package")
+        return member
+
     def locate(self, base_dir: str, loc: str, *fallback_dirs: str) -> str | None:
         """The member ``loc`` names from ``base_dir``, else from each fallback folder."""
         for d in (base_dir, *fallback_dirs):
@@ -306,11 +316,8 @@ class _Reader:
 
     def _annotation_index(self, loc: str) -> None:
         """Which annotation files (folder, FileLoc) belong to which page ID."""
-        if not loc:
-            return
-        member = self.pkg.locate(self.doc_dir, loc)
+        member = self.part(self.doc_dir, loc, "the annotation list")
         if member is None:
-            self.warn(f"the annotation list ({loc}) is missing from the package")
             return
         for page in children(self.xml(member), "Page"):
             for file_loc in children(page, "FileLoc"):
@@ -331,13 +338,8 @@ class _Reader:
 
     def _load_res(self, base_dir: str, loc: str) -> None:
         """Load one resource file (fonts, images, draw parameters, colour spaces, composite units)."""
-        if not loc:
-            return
-        member = self.pkg.locate(base_dir, loc)
-        if member is None:
-            self.warn(f"resource file {self.pkg.resolve(base_dir, loc)} is missing from the package")
-            return
-        if member in self._res_loaded:
+        member = self.part(base_dir, loc, "a resource file")
+        if member is None or member in self._res_loaded:
             return
         self._res_loaded.add(member)
         root = self.xml(member)
@@ -654,11 +656,8 @@ class _Reader:
         """Draw each signature's seal picture where its StampAnnot puts it: an image as it is, a
         seal that is itself an OFD drawing as that drawing's first page (its text drawn, not read).
         The signatures are not verified."""
-        if not loc:
-            return
-        member = self.pkg.locate(base_dir, loc)
+        member = self.part(base_dir, loc, "the signature list")
         if member is None:
-            self.warn(f"the signature list ({loc}) is missing from the package")
             return
         by_id = {p.page_id: p for p in pages}
         for n, sig in enumerate(children(self.xml(member), "Signature"), 1):
