@@ -17,7 +17,7 @@ import pytest
 
 from archive_kit.errors import InputFileError
 from archive_kit.extract import ExtractOptions
-from archive_kit.ofd import ImageItem, is_ofd, read_ofd, render_ofd_pdf
+from archive_kit.ofd import ImageItem, TextItem, is_ofd, read_ofd, render_ofd_pdf
 from archive_kit.ofd.extract import extract_ofd
 from tests.conftest import REAL_CORPUS
 
@@ -403,3 +403,17 @@ def test_signature_seals_are_drawn_but_not_read() -> None:
     red = sum(1 for k in range(0, len(pixels), 3) if pixels[k] > 180 and pixels[k + 1] < 90 and pixels[k + 2] < 90)
     assert red > 500, red
     assert "浙江省税务局" not in page.get_textpage().get_text_range()
+
+
+@corpus
+def test_pattern_fill_is_tiled_as_a_watermark_not_painted_black() -> None:
+    doc = read_ofd(OFD_CORPUS / "cover_page_patterns.ofd")  # a page-size path filled with a "严禁复制" pattern
+    tiles = [i for i in doc.pages[0].items if isinstance(i, TextItem) and i.annotation and i.clips]
+    assert len(tiles) >= 10 and "严禁复制" not in doc.text
+    page = pdfium.PdfDocument(render_ofd_pdf(doc))[0]
+    gray = page.render(scale=0.5).to_pil().convert("L")
+    assert gray.getextrema() != (0, 0)  # not a black page
+    histogram = gray.histogram()
+    assert sum(histogram[:60]) < sum(histogram) * 0.05  # mostly light: text and a faint watermark
+    assert sum(histogram[150:250]) > 1000  # the watermark's grey
+    assert "严禁复制" not in page.get_textpage().get_text_range()

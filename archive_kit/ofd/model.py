@@ -44,6 +44,15 @@ def translate(x: float, y: float) -> Matrix:
     return (1.0, 0.0, 0.0, 1.0, x, y)
 
 
+def invert(m: Matrix) -> Matrix | None:
+    """The matrix undoing ``m``, or None when ``m`` collapses the plane."""
+    a, b, c, d, e, f = m
+    det = a * d - b * c
+    if abs(det) < 1e-12:
+        return None
+    return (d / det, -b / det, -c / det, a / det, (c * f - d * e) / det, (b * e - a * f) / det)
+
+
 def determinant(m: Matrix) -> float:
     """The area scale of ``m``; near zero means the object collapses to a line (invisible)."""
     return m[0] * m[3] - m[1] * m[2]
@@ -99,6 +108,7 @@ class TextItem:
     glyph_ids: bool = False  # the producer mapped characters to glyphs itself (CGTransform)
     direction: tuple[float, float] = (1.0, 0.0)  # (0, 1) for text set top to bottom
     annotation: bool = False  # part of an annotation's appearance: drawn, but not the page's text
+    clips: tuple[Clip, ...] = ()  # applied to what is drawn as outlines (a pattern's cells)
 
 
 @dataclass

@@ -14,6 +14,7 @@ a missing page, hostile XML, a reference leaving the package, too much of anythi
 """
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,7 +23,7 @@ from xml.etree.ElementTree import Element
 from ..errors import InputFileError
 from .layout import read_lines
 from .model import (IDENTITY, Clip, Color, FontRef, Glyph, ImageItem, Item, Matrix, OfdDocument, OfdPage, PathItem,
-                    PathOp, TextItem, compose, translate)
+                    PathOp, TextItem, apply, compose, invert, translate)
 from .package import OfdPackage, folder, local_name
 from .seal import seal_picture
 
@@ -30,6 +31,7 @@ MAX_PAGES = 10_000
 MAX_DEPTH = 24                  # page blocks, composite units and templates inside one another
 MAX_PAGE_ITEMS = 300_000        # objects drawn on one page, composite expansions included
 MAX_GLYPHS_PER_CODE = 100_000
+MAX_PATTERN_TILES = 2_000
 MAX_SEAL_BYTES = 16 * 1024 * 1024   # a signature's data, where its seal picture is
 A4: tuple[float, float, float, float] = (0.0, 0.0, 210.0, 297.0)
 DEFAULT_LINE_WIDTH = 0.353      # mm, the standard's default
@@ -528,7 +530,7 @@ class _Reader:
             if kind == "TextObject":
                 self._text(el, matrix, own, alpha, state, annotation)
             elif kind == "PathObject":
-                self._path(el, matrix, own, alpha, state, self._clips(el, parent, matrix))
+                self._path(el, matrix, own, alpha, state, self._clips(el, parent, matrix), depth)
             elif kind == "ImageObject":
                 self._image(el, matrix, alpha, state, self._clips(el, parent, matrix))
             else:
@@ -620,14 +622,15 @@ class _Reader:
             bool(children(el, "CGTransform")), (0.0, 1.0) if vertical else (1.0, 0.0), annotation))
 
     def _path(self, el: Element, matrix: Matrix, style: _Style, alpha: float, state: _PageState,
-              clips: tuple[Clip, ...]) -> None:
+              clips: tuple[Clip, ...], depth: int) -> None:
         data = child_text(el, "AbbreviatedData")
         if not data:
             return
         fill = (style.fill or (0.0, 0.0, 0.0)) if _flag(el, "Fill", False) else None
         stroke = (style.stroke or (0.0, 0.0, 0.0)) if _flag(el, "Stroke", True) else None
-        if fill is not None and child(child(el, "FillColor"), "Pattern") is not None:
-            self.warn(f"page {state.number}: a pattern fill (tiled cells, e.g. a watermark) is not drawn")
+        pattern = child(child(el, "FillColor"), "Pattern")
+        if fill is not None and pattern is not None:
+            self._pattern(pattern, data, matrix, clips, state, depth)
             fill = None
         if fill is None and stroke is None:
             return
@@ -636,6 +639,36 @@ class _Reader:
             style.line_width if style.line_width is not None else DEFAULT_LINE_WIDTH,
             style.cap or "Butt", style.join or "Miter", style.miter_limit or 4.234, style.dash,
             (el.get("Rule") or "").replace("-", "").lower() == "evenodd", alpha, clips))
+
+    def _pattern(self, pattern: Element, data: str, matrix: Matrix, clips: tuple[Clip, ...], state: _PageState,
+                 depth: int) -> None:
+        """Fill a path with a tiling pattern: its cell's objects repeated every XStep, YStep (in the
+        pattern's space, placed by its CTM in the object's or the page's space), clipped to the path.
+        What the cells hold is drawn, never read as the page's text (these are watermarks)."""
+        cell = child(pattern, "CellContent")
+        points = [(op[-2], op[-1]) for op in parse_path(data) if op[0] != "C"]
+        step_x = _float(pattern, "XStep", _float(pattern, "Width", 0.0))
+        step_y = _float(pattern, "YStep", _float(pattern, "Height", 0.0))
+        ctm = numbers(pattern.get("CTM"))
+        base = IDENTITY if pattern.get("RelativeTo") == "Page" else matrix
+        space = compose(tuple(ctm), base) if len(ctm) == 6 else base  # type: ignore[arg-type]
+        inverse = invert(space)
+        if cell is None or not points or step_x <= 0 or step_y <= 0 or inverse is None:
+            return
+        corners = [apply(inverse, *apply(matrix, x, y)) for x, y in points]  # the path in pattern space
+        cols = range(math.floor(min(x for x, _ in corners) / step_x) - 1, math.ceil(max(x for x, _ in corners) / step_x) + 1)
+        rows = range(math.floor(min(y for _, y in corners) / step_y) - 1, math.ceil(max(y for _, y in corners) / step_y) + 1)
+        if len(cols) * len(rows) > MAX_PATTERN_TILES:
+            self.warn(f"page {state.number}: a pattern of {len(cols) * len(rows):,} tiles is not drawn")
+            return
+        inside = clips + (((matrix, data),),)
+        first = len(state.items)
+        for i in cols:
+            for j in rows:
+                self._objects(cell, compose(translate(i * step_x, j * step_y), space), _Style(), state, depth + 1,
+                              annotation=True)
+        for item in state.items[first:]:
+            item.clips = item.clips + inside
 
     def _image(self, el: Element, matrix: Matrix, alpha: float, state: _PageState, clips: tuple[Clip, ...]) -> None:
         rid = el.get("ResourceID", "")

@@ -480,7 +480,7 @@ class _Renderer:
             if source is not None and name is not None:
                 outline.extend(self.placed(source, name, glyph, item, squeeze))
         if outline and (item.fill is not None or item.stroke is not None):
-            style = PathItem(item.matrix, "", item.fill, item.stroke, item.line_width, alpha=item.alpha)
+            style = PathItem(item.matrix, "", item.fill, item.stroke, item.line_width, alpha=item.alpha, clips=item.clips)
             self.path(outline, style, self.place(item.matrix))
 
     @staticmethod
