@@ -18,9 +18,10 @@ from ..formats import read_member_head
 from .model import FontRef, ImageItem, OfdDocument, OfdPage, PathItem, TextItem, parse_ofd_date
 from .package import OfdPackage
 from .reader import read_package
+from .render import RENDER_LIMITS
 
 __all__ = ["is_ofd", "read_ofd", "render_ofd_pdf", "OfdDocument", "OfdPage", "TextItem", "PathItem",
-           "ImageItem", "FontRef", "parse_ofd_date"]
+           "ImageItem", "FontRef", "parse_ofd_date", "RENDER_LIMITS"]
 
 
 def is_ofd(path: Path | str) -> bool:
@@ -60,9 +61,13 @@ def read_ofd(path: Path | str) -> OfdDocument:
         raise InputFileError(name, f"damaged OFD: it could not be read ({type(e).__name__}: {str(e)[:120]})") from None
 
 
-def render_ofd_pdf(doc_or_path: OfdDocument | Path | str) -> bytes:
-    """The document as PDF bytes (see ``render.py`` for what is drawn and what is not)."""
+def render_ofd_pdf(doc_or_path: OfdDocument | Path | str, warnings: list[str] | None = None) -> bytes:
+    """The document as PDF bytes: one page per OFD page at its PhysicalBox size, its text real text.
+
+    What could not be drawn is appended to ``warnings`` when given (and logged); ``RENDER_LIMITS``
+    lists what is never drawn. Raises ``InputFileError`` like ``read_ofd``.
+    """
     from .render import render_pdf
 
     doc = doc_or_path if isinstance(doc_or_path, OfdDocument) else read_ofd(doc_or_path)
-    return render_pdf(doc)
+    return render_pdf(doc, warnings)

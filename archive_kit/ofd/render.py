@@ -1,22 +1,21 @@
 """Draw a read OFD into a PDF with fpdf2: one PDF page per OFD page, at its PhysicalBox size.
 
-What is drawn:
-- paths (lines, rectangles, quadratic and cubic Béziers, elliptical arcs; stroke and fill
-  with their colours, widths, caps, joins, dashes, fill rules and alpha);
-- images (ImageObject with a JPEG, PNG, BMP, TIFF or GIF resource) placed by CTM and Boundary;
-- text as real text, selectable and searchable: exactly the reader's text, drawn in reading
-  order on top of the graphics, with the package's embedded font where fpdf2 can use it and
-  it covers the characters, else the CJK fallback font (WenQuanYi Micro Hei / Noto CJK);
-- what is drawn but is not text (overprinted duplicates, the text of annotation appearances
-  such as watermarks and stamps, private-use characters) as glyph outlines, so the PDF's
-  text layer stays the reader's text;
-- annotation appearances (stamps, watermarks, comments) over the page.
+Everything is drawn in the OFD's painting order (templates, layers, annotations, seals), so what
+covers what stays as in the document:
+- paths: lines, rectangles, quadratic and cubic Béziers, elliptical arcs; stroke and fill with
+  their colours (RGB, gray, CMYK), widths, caps, joins, dashes, fill rules and alpha; clip paths;
+- images (JPEG, PNG, BMP, TIFF, GIF) placed by CTM and Boundary, with rectangular clips;
+- text as real, selectable and searchable text: exactly the reader's text. A character is drawn
+  in the document's embedded font when fpdf2 can embed it and it shows the glyph the OFD means
+  (glyph indices given by CGTransform are written into the font's character map first); when the
+  OFD names a glyph of an embedded font fpdf2 cannot use, that glyph's outline is drawn and the
+  text laid over it invisibly; otherwise the CJK fallback font (``fonts.require_cjk_font``) draws
+  it, squeezed to end where the next character starts;
+- what is drawn but is not the page's text (overprinted duplicates, annotation, pattern and
+  seal text, private-use characters) as glyph outlines, so the text layer stays the reader's;
+- annotation appearances, tiling patterns (watermarks), and the seal pictures of signatures.
 
-What is not drawn (each is said in ``RENDER_LIMITS``): signatures' seal images kept inside
-``Signatures/`` (their SES/ASN.1 data is not parsed), JBIG2 images and other formats Pillow
-cannot decode, clip paths (objects are drawn unclipped), shadings and patterns (filled with
-their first colour, or grey), blend modes, and text whose glyphs exist only in an embedded font
-reached by glyph index with no usable character (drawn as outlines when that font loads).
+What is not drawn is listed in ``RENDER_LIMITS``.
 """
 from __future__ import annotations
 
@@ -46,11 +45,16 @@ logging.getLogger("fontTools").setLevel(logging.ERROR)  # it reports every odd t
 PT_PER_MM = 72 / 25.4
 FALLBACK = "cjk"
 RENDER_LIMITS = (
-    "seal images kept only inside signatures (Signatures/…/SignedValue.dat, Seal.esl) are not drawn",
-    "JBIG2 images (and any image Pillow cannot decode) are skipped with a warning",
-    "clip paths are ignored: objects are drawn unclipped",
-    "shadings and patterns are filled with their first colour (or grey)",
-    "blend modes are ignored",
+    "JBIG2 images (the QR codes of some e-invoices), and any image Pillow cannot decode, are skipped "
+    "with a warning",
+    "shadings (axial, radial, Gouraud) are filled with their first colour; blend modes are ignored",
+    "text is never clipped; an image whose clip is not a rectangle is drawn unclipped (with a warning)",
+    "characters no available font has (e.g. Thai or Tamil with only CJK fonts installed) are neither drawn "
+    "nor in the text layer",
+    "a seal is drawn only from a picture (PNG, JPEG, GIF, BMP, TIFF) or an OFD drawing in its signature; "
+    "signatures are not verified",
+    "ReadDirection/CharDirection rotation of single characters, ImageMask, outlines, bookmarks and actions "
+    "are not carried into the PDF",
 )
 _PIL_FORMATS = {"JPEG", "PNG", "BMP", "TIFF", "GIF", "MPO"}
 
@@ -223,6 +227,7 @@ class _Renderer:
         self.fonts: dict[str, _Font | None] = {}
         self.by_digest: dict[str, _Font | None] = {}
         self.images: dict[tuple[str, str, int], Any] = {}
+        self.missing: set[str] = set()  # characters no font at hand can draw
         self.offset: Matrix = translate(0, 0)
 
     def warn(self, message: str) -> None:
@@ -275,6 +280,9 @@ class _Renderer:
                         font.learn(item.glyphs)
         for page in self.doc.pages:
             self.page(page)
+        if self.missing:
+            sample = "".join(sorted(self.missing)[:10])
+            self.warn(f"{len(self.missing)} characters no installed font has are left out of the PDF ({sample})")
         return bytes(self.pdf.output())
 
     def page(self, page: OfdPage) -> None:
@@ -507,6 +515,7 @@ class _Renderer:
         if not font.has(glyph.char):
             font = self.fallback
             if not font.has(glyph.char):
+                self.missing.add(glyph.char)
                 return
         pdf = self.pdf
         m = self.place(item.matrix)
