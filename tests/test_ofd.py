@@ -240,6 +240,7 @@ def test_every_corpus_file_is_read_or_refused_in_one_line() -> None:
 def test_zip_bomb_is_refused_without_unpacking(tmp_path: Path) -> None:
     path = make_ofd(tmp_path / "bomb.ofd", {"Doc_0/Res/zeros.bin": b"\0" * (60 * 1024 * 1024)})
     assert path.stat().st_size < 1024 * 1024
+    assert is_ofd(path)  # detection reads the zip directory only; reading refuses it
     assert refusal(path) == "refused: OFD unpacks to 60 MB (possible zip bomb)"
 
 
@@ -250,6 +251,12 @@ def test_zip_that_lies_about_its_size_is_refused(tmp_path: Path) -> None:
     struct.pack_into("<I", data, entry + 24, 900 * 1024 * 1024)  # central directory: uncompressed size
     path.write_bytes(bytes(data))
     assert refusal(path) == "refused: OFD unpacks to 900 MB (possible zip bomb)"
+
+
+def test_xml_with_millions_of_elements_is_refused_before_parsing(tmp_path: Path) -> None:
+    flood = page_xml("<ofd:PageBlock/>" * 2_000_001)
+    reason = refusal(make_ofd(tmp_path / "flood.ofd", {"Doc_0/Pages/Page_0/Content.xml": flood}))
+    assert reason == "refused: OFD part Doc_0/Pages/Page_0/Content.xml has more than 2,000,000 XML tags"
 
 
 def test_xml_entity_expansion_is_refused(tmp_path: Path) -> None:

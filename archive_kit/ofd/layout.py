@@ -57,9 +57,9 @@ def _wide(ch: str) -> bool:
 def _page_glyphs(items: list[TextItem], box: tuple[float, float, float, float]) -> list[_Glyph]:
     """The characters that take part in the page's text, in painting order.
 
-    Prunes every item's glyphs to those on the page (an item whose CTM collapses draws nothing)
-    and marks as drawn-only (``text`` False) the annotations' characters and the control and
-    private-use characters, which mean nothing as text.
+    Prunes every item's text characters to those on the page (an item whose CTM collapses draws
+    nothing) and marks as drawn-only (``text`` False) the annotations' characters and the control
+    and private-use characters, which mean nothing as text.
     """
     x0, y0, w, h = box
     out: list[_Glyph] = []
@@ -78,9 +78,9 @@ def _page_glyphs(items: list[TextItem], box: tuple[float, float, float, float]) 
             em = 1.0 if _wide(gl.char) else 0.55
             # the middle of the character's box, in its own space: half an advance on, a third of an em up
             cx, cy = apply(m, gl.x + dx * item.size * item.hscale * em / 2, gl.y + dy * item.size * em / 2 - 0.35 * item.size)
-            if not (x0 <= cx <= x0 + w and y0 <= cy <= y0 + h):
-                continue
             is_text = not item.annotation and unicodedata.category(gl.char)[0] != "C"
+            if is_text and not (x0 <= cx <= x0 + w and y0 <= cy <= y0 + h):
+                continue  # text off the page is not the page's text (what is only drawn, the page edge cuts)
             kept.append(gl._replace(text=is_text))
             if is_text:
                 px, py = apply(m, gl.x, gl.y)

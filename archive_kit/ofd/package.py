@@ -23,6 +23,7 @@ from ..formats import check_zip_size, read_member_head
 
 MAX_MEMBERS = 20_000                # a real OFD has tens to a few thousand parts
 MAX_XML_BYTES = 64 * 1024 * 1024    # one XML part, unpacked
+MAX_XML_TAGS = 2_000_000            # ... and its tags: a parsed element costs far more memory than its bytes
 MAX_MEDIA_BYTES = 128 * 1024 * 1024  # one image or font, unpacked
 # the exceptions a damaged zip member can raise while it is being read
 ZIP_ERRORS = (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError, RuntimeError, zlib.error)
@@ -170,6 +171,8 @@ class OfdPackage:
         from defusedxml import DefusedXmlException
 
         data = self.read(member, MAX_XML_BYTES)
+        if data.count(b"<") > MAX_XML_TAGS:  # counted before parsing, in C, so memory stays bounded
+            raise InputFileError(self.name, f"refused: OFD part {member} has more than {MAX_XML_TAGS:,} XML tags")
         try:
             return SafeET.fromstring(data, forbid_dtd=True, forbid_entities=True, forbid_external=True)
         except DefusedXmlException as e:
