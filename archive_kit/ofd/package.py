@@ -112,11 +112,6 @@ class OfdPackage:
         """Close the underlying zip file."""
         self._zip.close()
 
-    @property
-    def names(self) -> list[str]:
-        """Every file member's normalised name."""
-        return list(self._infos)
-
     def resolve(self, base_dir: str, loc: str) -> str:
         """The package path ``loc`` names, read from a part in folder ``base_dir``.
 
@@ -150,10 +145,6 @@ class OfdPackage:
     def locate(self, base_dir: str, loc: str) -> str | None:
         """``find(resolve(base_dir, loc))``: the member a reference points to, or None."""
         return self.find(self.resolve(base_dir, loc))
-
-    def size(self, member: str) -> int:
-        """The unpacked size the zip directory claims for ``member``."""
-        return self._infos[member].file_size
 
     def read(self, member: str, limit: int = MAX_MEDIA_BYTES) -> bytes:
         """A member's bytes; more than ``limit`` unpacked bytes is refused, never unpacked."""

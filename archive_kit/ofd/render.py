@@ -59,42 +59,46 @@ RENDER_LIMITS = (
 _PIL_FORMATS = {"JPEG", "PNG", "BMP", "TIFF", "GIF", "MPO"}
 
 
-@functools.lru_cache(maxsize=4)
-def _outline_font(path: str, number: int = 0) -> Any:
-    """A fontTools font opened lazily (its glyphs are read as they are drawn), cached per process."""
+def _open_font(path: str) -> Any:
+    """A fontTools font opened lazily: its glyphs are read only as they are drawn."""
     from fontTools.ttLib import TTFont
 
-    return TTFont(path, fontNumber=number, lazy=True)
+    return TTFont(path, fontNumber=0, lazy=True)  # the first face of a collection (.ttc)
 
 
-class _Pen:
-    """Collects a glyph outline as path commands (font units, y up); quadratic splines are split
-    into single quadratic segments by fontTools' BasePen."""
+@functools.lru_cache(maxsize=2)
+def _fallback_font(path: str) -> Any:
+    """The fallback font for outlines and widths, opened once per process."""
+    return _open_font(path)
 
-    def __new__(cls, glyph_set: Any) -> Any:
-        from fontTools.pens.basePen import BasePen
 
-        class Pen(BasePen):
-            def __init__(self, gs: Any) -> None:
-                super().__init__(gs)
-                self.ops: list[PathOp] = []
+@functools.cache
+def _pen_class() -> type:
+    """A fontTools pen that records a glyph's outline as path commands (font units, y up); its
+    base class splits TrueType quadratic splines into single quadratic segments."""
+    from fontTools.pens.basePen import BasePen
 
-            def _moveTo(self, p: tuple[float, float]) -> None:
-                self.ops.append(("M", *p))
+    class RecordingPen(BasePen):
+        def __init__(self, glyph_set: Any) -> None:
+            super().__init__(glyph_set)
+            self.ops: list[PathOp] = []
 
-            def _lineTo(self, p: tuple[float, float]) -> None:
-                self.ops.append(("L", *p))
+        def _moveTo(self, p: tuple[float, float]) -> None:
+            self.ops.append(("M", *p))
 
-            def _curveToOne(self, p1: Any, p2: Any, p3: Any) -> None:
-                self.ops.append(("B", *p1, *p2, *p3))
+        def _lineTo(self, p: tuple[float, float]) -> None:
+            self.ops.append(("L", *p))
 
-            def _qCurveToOne(self, p1: Any, p2: Any) -> None:
-                self.ops.append(("Q", *p1, *p2))
+        def _curveToOne(self, p1: Any, p2: Any, p3: Any) -> None:
+            self.ops.append(("B", *p1, *p2, *p3))
 
-            def _closePath(self) -> None:
-                self.ops.append(("C",))
+        def _qCurveToOne(self, p1: Any, p2: Any) -> None:
+            self.ops.append(("Q", *p1, *p2))
 
-        return Pen(glyph_set)
+        def _closePath(self) -> None:
+            self.ops.append(("C",))
+
+    return RecordingPen
 
 
 class _Font:
@@ -194,7 +198,7 @@ class _Font:
         if name not in self._outlines:
             try:
                 glyph_set = self.tt.getGlyphSet()
-                pen = _Pen(glyph_set)
+                pen = _pen_class()(glyph_set)
                 glyph_set[name].draw(pen)
                 self._outlines[name] = pen.ops
             except Exception:  # noqa: BLE001 - a broken glyph in an embedded font is not drawn
@@ -223,7 +227,7 @@ class _Renderer:
             self.pdf.set_title(doc.title)
         fallback = require_cjk_font("truetype")
         self.pdf.add_font(FALLBACK, "", str(fallback))
-        self.fallback = _Font(str(fallback), _outline_font(str(fallback)), FALLBACK)
+        self.fallback = _Font(str(fallback), _fallback_font(str(fallback)), FALLBACK)
         self.fonts: dict[str, _Font | None] = {}
         self.by_digest: dict[str, _Font | None] = {}
         self.images: dict[tuple[str, str, int], Any] = {}
@@ -261,7 +265,7 @@ class _Renderer:
             path = self.tmp / f"font_{len(self.fonts)}{suffix}"
             path.write_bytes(data)
             try:
-                font = _Font(str(path), _outline_font.__wrapped__(str(path)))
+                font = _Font(str(path), _open_font(str(path)))
             except Exception:  # noqa: BLE001 - fontTools raises anything on a broken font
                 font = None
         if font is None:
