@@ -235,6 +235,18 @@ def test_every_corpus_file_is_read_or_refused_in_one_line() -> None:
         assert all("\n" not in w for w in doc.warnings), path.name
 
 
+def test_docinfo_keywords_subject_and_custom_data(tmp_path: Path) -> None:
+    info = ('<ofd:DocInfo><ofd:Title>关于开展志愿服务的通知</ofd:Title><ofd:Subject>志愿服务</ofd:Subject>'
+            '<ofd:Keywords><ofd:Keyword>文明单位</ofd:Keyword><ofd:Keyword>志愿</ofd:Keyword></ofd:Keywords>'
+            '<ofd:CreationDate>2023-03-05</ofd:CreationDate><ofd:Creator>WPS 文字</ofd:Creator>'
+            '<ofd:CustomDatas><ofd:CustomData Name="文号">渝工发〔2023〕35号</ofd:CustomData></ofd:CustomDatas></ofd:DocInfo>')
+    ofd = re.sub("<ofd:DocInfo>.*</ofd:DocInfo>", info, OFD_XML)
+    doc = read_ofd(make_ofd(tmp_path / "info.ofd", {"OFD.xml": ofd}))
+    assert doc.title == "关于开展志愿服务的通知" and doc.metadata["Subject"] == "志愿服务"
+    assert doc.metadata["Keywords"] == "文明单位; 志愿" and doc.metadata["Creator"] == "WPS 文字"
+    assert doc.creation_date == dt.date(2023, 3, 5) and doc.custom_data == {"文号": "渝工发〔2023〕35号"}
+
+
 # --- hostile and broken packages ----------------------------------------------------------------
 
 def test_zip_bomb_is_refused_without_unpacking(tmp_path: Path) -> None:
