@@ -17,9 +17,11 @@ from .schemas import TrackRegistry, TrackSchema, builtin_schemas, load_schema_fi
 if TYPE_CHECKING:
     from .bundle import BundleReport
     from .coverage import CoverageReport
+    from .extract import ExtractOptions
     from .numbering import NumberReport
     from .search import SearchIndex
     from .verify import VerifyReport
+    from .workers import Limits
 
 CONFIG = "config.json"
 CATALOGUE = "catalogue.sqlite"
@@ -157,6 +159,20 @@ class Archive:
         from .ocr import DEFAULT_ENGINE
 
         return DEFAULT_ENGINE
+
+    def extract_options(self, ocr: bool) -> "ExtractOptions":
+        """How this repository extracts text: its OCR engine (one thread per worker: parallelism
+        comes from the worker count, never oversubscribed), its OCR page ceiling, its renditions."""
+        from .extract import ExtractOptions
+
+        return ExtractOptions(ocr=ocr, ocr_engine=self.config.ocr_engine or self.default_ocr_engine(), threads=1,
+                              renditions_dir=str(self.renditions_dir), ocr_max_pages=self.config.ocr_max_pages)
+
+    def worker_limits(self) -> "Limits":
+        """The time and memory limits of one file's extraction, from the config."""
+        from .workers import Limits
+
+        return Limits.from_config(self.config)
 
     def ingest(self, paths: Iterable[Path | str], *, manifest: Path | str | None = None,
                track: str | None = None, criterion: str | None = None, year: int | None = None,
