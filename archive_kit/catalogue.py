@@ -2,6 +2,10 @@
 
 Everything derived (the search index, renditions) can be rebuilt from it. WAL mode lets searches
 read while an ingest writes; writers take ``BEGIN IMMEDIATE`` and wait up to the lock timeout.
+
+This is the catalogue's edge: every SQLite failure met through its connection (disk full, a
+damaged page, a read-only file, a lock held too long) arrives as archive-kit's own
+``RepositoryError`` family with one line for people; a write transaction that fails is rolled back.
 """
 from __future__ import annotations
 
@@ -13,9 +17,11 @@ import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any, Iterable, Iterator, NoReturn
+from urllib.parse import quote
 
-from .errors import LockTimeout, RepositoryError
+from .errors import (ArchiveKitError, CatalogueDamagedError, DiskFullError, LockTimeout, ReadOnlyError,
+                     RepositoryError)
 
 SCHEMA_VERSION = 3
 
@@ -121,6 +127,106 @@ CREATE TABLE IF NOT EXISTS numbered_items (
 
 
 
+def catalogue_error(path: Path, error: sqlite3.Error, lock_timeout: float = 0.0) -> ArchiveKitError | None:
+    """The repository error a SQLite failure stands for, or None for a programming error
+    (constraint violations, misuse), which callers may expect and catch as they are."""
+    if isinstance(error, (sqlite3.IntegrityError, sqlite3.ProgrammingError, sqlite3.InterfaceError)):
+        return None
+    name = getattr(error, "sqlite_errorname", "") or ""
+    msg = str(error)
+    if name in ("SQLITE_FULL", "SQLITE_IOERR_SHMSIZE") or "database or disk is full" in msg:
+        return DiskFullError(f"disk full: could not write the catalogue ({path}); the change was rolled back and "
+                             "nothing is half-written; free some space and run the command again")
+    if name.startswith("SQLITE_READONLY") or "readonly database" in msg:
+        return ReadOnlyError(f"the repository is read-only: the catalogue ({path}) cannot be written")
+    if name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")) or "database is locked" in msg:
+        return LockTimeout(f"{path}: another archive-kit process kept the catalogue locked for more "
+                           f"than {lock_timeout:.0f} s; try again when it has finished")
+    if name.startswith(("SQLITE_CORRUPT", "SQLITE_NOTADB")) or "malformed" in msg or "not a database" in msg:
+        return CatalogueDamagedError(f"catalogue is damaged: {path} ({msg}); run `archive-kit verify` to see "
+                                     "the damage and restore catalogue.sqlite from a backup")
+    if name.startswith("SQLITE_IOERR") or "disk I/O error" in msg:
+        return RepositoryError(f"the catalogue ({path}) could not be read or written (disk I/O error); "
+                               "check the disk, then run `archive-kit verify`")
+    if name.startswith("SQLITE_CANTOPEN"):
+        return RepositoryError(f"{path}: catalogue cannot be opened ({msg})")
+    return None
+
+
+class _Cursor(sqlite3.Cursor):
+    """A cursor whose SQLite failures are raised as ``catalogue_error`` says (statements step lazily,
+    so reading rows can meet a damaged page as much as executing can)."""
+
+    def _fail(self, error: sqlite3.Error) -> NoReturn:
+        conn = self.connection
+        translated = catalogue_error(conn.path, error, conn.lock_timeout) if conn.translate else None
+        if translated is None:
+            raise error
+        raise translated from None
+
+    def execute(self, sql: str, parameters: Any = ()) -> "_Cursor":
+        try:
+            return super().execute(sql, parameters)
+        except sqlite3.Error as e:
+            self._fail(e)
+
+    def executemany(self, sql: str, seq_of_parameters: Any) -> "_Cursor":
+        try:
+            return super().executemany(sql, seq_of_parameters)
+        except sqlite3.Error as e:
+            self._fail(e)
+
+    def executescript(self, sql_script: str) -> "_Cursor":
+        try:
+            return super().executescript(sql_script)
+        except sqlite3.Error as e:
+            self._fail(e)
+
+    def __next__(self) -> Any:
+        try:
+            return super().__next__()
+        except sqlite3.Error as e:
+            self._fail(e)
+
+    def fetchone(self) -> Any:
+        try:
+            return super().fetchone()
+        except sqlite3.Error as e:
+            self._fail(e)
+
+    def fetchmany(self, size: int | None = None) -> list[Any]:
+        try:
+            return super().fetchmany(self.arraysize if size is None else size)
+        except sqlite3.Error as e:
+            self._fail(e)
+
+    def fetchall(self) -> list[Any]:
+        try:
+            return super().fetchall()
+        except sqlite3.Error as e:
+            self._fail(e)
+
+
+class _Connection(sqlite3.Connection):
+    """The catalogue's connection: every statement runs through a ``_Cursor``."""
+
+    path: Path = Path()
+    lock_timeout: float = 0.0
+    translate: bool = False   # off while opening, where busy and locked are retried instead
+
+    def cursor(self, factory: Any = _Cursor) -> Any:  # noqa: D102 - sqlite3's own
+        return super().cursor(factory)
+
+    def execute(self, sql: str, parameters: Any = ()) -> Any:  # noqa: D102
+        return self.cursor().execute(sql, parameters)
+
+    def executemany(self, sql: str, seq_of_parameters: Any) -> Any:  # noqa: D102
+        return self.cursor().executemany(sql, seq_of_parameters)
+
+    def executescript(self, sql_script: str) -> Any:  # noqa: D102
+        return self.cursor().executescript(sql_script)
+
+
 def now_iso() -> str:
     """UTC timestamp for catalogue rows and logs."""
     return dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat()
@@ -209,9 +315,11 @@ class Document:
 class Catalogue:
     """A connection to ``catalogue.sqlite`` with the queries the rest of archive-kit needs."""
 
-    def __init__(self, path: Path, *, lock_timeout: float = 30.0, create: bool = False) -> None:
+    def __init__(self, path: Path, *, lock_timeout: float = 30.0, create: bool = False,
+                 read_only: bool = False) -> None:
         self.path = path
         self.lock_timeout = lock_timeout
+        self.read_only = read_only
         if not create and not path.is_file():
             raise RepositoryError(f"{path}: catalogue is missing")
         version = self._connect()
@@ -220,12 +328,14 @@ class Catalogue:
                 f"{path}: catalogue format {version} is newer than this archive-kit supports "
                 f"({SCHEMA_VERSION}); upgrade archive-kit"
             )
-        if version < SCHEMA_VERSION:
+        if version < SCHEMA_VERSION and not read_only:  # a read-only catalogue is read as it is
             try:
                 self.db.executescript(
                     "BEGIN IMMEDIATE;" + _SCHEMA + f"PRAGMA user_version = {SCHEMA_VERSION}; COMMIT;"
                 )
-            except sqlite3.DatabaseError as e:
+            except (LockTimeout, DiskFullError, ReadOnlyError, CatalogueDamagedError):
+                raise
+            except (ArchiveKitError, sqlite3.DatabaseError) as e:
                 raise RepositoryError(f"{path}: catalogue cannot be set up: {e}") from None
 
     def _connect(self) -> int:
@@ -233,18 +343,23 @@ class Catalogue:
         deadline = time.monotonic() + self.lock_timeout
         while True:
             try:
-                self.db = sqlite3.connect(
-                    str(self.path), timeout=self.lock_timeout, isolation_level=None, check_same_thread=False
-                )
-                self.db.row_factory = sqlite3.Row
-                self.db.execute("PRAGMA busy_timeout = %d" % int(self.lock_timeout * 1000))
-                self.db.execute("PRAGMA journal_mode = WAL")
-                self.db.execute("PRAGMA synchronous = NORMAL")
-                self.db.execute("PRAGMA foreign_keys = ON")
-                return self.db.execute("PRAGMA user_version").fetchone()[0]
+                db = self._open()
+                self.db = db
+                db.row_factory = sqlite3.Row
+                db.execute("PRAGMA busy_timeout = %d" % int(self.lock_timeout * 1000))
+                if not self.read_only:
+                    db.execute("PRAGMA journal_mode = WAL")
+                    db.execute("PRAGMA synchronous = NORMAL")
+                db.execute("PRAGMA foreign_keys = ON")
+                version = db.execute("PRAGMA user_version").fetchone()[0]
+                db.translate = True
+                return version
             except sqlite3.OperationalError as e:
                 # SQLITE_BUSY / SQLITE_PROTOCOL: another process is opening, recovering or writing
                 if not any(w in str(e) for w in ("locked", "busy", "locking protocol")):
+                    translated = catalogue_error(self.path, e, self.lock_timeout)
+                    if isinstance(translated, (DiskFullError, ReadOnlyError, CatalogueDamagedError)):
+                        raise translated from None
                     raise RepositoryError(f"{self.path}: catalogue cannot be opened: {e}") from None
                 if getattr(self, "db", None) is not None:
                     self.db.close()
@@ -256,29 +371,59 @@ class Catalogue:
             except sqlite3.DatabaseError as e:
                 raise RepositoryError(f"{self.path}: catalogue cannot be opened: {e}") from None
 
+    def _open(self) -> _Connection:
+        """A connection: read-write, or for a read-only repository ``mode=ro`` (which still needs the
+        WAL index file ``-shm``), else ``immutable=1`` where that file cannot be created. Never
+        creates a file in a read-only repository."""
+        if not self.read_only:
+            db = sqlite3.connect(str(self.path), timeout=self.lock_timeout, isolation_level=None,
+                                 check_same_thread=False, factory=_Connection)
+        else:
+            uri = "file:" + quote(str(self.path.absolute()))
+            db = sqlite3.connect(uri + "?mode=ro", uri=True, timeout=self.lock_timeout, isolation_level=None,
+                                 check_same_thread=False, factory=_Connection)
+            try:
+                db.execute("PRAGMA user_version").fetchone()
+            except sqlite3.OperationalError:
+                db.close()
+                wal = self.path.with_name(self.path.name + "-wal")
+                if wal.is_file() and wal.stat().st_size:
+                    raise RepositoryError(
+                        f"{self.path}: the catalogue holds changes not yet merged ({wal.name}) and the repository "
+                        "is read-only; open it once with write access (any archive-kit command) first") from None
+                db = sqlite3.connect(uri + "?immutable=1", uri=True, isolation_level=None, check_same_thread=False,
+                                     factory=_Connection)
+        db.path = self.path
+        db.lock_timeout = self.lock_timeout
+        return db
+
     def close(self) -> None:
         """Close the connection."""
         self.db.close()
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
-        """A write transaction (BEGIN IMMEDIATE), waiting for other writers up to the lock timeout."""
-        try:
-            self.db.execute("BEGIN IMMEDIATE")
-        except sqlite3.OperationalError as e:
-            if "locked" in str(e) or "busy" in str(e):
-                raise LockTimeout(
-                    f"{self.path}: another archive-kit process kept the catalogue locked for more "
-                    f"than {self.lock_timeout:.0f} s; try again when it has finished"
-                ) from None
-            raise RepositoryError(f"{self.path}: {e}") from None
+        """A write transaction (BEGIN IMMEDIATE), waiting for other writers up to the lock timeout.
+
+        Any failure inside rolls everything back (SQLite may already have done so itself, as it
+        does when the disk is full)."""
+        if self.read_only:
+            raise ReadOnlyError(f"the repository is read-only: the catalogue ({self.path}) cannot be written")
+        self.db.execute("BEGIN IMMEDIATE")
         try:
             yield self.db
-        except BaseException:
-            self.db.execute("ROLLBACK")
-            raise
-        else:
             self.db.execute("COMMIT")
+        except BaseException:
+            self._rollback()
+            raise
+
+    def _rollback(self) -> None:
+        """Roll back the open transaction, if SQLite has not already."""
+        if self.db.in_transaction:
+            try:
+                self.db.execute("ROLLBACK")
+            except (ArchiveKitError, sqlite3.Error):
+                pass
 
     # --- documents -------------------------------------------------------------------------
 
@@ -324,22 +469,45 @@ class Catalogue:
             "INSERT OR IGNORE INTO sources (sha256, path, seen_at) VALUES (?, ?, ?)", (sha256, path, now_iso())
         )
 
+    # --- the index queue -------------------------------------------------------------------
+    # Every change queues its document (doc_id, seq) in the change's own transaction. A positive
+    # seq is not yet in the live index; a sync that applies entries while an index rebuild runs
+    # keeps them, negated ("held"), so the rebuild can apply them to its fresh index before the
+    # swap. Entries are only ever removed by exact (doc_id, seq), so a document queued again
+    # meanwhile stays queued.
+
     def queue_index(self, doc_id: int) -> None:
         """Mark a document as changed for the index (inside the same transaction as the change)."""
         self.db.execute(
-            "INSERT OR REPLACE INTO index_queue (doc_id, seq) "
-            "VALUES (?, COALESCE((SELECT MAX(seq) FROM index_queue), 0) + 1)",
+            "INSERT OR REPLACE INTO index_queue (doc_id, seq) VALUES (?, MAX("
+            "COALESCE((SELECT MAX(seq) FROM index_queue), 0), -COALESCE((SELECT MIN(seq) FROM index_queue), 0)) + 1)",
             (doc_id,),
         )
 
     def pending_index(self, limit: int = 1000) -> list[tuple[int, int]]:
-        """(doc_id, seq) pairs the index has not caught up with yet."""
-        return [tuple(r) for r in self.db.execute("SELECT doc_id, seq FROM index_queue ORDER BY seq LIMIT ?", (limit,))]
+        """(doc_id, seq) pairs the live index has not caught up with yet, oldest first."""
+        return [tuple(r) for r in self.db.execute(
+            "SELECT doc_id, seq FROM index_queue WHERE seq > 0 ORDER BY seq LIMIT ?", (limit,))]
 
-    def done_index(self, pairs: Iterable[tuple[int, int]]) -> None:
-        """Drop queue entries that were indexed, unless they were re-queued meanwhile."""
+    def queued_index(self) -> list[tuple[int, int]]:
+        """Every queue entry, held ones included (what an index rebuild must apply before its swap)."""
+        return [tuple(r) for r in self.db.execute("SELECT doc_id, seq FROM index_queue ORDER BY ABS(seq)")]
+
+    def has_held_index(self) -> bool:
+        """True when held entries remain (left by syncs during a rebuild, until the next sync after it)."""
+        return self.db.execute("SELECT 1 FROM index_queue WHERE seq < 0 LIMIT 1").fetchone() is not None
+
+    def done_index(self, pairs: Iterable[tuple[int, int]], *, hold: bool = False) -> None:
+        """Drop queue entries that were indexed, unless they were re-queued meanwhile; with ``hold``
+        (an index rebuild is running) keep them as held entries instead. Without ``hold`` the held
+        entries of rebuilds that have ended go too: the live index has them."""
+        pairs = list(pairs)
         with self.transaction():
-            self.db.executemany("DELETE FROM index_queue WHERE doc_id = ? AND seq = ?", list(pairs))
+            if hold:
+                self.db.executemany("UPDATE index_queue SET seq = -seq WHERE doc_id = ? AND seq = ? AND seq > 0", pairs)
+            else:
+                self.db.executemany("DELETE FROM index_queue WHERE doc_id = ? AND seq = ?", pairs)
+                self.db.execute("DELETE FROM index_queue WHERE seq < 0")
 
     def get(self, doc_id: int) -> Document | None:
         """One document with its links."""

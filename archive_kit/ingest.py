@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterable, Iterator
 
 from .catalogue import Document
-from .errors import ArchiveKitError, InputFileError, UsageError
+from .errors import ArchiveKitError, InputFileError, RepositoryError, UsageError
 from .extract import ExtractOptions, Extraction, extract
 from .formats import detect, readable_name
 from .manifest import ManifestRow, read_manifest
@@ -428,6 +428,8 @@ class _BatchWriter:
         try:
             values, hints = describe(item, ext, meta, self.archive, cli)
             self.archive.store.put(item.path, item.sha256)
+        except RepositoryError:
+            raise  # the repository cannot be written (disk full): the whole command stops, not one file
         except ArchiveKitError as e:
             self.report.fail(item.source_path, getattr(e, "reason", str(e)))
             return
