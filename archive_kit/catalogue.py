@@ -10,6 +10,7 @@ damaged page, a read-only file, a lock held too long) arrives as archive-kit's o
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import os
 import sqlite3
@@ -23,7 +24,7 @@ from urllib.parse import quote
 from .errors import (ArchiveKitError, CatalogueDamagedError, DiskFullError, LockTimeout, ReadOnlyError,
                      RepositoryError)
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4  # 4: texts.sha256, the fixity of each extracted text
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -60,7 +61,8 @@ CREATE TABLE IF NOT EXISTS documents (
 CREATE INDEX IF NOT EXISTS documents_filing ON documents (track, year, criterion);
 CREATE TABLE IF NOT EXISTS texts (
     doc_id INTEGER PRIMARY KEY REFERENCES documents (id) ON DELETE CASCADE,
-    text TEXT NOT NULL
+    text TEXT NOT NULL,
+    sha256 TEXT
 );
 CREATE TABLE IF NOT EXISTS tag_hints (
     doc_id INTEGER NOT NULL REFERENCES documents (id) ON DELETE CASCADE,
@@ -125,6 +127,21 @@ CREATE TABLE IF NOT EXISTS numbered_items (
 );
 """
 
+
+
+def text_sha256(text: str) -> str:
+    """SHA-256 of an extracted text as stored (UTF-8, lone surrogates kept): its fixity value."""
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _add_text_hashes(db: sqlite3.Connection) -> None:
+    """Migration to version 4: a ``sha256`` column on ``texts``, filled for every existing text.
+
+    Guarded by ``PRAGMA table_info`` so it is safe to run again (a kill between steps)."""
+    if "sha256" not in {row[1] for row in db.execute("PRAGMA table_info(texts)")}:
+        db.execute("ALTER TABLE texts ADD COLUMN sha256 TEXT")
+    db.create_function("archive_kit_text_sha256", 1, text_sha256, deterministic=True)
+    db.execute("UPDATE texts SET sha256 = archive_kit_text_sha256(text) WHERE sha256 IS NULL")
 
 
 def catalogue_error(path: Path, error: sqlite3.Error, lock_timeout: float = 0.0) -> ArchiveKitError | None:
@@ -330,9 +347,10 @@ class Catalogue:
             )
         if version < SCHEMA_VERSION and not read_only:  # a read-only catalogue is read as it is
             try:
-                self.db.executescript(
-                    "BEGIN IMMEDIATE;" + _SCHEMA + f"PRAGMA user_version = {SCHEMA_VERSION}; COMMIT;"
-                )
+                self.db.executescript("BEGIN IMMEDIATE;" + _SCHEMA + "COMMIT;")
+                with self.transaction():
+                    _add_text_hashes(self.db)
+                    self.db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
             except (LockTimeout, DiskFullError, ReadOnlyError, CatalogueDamagedError):
                 raise
             except (ArchiveKitError, sqlite3.DatabaseError) as e:
@@ -448,7 +466,7 @@ class Catalogue:
         marks = ", ".join("?" for _ in values)
         cur = self.db.execute(f"INSERT INTO documents ({cols}) VALUES ({marks})", tuple(values.values()))
         doc_id = int(cur.lastrowid)
-        self.db.execute("INSERT INTO texts (doc_id, text) VALUES (?, ?)", (doc_id, text))
+        self.put_text(doc_id, text)
         self.db.executemany(
             "INSERT OR REPLACE INTO tag_hints (doc_id, field, source, value) VALUES (?, ?, ?, ?)",
             [(doc_id, f, s, v) for f, s, v in hints],
@@ -468,6 +486,11 @@ class Catalogue:
         self.db.execute(
             "INSERT OR IGNORE INTO sources (sha256, path, seen_at) VALUES (?, ?, ?)", (sha256, path, now_iso())
         )
+
+    def put_text(self, doc_id: int, text: str) -> None:
+        """Store (or replace) a document's extracted text with its SHA-256 (inside a transaction)."""
+        self.db.execute("INSERT OR REPLACE INTO texts (doc_id, text, sha256) VALUES (?, ?, ?)",
+                        (doc_id, text, text_sha256(text)))
 
     # --- the index queue -------------------------------------------------------------------
     # Every change queues its document (doc_id, seq) in the change's own transaction. A positive

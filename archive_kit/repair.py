@@ -2,7 +2,7 @@
 
 It never changes an original or an item number and never drops a catalogue row. It removes temp
 files of interrupted writes, sets damaged originals aside (so ingesting the original file again
-restores them), extracts missing texts again from the originals, and rebuilds a lost,
+restores them), extracts missing or changed texts again from the originals, and rebuilds a lost,
 damaged or out-of-step search index from the catalogue. What it cannot fix is reported, with what
 to do; a damaged catalogue it cannot rebuild (it is the source of truth), so it says so and stops.
 """
@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from .errors import CatalogueDamagedError
 from .verify import (CATALOGUE_DAMAGED, INDEX_EXTRA_DOC, INDEX_MISSING, INDEX_MISSING_DOC, INDEX_UNREADABLE,
-                     OBJECT_DAMAGED, TEXT_MISSING, VerifyReport, verify_repository)
+                     OBJECT_DAMAGED, TEXT_DAMAGED, TEXT_MISSING, VerifyReport, verify_repository)
 
 if TYPE_CHECKING:
     from .archive import Archive
@@ -54,7 +54,7 @@ def repair_repository(archive: "Archive", *, ocr: bool = True) -> RepairReport:
     _remove_temp_files(archive, report)
     for p in before.of_kind(OBJECT_DAMAGED):
         _set_aside(archive, p.id, report)
-    texts = sorted({p.id for p in before.of_kind(TEXT_MISSING) if p.id is not None})
+    texts = sorted({p.id for p in before.of_kind(TEXT_MISSING, TEXT_DAMAGED) if p.id is not None})
     if texts:
         _extract_again(archive, texts, ocr, report)
     lost = before.of_kind(INDEX_MISSING, INDEX_UNREADABLE)
@@ -104,7 +104,7 @@ def _set_aside(archive: "Archive", doc_id: int | None, report: RepairReport) -> 
 
 def _extract_again(archive: "Archive", ids: list[int], ocr: bool, report: RepairReport) -> None:
     """Extract again, from their originals (in isolated workers), the texts of documents whose text
-    row is gone."""
+    row is gone or no longer matches its recorded hash."""
     from .ingest import analyse
     from .workers import WorkerPool
 
@@ -127,8 +127,8 @@ def _extract_again(archive: "Archive", ids: list[int], ocr: bool, report: Repair
             if out.error:
                 report.actions.append(f"document {out.key}: text could not be extracted again ({out.error})")
                 continue
-            with archive.catalogue.transaction() as db:
-                db.execute("INSERT OR REPLACE INTO texts (doc_id, text) VALUES (?, ?)", (out.key, out.value[0].text))
+            with archive.catalogue.transaction():
+                archive.catalogue.put_text(out.key, out.value[0].text)
                 archive.catalogue.queue_index(out.key)
             report.actions.append(f"document {out.key}: text extracted again from the original")
 
