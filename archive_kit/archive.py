@@ -4,22 +4,25 @@ Everything else receives what it needs from here; nothing reads global state.
 """
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 from .catalogue import Catalogue, Document
 from .config import Config
-from .errors import RepositoryError, UsageError
+from .errors import ReadOnlyError, RepositoryError, UsageError
 from .ingest import CliTags, IngestReport, run_ingest
 from .schemas import TrackRegistry, TrackSchema, builtin_schemas, load_schema_file, load_schema_text
 
 if TYPE_CHECKING:
     from .bundle import BundleReport
     from .coverage import CoverageReport
+    from .extract import ExtractOptions
     from .numbering import NumberReport
     from .search import SearchIndex
     from .verify import VerifyReport
+    from .workers import Limits
 
 CONFIG = "config.json"
 CATALOGUE = "catalogue.sqlite"
@@ -68,13 +71,32 @@ class SearchResult:
         return {"query": self.query, "total": self.total, "hits": [h.to_json() for h in self.hits]}
 
 
-class Archive:
-    """An archive-kit repository. Create with ``Archive.init``, open with ``Archive.open``."""
+def read_only_reason(root: Path) -> str | None:
+    """Why the repository at ``root`` cannot be written (a read-only file system, no write
+    permission), or None when it can."""
+    try:
+        if os.statvfs(root).f_flag & os.ST_RDONLY:
+            return "read-only file system"
+    except OSError:
+        pass
+    effective = os.access in os.supports_effective_ids
+    for path in (root, root / CATALOGUE):
+        if path.exists() and not os.access(path, os.W_OK, effective_ids=effective):
+            return f"no permission to write {path}"
+    return None
 
-    def __init__(self, root: Path, config: Config, catalogue: Catalogue) -> None:
+
+class Archive:
+    """An archive-kit repository. Create with ``Archive.init``, open with ``Archive.open``.
+
+    A repository that cannot be written (``read_only`` says why) opens all the same: searching,
+    listing, showing and verifying work, and every write says the repository is read-only."""
+
+    def __init__(self, root: Path, config: Config, catalogue: Catalogue, read_only: str | None = None) -> None:
         self.root = root
         self.config = config
         self.catalogue = catalogue
+        self.read_only = read_only
         from .store import ObjectStore
 
         self.store = ObjectStore(root / "objects")
@@ -105,7 +127,7 @@ class Archive:
             catalogue.put_schema(schema.id, schema.source, "built-in")
         from .search import open_index
 
-        open_index(root / "index").close()  # an empty index: from now on a missing one means it was lost
+        open_index(root / "index", create=True).close()  # from now on a missing index means it was lost
         Config(fonds=fonds, unit=unit).save(root / CONFIG)  # written last: marks the repository complete
         catalogue.close()
         return cls.open(root)
@@ -117,8 +139,14 @@ class Archive:
         if not root.is_dir():
             raise RepositoryError(f"{root}: no archive-kit repository here (run `archive-kit init` first)")
         config = Config.load(root / CONFIG)
-        catalogue = Catalogue(root / CATALOGUE, lock_timeout=config.lock_timeout_s)
-        return cls(root, config, catalogue)
+        read_only = read_only_reason(root)
+        catalogue = Catalogue(root / CATALOGUE, lock_timeout=config.lock_timeout_s, read_only=bool(read_only))
+        return cls(root, config, catalogue, read_only)
+
+    def require_writable(self, what: str) -> None:
+        """Raise ReadOnlyError (exit 3) before ``what`` writes anything to a read-only repository."""
+        if self.read_only:
+            raise ReadOnlyError(f"the repository is read-only ({self.read_only}): {what} needs to write to {self.root}")
 
     def close(self) -> None:
         """Release the catalogue and the index."""
@@ -145,6 +173,7 @@ class Archive:
 
     def add_schema(self, path: Path) -> TrackSchema:
         """Register (or replace) a track's criteria schema from a YAML file."""
+        self.require_writable("registering a schema")
         schema = load_schema_file(path)
         self.catalogue.put_schema(schema.id, schema.source, str(path))
         self._registry = None
@@ -158,11 +187,26 @@ class Archive:
 
         return DEFAULT_ENGINE
 
+    def extract_options(self, ocr: bool) -> "ExtractOptions":
+        """How this repository extracts text: its OCR engine (one thread per worker: parallelism
+        comes from the worker count, never oversubscribed), its OCR page ceiling, its renditions."""
+        from .extract import ExtractOptions
+
+        return ExtractOptions(ocr=ocr, ocr_engine=self.config.ocr_engine or self.default_ocr_engine(), threads=1,
+                              renditions_dir=str(self.renditions_dir), ocr_max_pages=self.config.ocr_max_pages)
+
+    def worker_limits(self) -> "Limits":
+        """The time and memory limits of one file's extraction, from the config."""
+        from .workers import Limits
+
+        return Limits.from_config(self.config)
+
     def ingest(self, paths: Iterable[Path | str], *, manifest: Path | str | None = None,
                track: str | None = None, criterion: str | None = None, year: int | None = None,
                ocr: bool = True, jobs: int | None = None,
                progress: Callable[[int, int, str], None] | None = None) -> IngestReport:
         """Add files and folders; returns what was added, duplicated, failed or skipped."""
+        self.require_writable("ingesting")
         cli = self._cli_tags(track, criterion, year)
         return run_ingest(self, [Path(p) for p in paths], manifest=Path(manifest) if manifest else None,
                           cli=cli, ocr=ocr, jobs=jobs, progress=progress)
@@ -228,6 +272,7 @@ class Archive:
         """Set tags by hand (source ``manual``) and add or remove links ``TRACK:CODE``."""
         from .tagging import set_manual_tags
 
+        self.require_writable("tagging")
         docs = [self.get(i) for i in ids]
         links = [self._parse_link(x) for x in link]
         unlinks = [self._parse_link(x) for x in unlink]
@@ -265,26 +310,27 @@ class Archive:
         if self._index is None:
             from .search import open_index
 
-            self._index = open_index(self.index_dir, lock_timeout=self.config.lock_timeout_s)
+            self._index = open_index(self.index_dir, lock_timeout=self.config.lock_timeout_s, create=False)
         return self._index
 
-    def sync_index(self) -> int:
-        """Bring the index up to the catalogue (after a crash, or a failed index write); returns how many."""
+    def sync_index(self, *, strict: bool = False) -> int:
+        """Bring the index up to the catalogue (after a crash, a failed index write, a lost index);
+        returns how many documents it updated. ``strict``: raise instead of warning when it cannot."""
         from .indexing import sync_index
 
-        return sync_index(self)
+        return sync_index(self, strict=strict)
 
     def reindex(self) -> int:
         """Rebuild the whole index from the catalogue alone; returns the number of documents."""
         from .indexing import rebuild_index
 
-        return rebuild_index(self)
+        return rebuild_index(self) or 0
 
     def search(self, query: str, *, track: str | None = None, criterion: str | None = None,
                year: int | None = None, limit: int = 20) -> SearchResult:
         """Full-text search with the contract's semantics; hits carry catalogue fields."""
         track_id = self.registry.require(track).id if track else None
-        self.sync_index()
+        self.sync_index(strict=True)  # never answer from an index that is missing or behind the catalogue
         key = f"{track_id}:{criterion}" if (criterion and track_id) else criterion
         res = self.index.search(query, track=track_id, criterion=key, year=year, limit=limit)
         docs = {d.id: d for d in self.catalogue.query(
@@ -318,6 +364,7 @@ class Archive:
         """Give unnumbered documents item numbers, archival codes and boxes (stable once given)."""
         from .numbering import number_documents
 
+        self.require_writable("numbering")
         return number_documents(self, track=track, year=year, box_pages=box_pages, renumber=renumber, freeze=freeze)
 
     def number_log(self, *, limit: int | None = None) -> list[dict[str, Any]]:

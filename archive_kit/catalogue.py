@@ -2,10 +2,15 @@
 
 Everything derived (the search index, renditions) can be rebuilt from it. WAL mode lets searches
 read while an ingest writes; writers take ``BEGIN IMMEDIATE`` and wait up to the lock timeout.
+
+This is the catalogue's edge: every SQLite failure met through its connection (disk full, a
+damaged page, a read-only file, a lock held too long) arrives as archive-kit's own
+``RepositoryError`` family with one line for people; a write transaction that fails is rolled back.
 """
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import os
 import sqlite3
@@ -13,11 +18,13 @@ import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any, Iterable, Iterator, NoReturn
+from urllib.parse import quote
 
-from .errors import LockTimeout, RepositoryError
+from .errors import (ArchiveKitError, CatalogueDamagedError, DiskFullError, LockTimeout, ReadOnlyError,
+                     RepositoryError)
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 4  # 4: documents.original_name_bytes and texts.sha256 (the fixity of each extracted text)
 MAX_ID = 2**63 - 1  # SQLite's largest integer: a bigger "id" names no document (and must not overflow)
 
 _SCHEMA = """
@@ -56,7 +63,8 @@ CREATE TABLE IF NOT EXISTS documents (
 CREATE INDEX IF NOT EXISTS documents_filing ON documents (track, year, criterion);
 CREATE TABLE IF NOT EXISTS texts (
     doc_id INTEGER PRIMARY KEY REFERENCES documents (id) ON DELETE CASCADE,
-    text TEXT NOT NULL
+    text TEXT NOT NULL,
+    sha256 TEXT
 );
 CREATE TABLE IF NOT EXISTS tag_hints (
     doc_id INTEGER NOT NULL REFERENCES documents (id) ON DELETE CASCADE,
@@ -123,12 +131,125 @@ CREATE TABLE IF NOT EXISTS numbered_items (
 # columns added to tables that an older catalogue already has: (table, column, declaration)
 _ADDED_COLUMNS = (
     ("documents", "original_name_bytes", "BLOB"),  # version 4: the name's bytes as found on disk
+    ("texts", "sha256", "TEXT"),                    # version 4: the fixity of each extracted text
 )
 
 
 def is_document_id(value: int) -> bool:
     """True when ``value`` can be a document id: a positive SQLite integer."""
     return 1 <= value <= MAX_ID
+
+
+def text_sha256(text: str) -> str:
+    """SHA-256 of an extracted text as stored (UTF-8, lone surrogates kept): its fixity value."""
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _fill_text_hashes(db: sqlite3.Connection) -> None:
+    """Migration to version 4: fill ``texts.sha256`` for every text that has none yet
+    (safe to run again after a kill between steps)."""
+    db.create_function("archive_kit_text_sha256", 1, text_sha256, deterministic=True)
+    db.execute("UPDATE texts SET sha256 = archive_kit_text_sha256(text) WHERE sha256 IS NULL")
+
+
+def catalogue_error(path: Path, error: sqlite3.Error, lock_timeout: float = 0.0) -> ArchiveKitError | None:
+    """The repository error a SQLite failure stands for, or None for a programming error
+    (constraint violations, misuse), which callers may expect and catch as they are."""
+    if isinstance(error, (sqlite3.IntegrityError, sqlite3.ProgrammingError, sqlite3.InterfaceError)):
+        return None
+    name = getattr(error, "sqlite_errorname", "") or ""
+    msg = str(error)
+    if name in ("SQLITE_FULL", "SQLITE_IOERR_SHMSIZE") or "database or disk is full" in msg:
+        return DiskFullError(f"disk full: could not write the catalogue ({path}); the change was rolled back and "
+                             "nothing is half-written; free some space and run the command again")
+    if name.startswith("SQLITE_READONLY") or "readonly database" in msg:
+        return ReadOnlyError(f"the repository is read-only: the catalogue ({path}) cannot be written")
+    if name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")) or "database is locked" in msg:
+        return LockTimeout(f"{path}: another archive-kit process kept the catalogue locked for more "
+                           f"than {lock_timeout:.0f} s; try again when it has finished")
+    if name.startswith(("SQLITE_CORRUPT", "SQLITE_NOTADB")) or "malformed" in msg or "not a database" in msg:
+        return CatalogueDamagedError(f"catalogue is damaged: {path} ({msg}); run `archive-kit verify` to see "
+                                     "the damage and restore catalogue.sqlite from a backup")
+    if name.startswith("SQLITE_IOERR") or "disk I/O error" in msg:
+        return RepositoryError(f"the catalogue ({path}) could not be read or written (disk I/O error); "
+                               "check the disk, then run `archive-kit verify`")
+    if name.startswith("SQLITE_CANTOPEN"):
+        return RepositoryError(f"{path}: catalogue cannot be opened ({msg})")
+    return None
+
+
+class _Cursor(sqlite3.Cursor):
+    """A cursor whose SQLite failures are raised as ``catalogue_error`` says (statements step lazily,
+    so reading rows can meet a damaged page as much as executing can)."""
+
+    def _fail(self, error: sqlite3.Error) -> NoReturn:
+        conn = self.connection
+        translated = catalogue_error(conn.path, error, conn.lock_timeout) if conn.translate else None
+        if translated is None:
+            raise error
+        raise translated from None
+
+    def execute(self, sql: str, parameters: Any = ()) -> "_Cursor":
+        try:
+            return super().execute(sql, parameters)
+        except sqlite3.Error as e:
+            self._fail(e)
+
+    def executemany(self, sql: str, seq_of_parameters: Any) -> "_Cursor":
+        try:
+            return super().executemany(sql, seq_of_parameters)
+        except sqlite3.Error as e:
+            self._fail(e)
+
+    def executescript(self, sql_script: str) -> "_Cursor":
+        try:
+            return super().executescript(sql_script)
+        except sqlite3.Error as e:
+            self._fail(e)
+
+    def __next__(self) -> Any:
+        try:
+            return super().__next__()
+        except sqlite3.Error as e:
+            self._fail(e)
+
+    def fetchone(self) -> Any:
+        try:
+            return super().fetchone()
+        except sqlite3.Error as e:
+            self._fail(e)
+
+    def fetchmany(self, size: int | None = None) -> list[Any]:
+        try:
+            return super().fetchmany(self.arraysize if size is None else size)
+        except sqlite3.Error as e:
+            self._fail(e)
+
+    def fetchall(self) -> list[Any]:
+        try:
+            return super().fetchall()
+        except sqlite3.Error as e:
+            self._fail(e)
+
+
+class _Connection(sqlite3.Connection):
+    """The catalogue's connection: every statement runs through a ``_Cursor``."""
+
+    path: Path = Path()
+    lock_timeout: float = 0.0
+    translate: bool = False   # off while opening, where busy and locked are retried instead
+
+    def cursor(self, factory: Any = _Cursor) -> Any:  # noqa: D102 - sqlite3's own
+        return super().cursor(factory)
+
+    def execute(self, sql: str, parameters: Any = ()) -> Any:  # noqa: D102
+        return self.cursor().execute(sql, parameters)
+
+    def executemany(self, sql: str, seq_of_parameters: Any) -> Any:  # noqa: D102
+        return self.cursor().executemany(sql, seq_of_parameters)
+
+    def executescript(self, sql_script: str) -> Any:  # noqa: D102
+        return self.cursor().executescript(sql_script)
 
 
 def now_iso() -> str:
@@ -220,9 +341,11 @@ class Document:
 class Catalogue:
     """A connection to ``catalogue.sqlite`` with the queries the rest of archive-kit needs."""
 
-    def __init__(self, path: Path, *, lock_timeout: float = 30.0, create: bool = False) -> None:
+    def __init__(self, path: Path, *, lock_timeout: float = 30.0, create: bool = False,
+                 read_only: bool = False) -> None:
         self.path = path
         self.lock_timeout = lock_timeout
+        self.read_only = read_only
         if not create and not path.is_file():
             raise RepositoryError(f"{path}: catalogue is missing")
         version = self._connect()
@@ -231,15 +354,17 @@ class Catalogue:
                 f"{path}: catalogue format {version} is newer than this archive-kit supports "
                 f"({SCHEMA_VERSION}); upgrade archive-kit"
             )
-        if version < SCHEMA_VERSION:
+        if version < SCHEMA_VERSION and not read_only:  # a read-only catalogue is read as it is
             try:
                 self.db.executescript("BEGIN IMMEDIATE;" + _SCHEMA + "COMMIT;")
                 self._add_columns()
-            except sqlite3.DatabaseError as e:
+            except (LockTimeout, DiskFullError, ReadOnlyError, CatalogueDamagedError):
+                raise
+            except (ArchiveKitError, sqlite3.DatabaseError) as e:
                 raise RepositoryError(f"{path}: catalogue cannot be set up: {e}") from None
 
     def _add_columns(self) -> None:
-        """Upgrade an older catalogue in place: add the columns it lacks, then mark it current.
+        """Upgrade an older catalogue in place: add the columns it lacks, fill the text hashes, then mark it current.
 
         Checked under the write lock, so two processes upgrading at once add each column once.
         """
@@ -247,6 +372,7 @@ class Catalogue:
             for table, column, declaration in _ADDED_COLUMNS:
                 if column not in {r[1] for r in self.db.execute(f"PRAGMA table_info({table})")}:
                     self.db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {declaration}")
+            _fill_text_hashes(self.db)
             self.db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
     def _connect(self) -> int:
@@ -254,18 +380,23 @@ class Catalogue:
         deadline = time.monotonic() + self.lock_timeout
         while True:
             try:
-                self.db = sqlite3.connect(
-                    str(self.path), timeout=self.lock_timeout, isolation_level=None, check_same_thread=False
-                )
-                self.db.row_factory = sqlite3.Row
-                self.db.execute("PRAGMA busy_timeout = %d" % int(self.lock_timeout * 1000))
-                self.db.execute("PRAGMA journal_mode = WAL")
-                self.db.execute("PRAGMA synchronous = NORMAL")
-                self.db.execute("PRAGMA foreign_keys = ON")
-                return self.db.execute("PRAGMA user_version").fetchone()[0]
+                db = self._open()
+                self.db = db
+                db.row_factory = sqlite3.Row
+                db.execute("PRAGMA busy_timeout = %d" % int(self.lock_timeout * 1000))
+                if not self.read_only:
+                    db.execute("PRAGMA journal_mode = WAL")
+                    db.execute("PRAGMA synchronous = NORMAL")
+                db.execute("PRAGMA foreign_keys = ON")
+                version = db.execute("PRAGMA user_version").fetchone()[0]
+                db.translate = True
+                return version
             except sqlite3.OperationalError as e:
                 # SQLITE_BUSY / SQLITE_PROTOCOL: another process is opening, recovering or writing
                 if not any(w in str(e) for w in ("locked", "busy", "locking protocol")):
+                    translated = catalogue_error(self.path, e, self.lock_timeout)
+                    if isinstance(translated, (DiskFullError, ReadOnlyError, CatalogueDamagedError)):
+                        raise translated from None
                     raise RepositoryError(f"{self.path}: catalogue cannot be opened: {e}") from None
                 if getattr(self, "db", None) is not None:
                     self.db.close()
@@ -277,29 +408,59 @@ class Catalogue:
             except sqlite3.DatabaseError as e:
                 raise RepositoryError(f"{self.path}: catalogue cannot be opened: {e}") from None
 
+    def _open(self) -> _Connection:
+        """A connection: read-write, or for a read-only repository ``mode=ro`` (which still needs the
+        WAL index file ``-shm``), else ``immutable=1`` where that file cannot be created. Never
+        creates a file in a read-only repository."""
+        if not self.read_only:
+            db = sqlite3.connect(str(self.path), timeout=self.lock_timeout, isolation_level=None,
+                                 check_same_thread=False, factory=_Connection)
+        else:
+            uri = "file:" + quote(str(self.path.absolute()))
+            db = sqlite3.connect(uri + "?mode=ro", uri=True, timeout=self.lock_timeout, isolation_level=None,
+                                 check_same_thread=False, factory=_Connection)
+            try:
+                db.execute("PRAGMA user_version").fetchone()
+            except sqlite3.OperationalError:
+                db.close()
+                wal = self.path.with_name(self.path.name + "-wal")
+                if wal.is_file() and wal.stat().st_size:
+                    raise RepositoryError(
+                        f"{self.path}: the catalogue holds changes not yet merged ({wal.name}) and the repository "
+                        "is read-only; open it once with write access (any archive-kit command) first") from None
+                db = sqlite3.connect(uri + "?immutable=1", uri=True, isolation_level=None, check_same_thread=False,
+                                     factory=_Connection)
+        db.path = self.path
+        db.lock_timeout = self.lock_timeout
+        return db
+
     def close(self) -> None:
         """Close the connection."""
         self.db.close()
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
-        """A write transaction (BEGIN IMMEDIATE), waiting for other writers up to the lock timeout."""
-        try:
-            self.db.execute("BEGIN IMMEDIATE")
-        except sqlite3.OperationalError as e:
-            if "locked" in str(e) or "busy" in str(e):
-                raise LockTimeout(
-                    f"{self.path}: another archive-kit process kept the catalogue locked for more "
-                    f"than {self.lock_timeout:.0f} s; try again when it has finished"
-                ) from None
-            raise RepositoryError(f"{self.path}: {e}") from None
+        """A write transaction (BEGIN IMMEDIATE), waiting for other writers up to the lock timeout.
+
+        Any failure inside rolls everything back (SQLite may already have done so itself, as it
+        does when the disk is full)."""
+        if self.read_only:
+            raise ReadOnlyError(f"the repository is read-only: the catalogue ({self.path}) cannot be written")
+        self.db.execute("BEGIN IMMEDIATE")
         try:
             yield self.db
-        except BaseException:
-            self.db.execute("ROLLBACK")
-            raise
-        else:
             self.db.execute("COMMIT")
+        except BaseException:
+            self._rollback()
+            raise
+
+    def _rollback(self) -> None:
+        """Roll back the open transaction, if SQLite has not already."""
+        if self.db.in_transaction:
+            try:
+                self.db.execute("ROLLBACK")
+            except (ArchiveKitError, sqlite3.Error):
+                pass
 
     # --- documents -------------------------------------------------------------------------
 
@@ -324,7 +485,7 @@ class Catalogue:
         marks = ", ".join("?" for _ in values)
         cur = self.db.execute(f"INSERT INTO documents ({cols}) VALUES ({marks})", tuple(values.values()))
         doc_id = int(cur.lastrowid)
-        self.db.execute("INSERT INTO texts (doc_id, text) VALUES (?, ?)", (doc_id, text))
+        self.put_text(doc_id, text)
         self.db.executemany(
             "INSERT OR REPLACE INTO tag_hints (doc_id, field, source, value) VALUES (?, ?, ?, ?)",
             [(doc_id, f, s, v) for f, s, v in hints],
@@ -345,22 +506,50 @@ class Catalogue:
             "INSERT OR IGNORE INTO sources (sha256, path, seen_at) VALUES (?, ?, ?)", (sha256, path, now_iso())
         )
 
+    def put_text(self, doc_id: int, text: str) -> None:
+        """Store (or replace) a document's extracted text with its SHA-256 (inside a transaction)."""
+        self.db.execute("INSERT OR REPLACE INTO texts (doc_id, text, sha256) VALUES (?, ?, ?)",
+                        (doc_id, text, text_sha256(text)))
+
+    # --- the index queue -------------------------------------------------------------------
+    # Every change queues its document (doc_id, seq) in the change's own transaction. A positive
+    # seq is not yet in the live index; a sync that applies entries while an index rebuild runs
+    # keeps them, negated ("held"), so the rebuild can apply them to its fresh index before the
+    # swap. Entries are only ever removed by exact (doc_id, seq), so a document queued again
+    # meanwhile stays queued.
+
     def queue_index(self, doc_id: int) -> None:
         """Mark a document as changed for the index (inside the same transaction as the change)."""
         self.db.execute(
-            "INSERT OR REPLACE INTO index_queue (doc_id, seq) "
-            "VALUES (?, COALESCE((SELECT MAX(seq) FROM index_queue), 0) + 1)",
+            "INSERT OR REPLACE INTO index_queue (doc_id, seq) VALUES (?, MAX("
+            "COALESCE((SELECT MAX(seq) FROM index_queue), 0), -COALESCE((SELECT MIN(seq) FROM index_queue), 0)) + 1)",
             (doc_id,),
         )
 
     def pending_index(self, limit: int = 1000) -> list[tuple[int, int]]:
-        """(doc_id, seq) pairs the index has not caught up with yet."""
-        return [tuple(r) for r in self.db.execute("SELECT doc_id, seq FROM index_queue ORDER BY seq LIMIT ?", (limit,))]
+        """(doc_id, seq) pairs the live index has not caught up with yet, oldest first."""
+        return [tuple(r) for r in self.db.execute(
+            "SELECT doc_id, seq FROM index_queue WHERE seq > 0 ORDER BY seq LIMIT ?", (limit,))]
 
-    def done_index(self, pairs: Iterable[tuple[int, int]]) -> None:
-        """Drop queue entries that were indexed, unless they were re-queued meanwhile."""
+    def queued_index(self) -> list[tuple[int, int]]:
+        """Every queue entry, held ones included (what an index rebuild must apply before its swap)."""
+        return [tuple(r) for r in self.db.execute("SELECT doc_id, seq FROM index_queue ORDER BY ABS(seq)")]
+
+    def has_held_index(self) -> bool:
+        """True when held entries remain (left by syncs during a rebuild, until the next sync after it)."""
+        return self.db.execute("SELECT 1 FROM index_queue WHERE seq < 0 LIMIT 1").fetchone() is not None
+
+    def done_index(self, pairs: Iterable[tuple[int, int]], *, hold: bool = False) -> None:
+        """Drop queue entries that were indexed, unless they were re-queued meanwhile; with ``hold``
+        (an index rebuild is running) keep them as held entries instead. Without ``hold`` the held
+        entries of rebuilds that have ended go too: the live index has them."""
+        pairs = list(pairs)
         with self.transaction():
-            self.db.executemany("DELETE FROM index_queue WHERE doc_id = ? AND seq = ?", list(pairs))
+            if hold:
+                self.db.executemany("UPDATE index_queue SET seq = -seq WHERE doc_id = ? AND seq = ? AND seq > 0", pairs)
+            else:
+                self.db.executemany("DELETE FROM index_queue WHERE doc_id = ? AND seq = ?", pairs)
+                self.db.execute("DELETE FROM index_queue WHERE seq < 0")
 
     def get(self, doc_id: int) -> Document | None:
         """One document with its links (None for an id no document can have)."""

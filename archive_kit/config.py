@@ -1,11 +1,18 @@
-"""The repository's small config file (``config.json``): fonds, unit, numbering and limits."""
+"""The repository's small config file (``config.json``): fonds, unit, numbering and limits.
+
+Every value is checked when the file is loaded, so a mistake is one line naming the key and the
+value (exit 3), not a traceback when some command first uses it.
+"""
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
+from typing import Any, Callable
 
 from .errors import RepositoryError
+from .extract import OCR_MAX_PAGES
 from .store import atomic_write_bytes
 
 FORMAT = "archive-kit-repository"
@@ -16,11 +23,16 @@ CODE_PATTERNS = {
     # DA/T 13-2022 writes year, retention and organisation/subject as parts of one level
     "DA/T 13-2022": "{fonds}-{category}·{year}·{retention}·{track_code}-{item:04d}",
 }
+RETENTIONS = ("Y", "D30", "D10")
 
 
 @dataclass
 class Config:
-    """What an archivist sets once per repository; everything has a sensible default."""
+    """What an archivist sets once per repository; everything has a sensible default.
+
+    Limits: ``worker_timeout_s`` is how long one file may go without progress;
+    ``worker_ceiling_s`` how long it may take in all, however it progresses; ``ocr_max_pages``
+    how many pages of one PDF may need OCR; ``worker_memory_mb`` its memory (0 = no limit)."""
 
     fonds: str = "J001"
     unit: str = ""
@@ -30,12 +42,14 @@ class Config:
     default_retention: str = "D30"
     ocr_engine: str | None = None
     worker_timeout_s: float = 600.0
+    worker_ceiling_s: float = 3600.0
     worker_memory_mb: int = 4096
+    ocr_max_pages: int = OCR_MAX_PAGES
     lock_timeout_s: float = 60.0
 
     @classmethod
     def load(cls, path: Path) -> "Config":
-        """Read ``config.json``; a missing, foreign, newer or broken file is repository damage."""
+        """Read ``config.json``; a missing, foreign, newer, broken or wrongly valued file is repository damage."""
         try:
             raw = json.loads(path.read_text(encoding="utf-8"))
         except FileNotFoundError:
@@ -49,8 +63,11 @@ class Config:
                 f"{path.parent}: repository format {raw.get('version')} is newer than this archive-kit "
                 f"supports ({FORMAT_VERSION}); upgrade archive-kit"
             )
-        known = {f.name for f in fields(cls)}
-        cfg = cls(**{k: v for k, v in raw.items() if k in known})
+        values = {}
+        for f in fields(cls):
+            if f.name in raw:
+                values[f.name] = _checked(path, f.name, raw[f.name])
+        cfg = cls(**values)
         if cfg.code_pattern in CODE_PATTERNS:
             cfg.code_pattern = CODE_PATTERNS[cfg.code_pattern]
         return cfg
@@ -59,3 +76,83 @@ class Config:
         """Write atomically, with the format marker."""
         data = {"format": FORMAT, "version": FORMAT_VERSION, **asdict(self)}
         atomic_write_bytes(path, (json.dumps(data, ensure_ascii=False, indent=2) + "\n").encode("utf-8"))
+
+
+# --- checks: each returns the value to use, or raises ValueError ----------------------------------
+
+def _number(value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise ValueError
+    return value
+
+
+def _whole(value: Any) -> int:
+    if _number(value) != int(value):
+        raise ValueError
+    return int(value)
+
+
+def _text(value: Any) -> str:
+    if not isinstance(value, str):
+        raise ValueError
+    return value
+
+
+def _where(convert: Callable[[Any], Any], ok: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """The check: ``convert`` the value, then require ``ok`` of it."""
+
+    def check(value: Any) -> Any:
+        converted = convert(value)
+        if not ok(converted):
+            raise ValueError
+        return converted
+
+    return check
+
+
+def _fills(pattern: str) -> bool:
+    """True when a code pattern (or preset name) can be filled with the archival code's fields."""
+    try:
+        CODE_PATTERNS.get(pattern, pattern).format(fonds="J001", category="WS", year=2023, retention="D30",
+                                                   track_code="WM", item=1)
+    except (KeyError, IndexError, ValueError, AttributeError):
+        return False
+    return True
+
+
+def _known_engine(name: str | None) -> bool:
+    """True for no engine (the default) or a known one (discovering engines imports them, so only
+    when one is named)."""
+    if name is None:
+        return True
+    from .ocr import engine_names
+
+    return isinstance(name, str) and name in engine_names()
+
+
+RULES: dict[str, tuple[Callable[[Any], Any], str]] = {
+    "fonds": (_where(_text, lambda v: len(v) == 4), "must be a 4-character fonds code such as J001"),
+    "unit": (_text, "must be text"),
+    "category": (_where(_text, str.strip), "must be a category code such as WS"),
+    "code_pattern": (_where(_text, _fills), "must be " + " or ".join(CODE_PATTERNS) + " or a pattern using only "
+                     "{fonds} {category} {year} {retention} {track_code} {item}"),
+    "box_pages": (_where(_whole, lambda v: v >= 1), "must be a positive integer"),
+    "default_retention": (_where(_text, RETENTIONS.__contains__), "must be one of " + ", ".join(RETENTIONS)),
+    "ocr_engine": (_where(lambda v: v, _known_engine),
+                   "must be null or an installed OCR engine's name (see `archive-kit doctor`)"),
+    "worker_timeout_s": (_where(_number, lambda v: v > 0), "must be a positive number of seconds"),
+    "worker_ceiling_s": (_where(_number, lambda v: v > 0), "must be a positive number of seconds"),
+    "worker_memory_mb": (_where(_whole, lambda v: v >= 0), "must be a whole number of megabytes (0 for no limit)"),
+    "ocr_max_pages": (_where(_whole, lambda v: v >= 1), "must be a positive integer"),
+    "lock_timeout_s": (_where(_number, lambda v: v >= 0), "must be a number of seconds, 0 or more"),
+}
+
+
+def _checked(path: Path, key: str, value: Any) -> Any:
+    """``value`` as the config key ``key`` needs it; RepositoryError naming the key and value if not.
+    Every field of ``Config`` has its rule in ``RULES``."""
+    check, rule = RULES[key]
+    try:
+        return check(value)
+    except ValueError:
+        raise RepositoryError(f"repository config {path}: `{key}` {rule}, got {value!r}") from None

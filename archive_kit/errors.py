@@ -69,3 +69,19 @@ class NumberingError(ArchiveKitError):
     """A numbering rule would be broken (frozen unit, retagging a numbered document...)."""
 
     exit_code = 1
+
+
+class ReadOnlyError(RepositoryError):
+    """A write was asked of a repository that is read-only (a read-only mount, or no write permission)."""
+
+
+class DiskFullError(RepositoryError):
+    """The disk filled up while the repository was being written; what was written is rolled back."""
+
+
+class CatalogueDamagedError(RepositoryError):
+    """SQLite found the catalogue file damaged (a corrupt or foreign page)."""
+
+
+class IndexMissingError(RepositoryError):
+    """The search index folder holds no index (deleted, or a repository copied without it)."""

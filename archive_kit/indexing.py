@@ -2,22 +2,35 @@
 
 Every catalogue change queues the document in the same transaction; ``sync_index`` drains that
 queue into the index, so a crash between the two is caught up by the next command.
+
+A rebuild (``reindex``, ``repair``, a lost index) holds the repository's rebuild lock, builds a
+fresh index from the catalogue and, just before it swaps the fresh index in, applies every change
+queued meanwhile, holding the index write lock so that no writer slips in between. A sync that
+runs during a rebuild still updates the live index (searches stay current) but keeps its queue
+entries, marked held, for the rebuild to apply. So a ``reindex`` and an ``ingest`` at the same time
+both finish with every document searchable, and neither waits for the other.
 """
 from __future__ import annotations
 
+import fcntl
+import logging
 import os
 import shutil
-import sys
+import time
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Iterable, Iterator
 
 from .catalogue import Document
-from .errors import ArchiveKitError, RepositoryError
+from .errors import ArchiveKitError, CatalogueDamagedError, LockTimeout, ReadOnlyError, RepositoryError
 
 if TYPE_CHECKING:
     from .archive import Archive
-    from .search import IndexDoc
+    from .search import IndexDoc, SearchIndex
 
 BATCH = 2000  # documents per index commit: each commit costs a segment and a merge check
+REBUILD_LOCK = "index-rebuild.lock"  # in the repository root: held by the one index rebuild running
+
+log = logging.getLogger(__name__)
 
 
 def criteria_keys(doc: Document, archive: "Archive") -> tuple[tuple[str, ...], tuple[str, ...]]:
@@ -57,68 +70,185 @@ def index_doc(doc: Document, text: str, archive: "Archive") -> "IndexDoc":
     )
 
 
+def _batches(archive: "Archive", ids: list[int]) -> Iterator[tuple[list[int], list[Document]]]:
+    """(ids, the catalogued documents among them) in batches of BATCH."""
+    for start in range(0, len(ids), BATCH):
+        chunk = ids[start:start + BATCH]
+        yield chunk, archive.catalogue.query("id IN (%s)" % ",".join("?" * len(chunk)), chunk)
+
+
 def _index_docs(archive: "Archive", docs: Iterable[Document]) -> Iterator["IndexDoc"]:
     for doc in docs:
         yield index_doc(doc, archive.catalogue.text(doc.id), archive)
 
 
-def sync_index(archive: "Archive") -> int:
-    """Drain the catalogue's index queue; a failed index write leaves the queue for next time.
+def _apply(archive: "Archive", index: "SearchIndex", ids: Iterable[int]) -> None:
+    """Make ``index`` hold the catalogue's current version of each document in ``ids``: added or
+    replaced where catalogued, removed where not."""
+    for chunk, docs in _batches(archive, sorted(set(ids))):
+        if docs:
+            index.add(_index_docs(archive, docs))
+        gone = set(chunk) - {d.id for d in docs}
+        if gone:
+            index.delete(gone)
 
-    An index that is missing altogether (deleted, or a repository copied without it) while the
-    catalogue holds documents is rebuilt, so a search never silently finds nothing.
-    """
+
+@contextmanager
+def rebuild_lock(archive: "Archive", *, exclusive: bool) -> Iterator[bool]:
+    """The repository's rebuild lock (an ``flock``, released by the kernel when its holder dies).
+
+    Exclusive: held by the one rebuild running, waiting for another up to the lock timeout.
+    Shared: never waits; yields False while a rebuild holds the lock, True otherwise."""
+    path = archive.root / REBUILD_LOCK
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o644)
+    except OSError as e:
+        raise RepositoryError(f"{path}: the index rebuild lock cannot be opened ({e.strerror or e})") from None
+    try:
+        deadline = time.monotonic() + archive.config.lock_timeout_s
+        while True:
+            try:
+                fcntl.flock(fd, (fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH) | fcntl.LOCK_NB)
+                held = True
+                break
+            except BlockingIOError:
+                if not exclusive:
+                    held = False
+                    break
+                if time.monotonic() >= deadline:
+                    raise LockTimeout(f"another archive-kit process has been rebuilding the search index of "
+                                      f"{archive.root} for more than {archive.config.lock_timeout_s:.0f} s; "
+                                      "try again when it has finished") from None
+                time.sleep(0.1)
+        yield held
+    finally:
+        os.close(fd)
+
+
+def sync_index(archive: "Archive", *, strict: bool = False) -> int:
+    """Bring the index up to the catalogue; returns how many documents it updated.
+
+    A missing index is rebuilt, and one that lost documents without a trace in the queue gets
+    them back. With ``strict`` (a search, which must never answer from an index that is missing
+    or behind the catalogue) a failure is raised; otherwise it is logged and the queue kept for
+    the next command. A read-only repository is only checked."""
+    if archive.read_only:
+        if strict:
+            _check_current(archive)
+        return 0
+    try:
+        return _catch_up(archive)
+    except CatalogueDamagedError:
+        raise
+    except ArchiveKitError as e:
+        if strict:
+            raise
+        log.warning("the search index was not updated (%s); the next command will catch up", e)
+        return 0
+
+
+def _catch_up(archive: "Archive") -> int:
+    """Rebuild a missing index, drain the queue, then mend any difference left in the documents held."""
     from .search import index_exists
 
     cat = archive.catalogue
-    if archive._index is None and not index_exists(archive.index_dir) and cat.count():
-        print("archive-kit: the search index is missing; rebuilding it from the catalogue", file=sys.stderr)
-        return rebuild_index(archive)
     count = 0
+    if not index_exists(archive.index_dir):
+        log.warning("the search index is missing; rebuilding it from the catalogue")
+        count += rebuild_index(archive, only_if_missing=True) or 0
     while True:
         pending = cat.pending_index(BATCH)
         if not pending:
-            return count
-        ids = [doc_id for doc_id, _ in pending]
-        docs = cat.query("id IN (%s)" % ",".join("?" * len(ids)), ids)
-        present = {d.id for d in docs}
-        try:
-            if docs:
-                archive.index.add(_index_docs(archive, docs))
-            gone = set(ids) - present
-            if gone:
-                archive.index.delete(gone)
-        except ArchiveKitError as e:
-            print(f"archive-kit: warning: the search index was not updated ({e}); "
-                  "the next command will catch up", file=sys.stderr)
-            return count
-        cat.done_index(pending)
+            break
+        _apply(archive, archive.index, [doc_id for doc_id, _ in pending])
+        with rebuild_lock(archive, exclusive=False) as no_rebuild:
+            cat.done_index(pending, hold=not no_rebuild)
         count += len(pending)
+    if cat.has_held_index():   # a rebuild was killed before it could take them over: the live index has them
+        with rebuild_lock(archive, exclusive=False) as no_rebuild:
+            if no_rebuild:
+                cat.done_index([])
+    index = archive.index
+    if index.doc_count() != cat.count():
+        indexed, catalogued = index.ids(), cat.all_ids()
+        differ = (catalogued - indexed) | (indexed - catalogued)
+        if differ:
+            log.warning("the search index differed from the catalogue in %d document(s); brought into step",
+                        len(differ))
+            _apply(archive, index, differ)
+            count += len(differ)
+    return count
 
 
-def rebuild_index(archive: "Archive") -> int:
-    """Rebuild the index from the catalogue alone and clear the queue.
+def _check_current(archive: "Archive") -> None:
+    """For a read-only repository: raise unless the index exists and is level with the catalogue."""
+    from .search import index_exists
 
-    A damaged index is moved aside first (it is derived data) and dropped once the new one is in.
-    """
     cat = archive.catalogue
-    damaged = None
-    try:
-        archive.index
-    except RepositoryError:
-        damaged = archive.index_dir.with_name(f".{archive.index_dir.name}.damaged-{os.getpid()}")
-        os.replace(archive.index_dir, damaged)
-        archive.index_dir.mkdir()
-    pending = cat.pending_index(10**9)
-    ids = sorted(cat.all_ids())
+    if not index_exists(archive.index_dir):
+        behind = "is missing"
+    elif cat.pending_index(1):
+        behind = f"is behind the catalogue ({len(cat.pending_index(10**9))} change(s) not yet indexed)"
+    elif archive.index.doc_count() != cat.count():
+        behind = "does not hold the same documents as the catalogue"
+    else:
+        return
+    raise ReadOnlyError(f"the search index {behind} and the repository is read-only ({archive.read_only}), so a "
+                        "search would miss documents; run any archive-kit command once with write access")
 
-    def docs() -> Iterator["IndexDoc"]:
-        for start in range(0, len(ids), BATCH):
-            chunk = ids[start:start + BATCH]
-            yield from _index_docs(archive, cat.query("id IN (%s)" % ",".join("?" * len(chunk)), chunk))
 
-    archive.index.rebuild(docs())
-    cat.done_index(pending)
-    if damaged is not None:
-        shutil.rmtree(damaged, ignore_errors=True)
-    return len(ids)
+def rebuild_index(archive: "Archive", *, only_if_missing: bool = False) -> int | None:
+    """Rebuild the index from the catalogue alone and clear the queue; returns the number of
+    documents (None when ``only_if_missing`` and another process made the index meanwhile).
+
+    A damaged index is moved aside first (it is derived data) and dropped once the new one is in;
+    a missing one is built aside and renamed into place, finished."""
+    from .search import build_index, index_exists
+
+    archive.require_writable("rebuilding the search index")
+    cat = archive.catalogue
+    with rebuild_lock(archive, exclusive=True):
+        if only_if_missing and index_exists(archive.index_dir):
+            return None
+        damaged = None
+        live = None
+        if index_exists(archive.index_dir):
+            try:
+                live = archive.index
+            except RepositoryError:
+                damaged = archive.index_dir.with_name(f".{archive.index_dir.name}.damaged-{os.getpid()}-{time.time_ns()}")
+                os.replace(archive.index_dir, damaged)
+        ids = sorted(cat.all_ids())
+        applied: list[tuple[int, int]] = []
+
+        def catch_up(fresh: "SearchIndex") -> None:
+            """Under the index write lock, just before the swap: every change queued since the
+            catalogue was read (held entries of concurrent syncs included)."""
+            applied.extend(cat.queued_index())
+            _apply(archive, fresh, [doc_id for doc_id, _ in applied])
+
+        everything = (d for _, docs in _batches(archive, ids) for d in _index_docs(archive, docs))
+        if live is not None:
+            live.rebuild(everything, before_publish=catch_up)
+        else:
+            if archive._index is not None:   # opened before its folder went: stale
+                archive._index.close()
+                archive._index = None
+            build_index(archive.index_dir, everything, lock_timeout=archive.config.lock_timeout_s,
+                        before_publish=catch_up)
+        cat.done_index(applied)
+        if damaged is not None:
+            shutil.rmtree(damaged, ignore_errors=True)
+        return len(ids)
+
+
+def remove_rebuild_leftovers(archive: "Archive") -> int:
+    """Delete the temp folders of index rebuilds that were killed; returns how many. Holds the
+    rebuild lock, so a rebuild running in another process is never touched."""
+    name = archive.index_dir.name
+    n = 0
+    with rebuild_lock(archive, exclusive=True):
+        for d in list(archive.root.glob(f".{name}.rebuild-*")) + list(archive.root.glob(f".{name}.damaged-*")):
+            shutil.rmtree(d, ignore_errors=True)
+            n += 1
+    return n

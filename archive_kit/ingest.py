@@ -15,14 +15,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterable, Iterator
 
 from .catalogue import Document
-from .errors import ArchiveKitError, InputFileError, UsageError
+from .errors import ArchiveKitError, InputFileError, RepositoryError, UsageError
 from .extract import ExtractOptions, Extraction, extract
 from .formats import detect, readable_name
 from .manifest import ManifestRow, read_manifest
 from .metadata import DocMetadata, extract_metadata
 from .store import atomic_write_bytes, hash_file
 from .tagging import Proposal, decide, path_proposal
-from .workers import Limits, Outcome, WorkerPool
+from .workers import Outcome, WorkerPool
 
 if TYPE_CHECKING:
     from .archive import Archive
@@ -368,10 +368,7 @@ def run_ingest(archive: "Archive", paths: list[Path], *, manifest: Path | None =
     report = IngestReport()
     items = collect(paths, manifest, report, archive.root.resolve())
     jobs = jobs or os.cpu_count() or 1
-    engine = archive.config.ocr_engine or archive.default_ocr_engine()
-    # engine threads pinned to one per worker: parallelism comes from --jobs, never oversubscribed
-    options = ExtractOptions(ocr=ocr, ocr_engine=engine, threads=1,
-                             renditions_dir=str(archive.renditions_dir))
+    options = archive.extract_options(ocr)
     seen: dict[str, str] = {}
     todo: list[Item] = []
     total = len(items)
@@ -402,7 +399,7 @@ def run_ingest(archive: "Archive", paths: list[Path], *, manifest: Path | None =
     if progress:
         progress(done, total, "")
     writer = _BatchWriter(archive, report)
-    limits = Limits(archive.config.worker_timeout_s, archive.config.worker_memory_mb)
+    limits = archive.worker_limits()
     env = {name: str(options.threads) for name in
            ("OMP_THREAD_LIMIT", "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")}
     # results are catalogued in input order (stable ids run after run), whatever order workers finish in
@@ -457,6 +454,8 @@ class _BatchWriter:
         try:
             values, hints = describe(item, ext, meta, self.archive, cli)
             self.archive.store.put(item.path, item.sha256)
+        except RepositoryError:
+            raise  # the repository cannot be written (disk full): the whole command stops, not one file
         except ArchiveKitError as e:
             self.report.fail(item.source_path, getattr(e, "reason", str(e)))
             return

@@ -2,20 +2,21 @@
 
 It never changes an original or an item number and never drops a catalogue row. It removes temp
 files of interrupted writes, sets damaged originals aside (so ingesting the original file again
-restores them), extracts missing texts again from the originals, and rebuilds a damaged or
-out-of-step search index from the catalogue. What it cannot fix is reported, with what to do.
+restores them), extracts missing or changed texts again from the originals, and rebuilds a lost,
+damaged or out-of-step search index from the catalogue. What it cannot fix is reported, with what
+to do; a damaged catalogue it cannot rebuild (it is the source of truth), so it says so and stops.
 """
 from __future__ import annotations
 
 import datetime as dt
 import os
-import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .verify import (INDEX_EXTRA_DOC, INDEX_MISSING_DOC, INDEX_UNREADABLE, OBJECT_DAMAGED, TEXT_MISSING,
-                     VerifyReport, verify_repository)
+from .errors import CatalogueDamagedError
+from .verify import (CATALOGUE_DAMAGED, INDEX_EXTRA_DOC, INDEX_MISSING, INDEX_MISSING_DOC, INDEX_UNREADABLE,
+                     OBJECT_DAMAGED, TEXT_DAMAGED, TEXT_MISSING, VerifyReport, verify_repository)
 
 if TYPE_CHECKING:
     from .archive import Archive
@@ -43,36 +44,42 @@ class RepairReport:
 
 def repair_repository(archive: "Archive", *, ocr: bool = True) -> RepairReport:
     """Verify, fix what can be fixed from the repository alone, and verify again."""
+    archive.require_writable("repair")
     report = RepairReport()
     before = verify_repository(archive, full=True)
+    damaged = before.of_kind(CATALOGUE_DAMAGED)
+    if damaged:
+        raise CatalogueDamagedError(f"{damaged[0].problem.rstrip('.')}; repair cannot rebuild the catalogue, which is "
+                                    "the source of truth: restore catalogue.sqlite from a backup")
     _remove_temp_files(archive, report)
     for p in before.of_kind(OBJECT_DAMAGED):
         _set_aside(archive, p.id, report)
-    missing_text = [p.id for p in before.of_kind(TEXT_MISSING) if p.id is not None]
-    if missing_text:
-        _extract_again(archive, missing_text, ocr, report)
-    if before.of_kind(INDEX_UNREADABLE, INDEX_MISSING_DOC, INDEX_EXTRA_DOC) or missing_text:
+    texts = sorted({p.id for p in before.of_kind(TEXT_MISSING, TEXT_DAMAGED) if p.id is not None})
+    if texts:
+        _extract_again(archive, texts, ocr, report)
+    lost = before.of_kind(INDEX_MISSING, INDEX_UNREADABLE)
+    if lost or before.of_kind(INDEX_MISSING_DOC, INDEX_EXTRA_DOC) or texts:
         n = archive.reindex()  # sets a damaged index aside first
-        why = "search index was unreadable: " if before.of_kind(INDEX_UNREADABLE) else ""
+        why = {INDEX_MISSING: "search index was missing: ", INDEX_UNREADABLE: "search index was unreadable: "}.get(
+            lost[0].kind, "") if lost else ""
         report.actions.append(f"{why}rebuilt the search index from the catalogue ({n} document(s))")
     else:
-        archive.sync_index()
+        archive.sync_index(strict=True)
     report.after = verify_repository(archive, full=True)
     return report
 
 
 def _remove_temp_files(archive: "Archive", report: RepairReport) -> None:
     """Temp files and folders of writes a kill interrupted (objects, caches, config, index rebuilds)."""
+    from .indexing import remove_rebuild_leftovers
+
     root = archive.root
     n = archive.store.remove_temp_files()
     for f in list(archive.derived.rglob(".tmp-*")) + list(root.glob(".tmp-*")) + list(archive.index_dir.glob(".tmp-*")):
         if f.is_file():
             f.unlink(missing_ok=True)
             n += 1
-    name = archive.index_dir.name
-    for d in list(root.glob(f".{name}.rebuild-*")) + list(root.glob(f".{name}.damaged-*")):
-        shutil.rmtree(d, ignore_errors=True)
-        n += 1
+    n += remove_rebuild_leftovers(archive)
     if n:
         report.actions.append(f"removed {n} temporary file(s) left by interrupted writes")
 
@@ -96,29 +103,32 @@ def _set_aside(archive: "Archive", doc_id: int | None, report: RepairReport) -> 
 
 
 def _extract_again(archive: "Archive", ids: list[int], ocr: bool, report: RepairReport) -> None:
-    """Extract the texts of documents whose text row is gone, from their originals (in isolated workers)."""
-    from .extract import ExtractOptions
+    """Extract again, from their originals (in isolated workers), the texts of documents whose text
+    row is gone or no longer matches its recorded hash."""
     from .ingest import analyse
-    from .workers import Limits, WorkerPool
+    from .workers import WorkerPool
 
-    cfg = archive.config
-    options = ExtractOptions(ocr=ocr, ocr_engine=cfg.ocr_engine or archive.default_ocr_engine(), threads=1)
+    options = archive.extract_options(ocr)
     tasks = []
     for doc_id in ids:
         doc = archive.catalogue.get(doc_id)
-        if doc is not None and archive.store.has(doc.sha256):
-            path = archive.store.path_for(doc.sha256)
-            tasks.append((doc_id, (str(path), doc.format, options, doc.original_name)))
+        if doc is None:
+            continue
+        if not archive.store.has(doc.sha256):
+            report.actions.append(f"document {doc_id}: text could not be extracted again: its original is "
+                                  f"missing (ingest the original file again: {doc.source_path})")
+            continue
+        path = archive.store.path_for(doc.sha256)
+        tasks.append((doc_id, (str(path), doc.format, options, doc.original_name)))
     if not tasks:
         return
-    with WorkerPool(min(len(tasks), os.cpu_count() or 1), Limits(cfg.worker_timeout_s, cfg.worker_memory_mb)) as pool:
+    with WorkerPool(min(len(tasks), os.cpu_count() or 1), archive.worker_limits()) as pool:
         for out in pool.run(analyse, tasks):
             if out.error:
                 report.actions.append(f"document {out.key}: text could not be extracted again ({out.error})")
                 continue
-            text = out.value[0].text
-            with archive.catalogue.transaction() as db:
-                db.execute("INSERT OR REPLACE INTO texts (doc_id, text) VALUES (?, ?)", (out.key, text))
+            with archive.catalogue.transaction():
+                archive.catalogue.put_text(out.key, out.value[0].text)
                 archive.catalogue.queue_index(out.key)
             report.actions.append(f"document {out.key}: text extracted again from the original")
 

@@ -1,15 +1,17 @@
 """Content-addressed object store: every original kept once, by SHA-256, written atomically, read-only."""
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
 import shutil
 import stat
 import tempfile
+from contextlib import contextmanager
 from pathlib import Path
 from typing import BinaryIO, Iterator
 
-from .errors import InputFileError, RepositoryError
+from .errors import DiskFullError, InputFileError, RepositoryError
 
 CHUNK = 1 << 20
 
@@ -43,20 +45,41 @@ def fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
+def full_disk(dest: Path, error: OSError) -> DiskFullError | None:
+    """The DiskFullError for a write to ``dest`` that failed because the disk is full, else None."""
+    if error.errno not in (errno.ENOSPC, errno.EDQUOT):
+        return None
+    return DiskFullError(f"disk full: could not write {dest}; nothing was half-written; free some space and "
+                         "run the command again")
+
+
+@contextmanager
+def _temp_beside(dest: Path) -> Iterator[tuple[int, str]]:
+    """A temp file (fd, path) in ``dest``'s folder for an atomic write: removed when the block
+    fails, and a full disk raised as one DiskFullError naming ``dest``."""
+    tmp = None
+    try:
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=".tmp-")
+        yield fd, tmp
+    except BaseException as e:
+        if tmp is not None:
+            Path(tmp).unlink(missing_ok=True)
+        full = full_disk(dest, e) if isinstance(e, OSError) else None
+        if full:
+            raise full from None
+        raise
+
+
 def atomic_write_bytes(dest: Path, data: bytes, *, mode: int = 0o644) -> None:
     """Write ``data`` to ``dest`` via a temp file in the same folder, fsync and rename."""
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=".tmp-")
-    try:
+    with _temp_beside(dest) as (fd, tmp):
         with os.fdopen(fd, "wb") as f:
             f.write(data)
             f.flush()
             os.fsync(f.fileno())
         os.chmod(tmp, mode)
         os.replace(tmp, dest)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
     fsync_dir(dest.parent)
 
 
@@ -83,9 +106,7 @@ class ObjectStore:
         dest = self.path_for(sha256)
         if dest.is_file():
             return dest
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=".tmp-")
-        try:
+        with _temp_beside(dest) as (fd, tmp):
             h = hashlib.sha256()
             with os.fdopen(fd, "wb") as out:
                 try:
@@ -93,17 +114,14 @@ class ObjectStore:
                         for block in iter(lambda: src.read(CHUNK), b""):
                             h.update(block)
                             out.write(block)
-                except OSError as e:
-                    raise InputFileError(str(source), f"cannot read file: {e.strerror or e}") from None
+                except OSError as e:  # reading the source, or writing the copy onto a full disk
+                    raise full_disk(dest, e) or InputFileError(str(source), f"cannot read file: {e.strerror or e}") from None
                 out.flush()
                 os.fsync(out.fileno())
             if h.hexdigest() != sha256:
                 raise InputFileError(str(source), "file changed while it was being ingested; try again")
             os.chmod(tmp, stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH)
             os.replace(tmp, dest)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
         fsync_dir(dest.parent)
         return dest
 

@@ -5,11 +5,11 @@ Every problem is collected (not just the first), each naming the document id or 
 """
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable
 
-from .errors import ArchiveKitError
+from .catalogue import text_sha256
+from .errors import ArchiveKitError, CatalogueDamagedError
 from .store import hash_file
 
 if TYPE_CHECKING:
@@ -20,6 +20,8 @@ CATALOGUE_DAMAGED = "catalogue-damaged"
 OBJECT_MISSING = "object-missing"
 OBJECT_DAMAGED = "object-damaged"
 TEXT_MISSING = "text-missing"
+TEXT_DAMAGED = "text-damaged"
+INDEX_MISSING = "index-missing"
 INDEX_UNREADABLE = "index-unreadable"
 INDEX_MISSING_DOC = "index-missing-document"
 INDEX_EXTRA_DOC = "index-extra-document"
@@ -78,12 +80,13 @@ def check_catalogue(archive: "Archive", report: VerifyReport, full: bool) -> Non
     """SQLite's own check of the catalogue file (pages, indexes, constraints)."""
     try:
         rows = archive.catalogue.db.execute("PRAGMA integrity_check" if full else "PRAGMA quick_check").fetchall()
-    except sqlite3.DatabaseError as e:
+    except ArchiveKitError as e:
         report.problem(f"catalogue cannot be checked: {e}", kind=CATALOGUE_DAMAGED, path="catalogue.sqlite")
         return
     for (msg,) in rows:
         if msg != "ok":
-            report.problem(f"catalogue is damaged: {msg}", kind=CATALOGUE_DAMAGED, path="catalogue.sqlite")
+            report.problem(f"catalogue is damaged: {msg}; restore catalogue.sqlite from a backup",
+                           kind=CATALOGUE_DAMAGED, path="catalogue.sqlite")
 
 
 def check_objects(archive: "Archive", report: VerifyReport, full: bool) -> None:
@@ -118,16 +121,37 @@ def check_objects(archive: "Archive", report: VerifyReport, full: bool) -> None:
 
 
 def check_texts(archive: "Archive", report: VerifyReport, full: bool) -> None:
-    """Every document has its text row (the index is rebuilt from it)."""
-    for (doc_id,) in archive.catalogue.db.execute(
-        "SELECT id FROM documents WHERE id NOT IN (SELECT doc_id FROM texts) ORDER BY id"
-    ):
+    """Every document has its text row (the index is rebuilt from it), and (full) every text still
+    hashes to the SHA-256 recorded when it was extracted."""
+    db = archive.catalogue.db
+    for (doc_id,) in db.execute("SELECT id FROM documents WHERE id NOT IN (SELECT doc_id FROM texts) ORDER BY id"):
         report.problem("extracted text is missing from the catalogue (`archive-kit repair` extracts it again "
                        "from the original)", kind=TEXT_MISSING, id=doc_id)
+    if not full:
+        return
+    if "sha256" not in {row[1] for row in db.execute("PRAGMA table_info(texts)")}:
+        report.notes.append("texts carry no hashes yet (an older repository opened read-only): not fixity-checked")
+        return
+    for doc_id, text, recorded in db.execute("SELECT doc_id, text, sha256 FROM texts ORDER BY doc_id"):
+        actual = text_sha256(text)
+        if recorded is None:
+            report.problem("extracted text has no recorded SHA-256, so its fixity cannot be checked "
+                           "(`archive-kit repair` extracts it again from the original)", kind=TEXT_DAMAGED, id=doc_id)
+        elif actual != recorded:
+            report.problem(f"extracted text was changed after extraction: its SHA-256 is {actual[:12]}…, the "
+                           f"catalogue recorded {recorded[:12]}… (`archive-kit repair` extracts it again from the "
+                           "original)", kind=TEXT_DAMAGED, id=doc_id)
 
 
 def check_index(archive: "Archive", report: VerifyReport, full: bool) -> None:
-    """The index holds exactly the catalogued documents, apart from changes still queued."""
+    """The index exists and holds exactly the catalogued documents, apart from changes still queued.
+    Never creates or changes the index: a lost one is reported, and `repair` or a search rebuilds it."""
+    from .search import index_exists
+
+    if not index_exists(archive.index_dir):
+        report.problem("the search index is missing, so searches would find nothing; `archive-kit repair` (or "
+                       "the next search) rebuilds it from the catalogue", kind=INDEX_MISSING, path="index")
+        return
     try:
         indexed = archive.index.ids()
     except ArchiveKitError as e:
@@ -138,7 +162,7 @@ def check_index(archive: "Archive", report: VerifyReport, full: bool) -> None:
         report.problem(f"search index cannot be read ({type(e).__name__}: {str(e)[:160]}); "
                        "run `archive-kit repair` to rebuild it", kind=INDEX_UNREADABLE, path="index")
         return
-    queued = {doc_id for doc_id, _ in archive.catalogue.pending_index(10**9)}
+    queued = {doc_id for doc_id, _ in archive.catalogue.queued_index()}
     catalogued = archive.catalogue.all_ids()
     for doc_id in sorted((catalogued - indexed) - queued):
         report.problem("document is missing from the search index; run `archive-kit reindex`",
@@ -184,8 +208,13 @@ CHECKS: list[Callable[["Archive", VerifyReport, bool], None]] = [
 
 
 def verify_repository(archive: "Archive", *, full: bool = True) -> VerifyReport:
-    """Run every check; ``full`` re-hashes every original (slow on big repositories, but the point)."""
+    """Run every check; ``full`` re-hashes every original and text (slow on big repositories, but the
+    point). A damaged catalogue page met by any check is reported, and the other checks still run."""
     report = VerifyReport()
     for check in CHECKS:
-        check(archive, report, full)
+        try:
+            check(archive, report, full)
+        except CatalogueDamagedError as e:
+            if not report.of_kind(CATALOGUE_DAMAGED):
+                report.problem(str(e), kind=CATALOGUE_DAMAGED, path="catalogue.sqlite")
     return report

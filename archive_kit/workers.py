@@ -3,9 +3,10 @@
 A task that hangs is killed after its time limit, one that exhausts memory or crashes its
 process is reported as failed; either way a fresh worker takes its place and the run goes on.
 The time limit counts from the task's start or its last ``progress()`` call (a 200-page scan
-that OCRs page after page keeps going; a page that hangs does not). Each worker leads its own
-process group, so programs it started (LibreOffice, tesseract) are killed with it, and it dies
-with the pool's process.
+that OCRs page after page keeps going; a page that hangs does not), but never past the hard
+ceiling counted from the task's start (a 10,000-page scan does not run for hours). Each worker
+leads its own process group, so programs it started (LibreOffice, tesseract) are killed with it,
+and it dies with the pool's process.
 """
 from __future__ import annotations
 
@@ -20,9 +21,12 @@ import traceback
 import warnings
 from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
-from typing import Any, Callable, Iterable, Iterator
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator
 
 from .errors import ArchiveKitError
+
+if TYPE_CHECKING:
+    from .config import Config
 
 MB = 1024 * 1024
 _conn: Connection | None = None  # set in a worker process: where progress() reports
@@ -42,23 +46,46 @@ def progress() -> None:
         pass
 
 
-def _die_with_parent(parent: int) -> None:
-    """Watch the pool's process; when it dies (a killed ingest), kill this worker's whole process group."""
+def die_with_parent(parent: int, *, whole_group: bool = True) -> None:
+    """Watch the parent process from a thread; when it dies (a killed ingest, reindex or repair),
+    kill this process, with its whole process group when it leads one (the programs it started).
+
+    Call it first thing in any worker process archive-kit starts."""
 
     def watch() -> None:
         while os.getppid() == parent:
             time.sleep(0.25)
-        os.killpg(os.getpgrp(), signal.SIGKILL)
+        if whole_group:
+            os.killpg(os.getpgrp(), signal.SIGKILL)
+        os.kill(os.getpid(), signal.SIGKILL)
 
     threading.Thread(target=watch, name="archive-kit-parent-watch", daemon=True).start()
 
 
 @dataclass(frozen=True)
 class Limits:
-    """Per-task limits: wall-clock seconds and address-space megabytes (0 = unlimited)."""
+    """Per-task limits: seconds without progress (``timeout_s``), seconds in all however it
+    progresses (``ceiling_s``, the hard limit) and address-space megabytes (0 = unlimited)."""
 
     timeout_s: float = 300.0
     memory_mb: int = 4096
+    ceiling_s: float = 3600.0
+
+    @classmethod
+    def from_config(cls, config: "Config") -> "Limits":
+        """The limits a repository's config sets for one file."""
+        return cls(config.worker_timeout_s, config.worker_memory_mb, config.worker_ceiling_s)
+
+    def deadline(self, started: float, now: float) -> float:
+        """When a task started at ``started`` that last showed progress at ``now`` must stop."""
+        return min(now + self.timeout_s, started + self.ceiling_s)
+
+    def expired(self, started: float, deadline: float) -> str:
+        """Why a task was stopped at ``deadline``, for people."""
+        if deadline >= started + self.ceiling_s:
+            return (f"stopped after {self.ceiling_s:.0f} s, the most one file may take however it progresses "
+                    "(`worker_ceiling_s` in the repository config)")
+        return f"timed out after {self.timeout_s:.0f} s"
 
 
 @dataclass
@@ -79,7 +106,7 @@ def _worker_main(conn: Connection, memory_mb: int, env: dict[str, str], parent: 
         os.setpgrp()
     except OSError:
         pass
-    _die_with_parent(parent)
+    die_with_parent(parent)
     os.environ.update(env)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
@@ -123,7 +150,7 @@ class _Worker:
         self.proc = ctx.Process(target=_worker_main, args=(child, memory_mb, env, os.getpid()), daemon=True)
         self.proc.start()
         child.close()
-        self.task: tuple[Any, float] | None = None  # (key, deadline)
+        self.task: tuple[Any, float, float] | None = None  # (key, started, deadline)
 
     def kill(self) -> None:
         """Stop the process, and every program it started, at once."""
@@ -202,15 +229,16 @@ class WorkerPool:
                     self._replace(idle)
                     yield Outcome(key, error="worker could not be started")
                     continue
-                idle.task = (key, time.monotonic() + self.limits.timeout_s)
+                now = time.monotonic()
+                idle.task = (key, now, self.limits.deadline(now, now))
             busy = [w for w in self.workers if w.task]
             if not busy:
                 return
             now = time.monotonic()
-            timeout = max(0.0, min(w.task[1] for w in busy) - now)
+            timeout = max(0.0, min(w.task[2] for w in busy) - now)
             ready = wait([w.conn for w in busy] + [w.proc.sentinel for w in busy], timeout)
             for w in busy:
-                key, deadline = w.task
+                key, started, deadline = w.task
                 if w.conn in ready:
                     try:
                         status, value = w.conn.recv()
@@ -219,7 +247,7 @@ class WorkerPool:
                         yield Outcome(key, error=self._death_reason(w))
                         continue
                     if status == "beat":
-                        w.task = (key, time.monotonic() + self.limits.timeout_s)
+                        w.task = (key, started, self.limits.deadline(started, time.monotonic()))
                         continue
                     w.task = None
                     if status == "err" and value == "worker ran out of memory":
@@ -230,7 +258,7 @@ class WorkerPool:
                     yield Outcome(key, error=self._death_reason(w))
                 elif time.monotonic() >= deadline:
                     self._replace(w)
-                    yield Outcome(key, error=f"timed out after {self.limits.timeout_s:.0f} s")
+                    yield Outcome(key, error=self.limits.expired(started, deadline))
 
     def _death_reason(self, w: _Worker) -> str:
         """Why a worker process died, for people.

@@ -4,6 +4,8 @@ Errors from the library are mapped to exit codes here, in one place.
 """
 from __future__ import annotations
 
+import errno
+import logging
 import os
 import sys
 from pathlib import Path
@@ -71,11 +73,25 @@ def cli(ctx: click.Context, root: Path | None) -> None:
     ctx.obj = Ctx(root or Path(os.environ.get("ARCHIVE_KIT_ROOT") or "archive"))
 
 
+class _WarningLines(logging.Handler):
+    """Shows the library's warnings (e.g. an index that will catch up later) as ``archive-kit: warning:`` lines."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        warn(f"{record.levelname.lower()}: {record.getMessage()}")
+
+
 def main(argv: list[str] | None = None) -> None:
-    """Console entry point: runs the group and turns library errors into exit codes."""
+    """Console entry point: runs the group and turns library errors into exit codes.
+
+    A full disk or a read-only file system met outside the repository's own error edges (a cache,
+    a rendition, an output file) is still one line, with exit 3."""
     from . import documents  # noqa: F401  (registers commands)
     from . import plugins  # noqa: F401
 
+    library = logging.getLogger("archive_kit")
+    if not library.handlers:
+        library.addHandler(_WarningLines(logging.WARNING))
+        library.propagate = False
     try:
         code = cli.main(args=argv, prog_name="archive-kit", standalone_mode=False)
     except click.exceptions.Abort:
@@ -92,4 +108,13 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(130)
     except BrokenPipeError:
         sys.exit(0)
+    except OSError as e:
+        where = f" {e.filename}" if e.filename else ""
+        if e.errno in (errno.ENOSPC, errno.EDQUOT):
+            warn(f"error: disk full: could not write{where or ' a file'}; free some space and run the command again")
+        elif e.errno == errno.EROFS:
+            warn(f"error: read-only file system: could not write{where or ' a file'}")
+        else:
+            raise
+        sys.exit(3)
     sys.exit(code if isinstance(code, int) else 0)

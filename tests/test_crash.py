@@ -1,7 +1,9 @@
-"""Crash safety: SIGKILL the real CLI at seeded random moments of ingest, tag, number, reindex and bundle.
+"""Crash safety: SIGKILL the real CLI at seeded random moments of ingest, tag, number, reindex, repair
+and bundle.
 
-After every kill the repository must verify (or verify after the one-command ``repair``), and a
-rerun of the same command must complete the work: no document lost, none duplicated.
+After every kill the repository must verify (or verify after the one-command ``repair``), a rerun
+of the same command must complete the work (no document lost, none duplicated), and no process the
+killed command started may live on (worker pools included).
 """
 from __future__ import annotations
 
@@ -17,11 +19,13 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import psutil
 import pytest
 
 from archive_kit.archive import Archive
 from bench.gen_docs import NOTICE_BODY, make_docx, make_pdf
 from tests.conftest import cli_json, run_cli
+from tests.test_safety_repo import BULK_N, bulk_repository
 
 SEED = 20240611
 pytestmark = pytest.mark.slow
@@ -36,11 +40,13 @@ class KillLog:
     missed: int = 0
     repaired: int = 0
     delays: list[float] = field(default_factory=list)
+    stages: list[str] = field(default_factory=list)
 
     def line(self) -> str:
+        stages = ", ".join(f"{n}× {s}" for s, n in sorted({s: self.stages.count(s) for s in self.stages}.items()))
         return (f"{self.command}: {self.killed} kill(s) survived ({self.repaired} after repair), "
                 f"{self.missed} finished before the kill; delays {min(self.delays, default=0):.2f}–"
-                f"{max(self.delays, default=0):.2f} s")
+                f"{max(self.delays, default=0):.2f} s; stages hit: {stages}")
 
 
 def _cmd(root: Path, *args: str) -> list[str]:
@@ -54,16 +60,64 @@ def _timed(root: Path, *args: str) -> float:
     return time.monotonic() - start
 
 
-def kill_after(root: Path, args: tuple[str, ...], delay: float) -> bool:
-    """Start the command, SIGKILL it after ``delay`` s; True when it was still running (a real kill)."""
+def stage_of(root: Path, children: list[psutil.Process]) -> str:
+    """What the command was doing when it was killed, seen from outside: an index rebuild under way
+    (its temp folder exists), worker processes running, or the main process alone."""
+    workers = f"{len(children)} worker process(es)" if children else "main process only"
+    return f"index rebuild, {workers}" if any(root.glob(".index.rebuild-*")) else workers
+
+
+def _ours(root: Path) -> list[psutil.Process]:
+    """Live processes whose command line names this repository (forked workers inherit it)."""
+    out = []
+    for p in psutil.process_iter(["cmdline"]):
+        try:
+            if str(root) in " ".join(p.info["cmdline"] or []) and p.status() != psutil.STATUS_ZOMBIE:
+                out.append(p)
+        except psutil.Error:
+            continue
+    return out
+
+
+def assert_no_orphans(root: Path, children: list[psutil.Process], command: str) -> None:
+    """Every process the killed command had started dies with it (within the workers' watch interval)."""
+    deadline = time.monotonic() + 10
+    while True:
+        alive = []
+        for p in children + _ours(root):
+            try:
+                if p.is_running() and p.status() != psutil.STATUS_ZOMBIE and p not in alive:
+                    alive.append(p)
+            except psutil.Error:
+                continue
+        if not alive:
+            return
+        if time.monotonic() > deadline:
+            described = [(p.pid, p.ppid(), " ".join(p.cmdline())[:80]) for p in alive]
+            for p in alive:
+                p.kill()
+            raise AssertionError(f"orphans outlived the killed {command}: {described}")
+        time.sleep(0.1)
+
+
+def kill_after(root: Path, args: tuple[str, ...], delay: float, log: KillLog | None = None) -> bool:
+    """Start the command, SIGKILL it after ``delay`` s; True when it was still running (a real kill).
+    Then check that nothing it started lives on, and note the stage the kill hit."""
     proc = subprocess.Popen(_cmd(root, *args), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                             env={**os.environ, "PYTHONWARNINGS": "ignore"})
     try:
         proc.wait(timeout=delay)
         return False
     except subprocess.TimeoutExpired:
+        try:
+            children = psutil.Process(proc.pid).children(recursive=True)
+        except psutil.Error:
+            children = []
+        if log is not None:
+            log.stages.append(stage_of(root, children))
         proc.send_signal(signal.SIGKILL)
         proc.wait()
+        assert_no_orphans(root, children, " ".join(args[:1]))
         return True
 
 
@@ -93,7 +147,7 @@ def kill_points(root: Path, args: tuple[str, ...], log: KillLog, rng: random.Ran
             before_each()
         delay = rng.uniform(*span)
         log.delays.append(delay)
-        if not kill_after(root, args, delay):
+        if not kill_after(root, args, delay, log):
             log.missed += 1
             continue
         log.killed += 1
@@ -162,7 +216,7 @@ def test_kills_during_ingest(tmp_path: Path, sources) -> None:
         for _ in range(3):  # kill, verify, rerun (killed again) until the work is done or 3 kills
             delay = rng.uniform(0.2, total * 0.95)
             log.delays.append(delay)
-            if not kill_after(root, args, delay):
+            if not kill_after(root, args, delay, log):
                 log.missed += 1
                 break
             log.killed += 1
@@ -207,6 +261,81 @@ def test_kills_during_reindex(ingested: Path, sources) -> None:
     assert run_cli("reindex", root=ingested).returncode == 0
     rc, hits = cli_json("search", "志愿服务", "--limit", "100", root=ingested)
     assert hits["total"] == len(sources[1])
+
+
+@pytest.fixture
+def bulk(tmp_path_factory, tmp_path: Path) -> Path:
+    """A repository big enough that reindex builds its segments in a pool of worker processes."""
+    return bulk_repository(tmp_path_factory, tmp_path / "bulk")
+
+
+def stage_windows(root: Path, args: tuple[str, ...], before: object = None) -> dict[str, tuple[float, float]]:
+    """Run the command once, watching it from outside: {stage: (first, last) second it was seen}."""
+    if before:
+        before()
+    proc = subprocess.Popen(_cmd(root, *args), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    start = time.monotonic()
+    seen: dict[str, tuple[float, float]] = {}
+    while proc.poll() is None:
+        try:
+            children = psutil.Process(proc.pid).children(recursive=True)
+        except psutil.Error:
+            break
+        t = time.monotonic() - start
+        stage = stage_of(root, children)
+        seen[stage] = (seen.get(stage, (t, t))[0], t)
+        time.sleep(0.05)
+    assert proc.wait() == 0
+    return seen
+
+
+def kills_in_every_stage(root: Path, args: tuple[str, ...], log: KillLog, rng: random.Random, *,
+                         extra: int, before_each=None) -> None:
+    """Kill once in the middle of every stage a calibration run showed, then ``extra`` times at random."""
+    windows = stage_windows(root, args, before_each)
+    total = max(last for _, last in windows.values())
+    for stage, (first, last) in sorted(windows.items(), key=lambda kv: kv[1]):
+        if last - first >= 0.3:
+            kill_points(root, args, log, rng, want=log.killed + 1, span=(first + 0.1, last), before_each=before_each)
+    kill_points(root, args, log, rng, want=log.killed + extra, span=(0.05, total), before_each=before_each)
+    print(f"{log.command}: stages seen in a full run: " +
+          ", ".join(f"{s} {a:.1f}–{b:.1f} s" for s, (a, b) in sorted(windows.items(), key=lambda kv: kv[1])))
+
+
+def test_kills_during_reindex_of_a_big_repository_leave_no_worker_behind(bulk: Path) -> None:
+    log = KillLog("reindex (bulk)")
+    kills_in_every_stage(bulk, ("reindex",), log, random.Random(SEED + 5), extra=3)
+    assert any("index rebuild, " in s and "worker process" in s for s in log.stages), log.line()
+    assert run_cli("reindex", root=bulk).returncode == 0
+    rc, hits = cli_json("search", "zyfw", "--limit", "1", root=bulk)
+    assert hits["total"] == BULK_N
+    assert cli_json("verify", root=bulk)[0] == 0
+
+
+def _damage_for_repair(root: Path) -> None:
+    """Give repair work on every stage: changed texts (extracted again in worker processes) and a lost index."""
+    import sqlite3
+
+    db = sqlite3.connect(root / "catalogue.sqlite")
+    db.execute("UPDATE texts SET text = text || ' altered' WHERE doc_id % 15 = 0")
+    db.commit()
+    db.close()
+    shutil.rmtree(root / "index", ignore_errors=True)
+
+
+def test_kills_during_repair_leave_no_worker_behind_and_a_rerun_completes(bulk: Path) -> None:
+    log = KillLog("repair (bulk)")
+    damage = lambda: _damage_for_repair(bulk)  # noqa: E731
+    kills_in_every_stage(bulk, ("repair",), log, random.Random(SEED + 6), extra=2, before_each=damage)
+    assert any(s.endswith("worker process(es)") and "rebuild" not in s for s in log.stages), log.line()
+    assert any("index rebuild, " in s and "worker process" in s for s in log.stages), log.line()
+    damage()
+    rc, fixed = cli_json("repair", root=bulk)
+    assert rc == 0 and fixed["ok"], fixed
+    rc, hits = cli_json("search", "zyfw", "--limit", "1", root=bulk)
+    assert hits["total"] == BULK_N
+    rc, data = cli_json("verify", root=bulk)
+    assert rc == 0 and data["ok"], data
 
 
 def test_kills_during_bundle(ingested: Path, sources, tmp_path: Path) -> None:

@@ -13,14 +13,18 @@ from typing import Callable
 
 from ..errors import UnsupportedFormatError
 
+OCR_MAX_PAGES = 1000  # default ceiling on the pages of one document that may need OCR (``ocr_max_pages``)
+
 
 @dataclass(frozen=True)
 class ExtractOptions:
-    """What an extractor may do: whether to OCR, with which engine and how many engine threads."""
+    """What an extractor may do: whether to OCR, with which engine and how many engine threads,
+    and on at most how many pages of one document."""
 
     ocr: bool = True
     ocr_engine: str = "rapidocr"
     threads: int = 1
+    ocr_max_pages: int = OCR_MAX_PAGES
     # where converters may leave a PDF rendition named <sha256>.pdf (office formats), or None
     renditions_dir: str | None = None
 

@@ -6,6 +6,7 @@ pypdf raises many unrelated exception types on broken files; they are all turned
 from __future__ import annotations
 
 import logging
+from contextlib import closing
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -82,25 +83,34 @@ def extract_pdf(path: Path, options: ExtractOptions) -> Extraction:
     confidences: list[float] = []
     low: list[int] = []
     if scanned and options.ocr:
-        from ..ocr import is_low_confidence, ocr_pdf_pages
+        from ..ocr import is_low_confidence, iter_pdf_ocr, pages_with_content
 
         try:
-            results = []
-            for i in scanned:  # page by page, so the worker's time limit is per page of progress
-                results.extend(ocr_pdf_pages(path, [i], options.ocr_engine, options.threads))
-                progress()
+            drawn = pages_with_content(path, scanned)   # the others have nothing on them at all
+            if len(drawn) > options.ocr_max_pages:
+                raise InputFileError(str(path), f"{len(drawn)} pages need OCR, more than the limit of "
+                                     f"{options.ocr_max_pages} for one document (`ocr_max_pages` in the repository "
+                                     "config); raise the limit, or ingest it with --no-ocr")
+            blank = len(scanned) - len(drawn)
+            with closing(iter_pdf_ocr(path, drawn, options.ocr_engine, options.threads)) as pages:
+                for i, res in pages:  # progress per page: the worker's time limit counts from the last one
+                    progress()
+                    if res is None:
+                        blank += 1
+                        continue
+                    if res.text.strip():
+                        texts[i] = res.text
+                        ocr_used = True
+                    if res.confidence is not None:
+                        confidences.append(res.confidence)
+                        if is_low_confidence(res, options.ocr_engine):
+                            low.append(i + 1)
         except ArchiveKitError:
             raise
         except Exception as e:  # noqa: BLE001 - a page the renderer cannot draw
             raise InputFileError(str(path), f"scanned pages could not be rendered for OCR ({_short(e)})") from None
-        for i, res in zip(scanned, results):
-            if res.text.strip():
-                texts[i] = res.text
-                ocr_used = True
-            if res.confidence is not None:
-                confidences.append(res.confidence)
-                if is_low_confidence(res, options.ocr_engine):
-                    low.append(i + 1)
+        if blank:
+            warnings.append(f"{blank} blank page(s) with nothing to read were not OCRed")
     elif scanned and len(scanned) == n:
         warnings.append("no text layer and OCR was off: the text is empty")
     title = None

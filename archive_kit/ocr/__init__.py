@@ -12,7 +12,7 @@ import threading
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import ClassVar
+from typing import ClassVar, Iterator
 
 from PIL import Image
 
@@ -32,6 +32,8 @@ MAX_OCR_SIDE = 3000
 MIN_OCR_SIDE = 1000
 # PDF pages are rendered at no more than this many pixels (absurd MediaBoxes exist).
 MAX_RENDER_PIXELS = 40_000_000
+# A rendered page whose grey levels span less than this is one flat colour: blank, nothing to OCR.
+BLANK_GREY_RANGE = 16
 
 
 @dataclass(frozen=True)
@@ -225,13 +227,57 @@ def render_pdf_page(path: Path, index: int, dpi: int = 200) -> Image.Image:
         pdf.close()  # type: ignore[attr-defined]
 
 
+def pages_with_content(path: Path, pages: list[int]) -> list[int]:
+    """Those of the 0-based ``pages`` that have anything drawn on them (text, image or path objects).
+
+    A page without a single object is blank: it is neither rendered nor OCRed, which costs
+    nothing even for 10,000 of them. A page that cannot be loaded is kept (rendering reports it)."""
+    import pypdfium2 as pdfium
+    import pypdfium2.raw as pdfium_c
+
+    pdf = _open_pdf(path)
+    kept = []
+    try:
+        for i in pages:
+            try:
+                page = pdf[i]  # type: ignore[index]
+            except (IndexError, pdfium.PdfiumError):
+                kept.append(i)
+                continue
+            try:
+                if pdfium_c.FPDFPage_CountObjects(page.raw) > 0:
+                    kept.append(i)
+            finally:
+                page.close()
+    finally:
+        pdf.close()  # type: ignore[attr-defined]
+    return kept
+
+
+def is_blank(image: Image.Image) -> bool:
+    """True when a rendered page is (almost) one flat colour, so there is nothing on it to read."""
+    low, high = image.convert("L").getextrema()
+    return high - low < BLANK_GREY_RANGE
+
+
+def iter_pdf_ocr(path: Path, pages: list[int], engine: str = DEFAULT_ENGINE, threads: int = 1,
+                 dpi: int = 200) -> Iterator[tuple[int, OcrResult | None]]:
+    """OCR the given 0-based pages of a (scanned) PDF one at a time, yielding (page, result) after
+    each (so a caller can report progress); the result is None for a page that renders blank."""
+    if not pages:
+        return
+    eng = get_engine(engine, threads)  # fail early when the engine is missing
+    pdf = _open_pdf(path)
+    try:
+        for i in pages:
+            image = _render(pdf, path, i, dpi)
+            yield i, None if is_blank(image) else eng.recognize(prepare_image(image))
+    finally:
+        pdf.close()  # type: ignore[attr-defined]
+
+
 def ocr_pdf_pages(
     path: Path, pages: list[int], engine: str = DEFAULT_ENGINE, threads: int = 1, dpi: int = 200
 ) -> list[OcrResult]:
     """OCR the given 0-based pages of a (scanned) PDF, one OcrResult per requested page."""
-    eng = get_engine(engine, threads)  # fail early when the engine is missing
-    pdf = _open_pdf(path)
-    try:
-        return [eng.recognize(prepare_image(_render(pdf, path, i, dpi))) for i in pages]
-    finally:
-        pdf.close()  # type: ignore[attr-defined]
+    return [result or OcrResult("") for _, result in iter_pdf_ocr(path, pages, engine, threads, dpi)]

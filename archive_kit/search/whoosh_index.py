@@ -7,21 +7,24 @@ are decoded directly and ranked by (terms matched as whole rjieba words, saturat
 """
 from __future__ import annotations
 
+import errno
 import heapq
 import math
 import os
 import shutil
 import time
 import uuid
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable, Iterator
 
 from whoosh import index as windex
 from whoosh.codec.whoosh3 import W3LeafMatcher
 from whoosh.index import TOC, LockError, clean_files
 
-from archive_kit.errors import LockTimeout, RepositoryError
+from archive_kit.errors import (ArchiveKitError, DiskFullError, IndexMissingError, LockTimeout, ReadOnlyError,
+                                RepositoryError)
 from archive_kit.search.analysis import SEP, make_schema
 from archive_kit.search.fastwrite import ArrayPostingWriter
 from archive_kit.search.query import Term, parse_query
@@ -111,22 +114,31 @@ def _postings(reader: Any, field: str, term: bytes, weights: bool) -> tuple[list
 
 
 class WhooshIndex:
-    """A search index in one directory; readers always see a complete commit."""
+    """A search index in one directory; readers always see a complete commit.
 
-    def __init__(self, path: Path, *, lock_timeout: float = 30.0) -> None:
+    Opening never creates anything unless ``create`` is given: a missing index is an
+    ``IndexMissingError``, so that nobody ever trusts an empty index made by accident."""
+
+    def __init__(self, path: Path, *, lock_timeout: float = 30.0, create: bool = False) -> None:
         self.path = Path(path)
         self.lock_timeout = lock_timeout
-        self._ix = self._open()
+        self._ix = self._open(create)
         self._searcher: Any = None
 
     # -- opening ---------------------------------------------------------------
-    def _open(self) -> Any:
-        self.path.mkdir(parents=True, exist_ok=True)
-        has_toc = any(p.name.endswith(".toc") for p in self.path.iterdir())
-        if not has_toc:
-            if any(p.name.endswith(".seg") for p in self.path.iterdir()):
+    def _open(self, create: bool) -> Any:
+        files = list(self.path.iterdir()) if self.path.is_dir() else []
+        if not any(p.name.endswith(".toc") for p in files):
+            if any(p.name.endswith(".seg") for p in files):
                 raise self._corrupt("segment files without a table of contents")
-            return windex.create_in(str(self.path), make_schema(), indexname=INDEX_NAME)
+            if not create:
+                raise IndexMissingError(f"the search index is missing ({self.path}); `archive-kit repair` "
+                                        "(or the next search) rebuilds it from the catalogue")
+            try:
+                self.path.mkdir(parents=True, exist_ok=True)
+                return windex.create_in(str(self.path), make_schema(), indexname=INDEX_NAME)
+            except OSError as e:
+                raise write_failed(self.path, e) from None
         try:
             ix = windex.open_dir(str(self.path), indexname=INDEX_NAME)
             if sorted(ix.schema.names()) != sorted(make_schema().names()):
@@ -164,76 +176,47 @@ class WhooshIndex:
                 delay = min(delay * 2, 0.5)
 
     # -- writing -----------------------------------------------------------------
+    @contextmanager
+    def _writing(self) -> Iterator[Any]:
+        """A writer committed at the end of the block, cancelled on any failure (a failed file
+        write becomes one clear repository error)."""
+        w = self._writer()
+        try:
+            yield w
+            w.commit()
+        except BaseException as e:
+            w.cancel()
+            if isinstance(e, OSError):
+                raise write_failed(self.path, e) from None
+            raise
+
     def add(self, docs: Iterable[IndexDoc]) -> None:
         """Add or replace documents by id in one commit."""
         batch = {d.id: d for d in docs}
         if not batch:
             return
-        w = self._writer()
-        try:
+        with self._writing() as w:
             with w.searcher() as s:
                 for doc_id in batch:
                     for dn in list(s.document_numbers(id=str(doc_id))):
                         w.delete_document(dn)
             for doc in batch.values():
                 w.add_document(**_fields(doc))
-            w.commit()
-        except BaseException:
-            w.cancel()
-            raise
 
     def delete(self, ids: Iterable[int]) -> None:
         """Remove documents by id (unknown ids are ignored)."""
-        w = self._writer()
-        try:
+        with self._writing() as w:
             for doc_id in ids:
                 w.delete_by_term("id", str(doc_id))
-            w.commit()
-        except BaseException:
-            w.cancel()
-            raise
 
-    def rebuild(self, docs: Iterable[IndexDoc]) -> None:
-        """Build a fresh index in a sibling temp dir, then switch to it with one TOC write.
+    def rebuild(self, docs: Iterable[IndexDoc], *,
+                before_publish: Callable[["WhooshIndex"], None] | None = None) -> None:
+        """Build a fresh index from ``docs`` in a sibling temp dir, then switch to it with one TOC
+        write under the write lock. ``before_publish`` is called with the fresh index while that
+        lock is held, to apply changes made meanwhile: writers wait, so none is lost in the swap."""
+        _build_and_publish(self.path, docs, self.lock_timeout, lambda tmp: self._swap_in(tmp, before_publish))
 
-        Documents go in chunks of CHUNK_DOCS, each written as one segment by a pool of BUILD_PROCS
-        worker processes (in this process when there is only one chunk); a document id seen again
-        replaces the earlier document (which is marked deleted in its segment)."""
-        tmp = self.path.parent / f".{self.path.name}.rebuild-{os.getpid()}-{uuid.uuid4().hex[:8]}"
-        try:
-            WhooshIndex(tmp, lock_timeout=self.lock_timeout).close()
-            where: dict[int, tuple[int, int]] = {}      # id -> (chunk number, position in chunk)
-            replaced: list[tuple[int, int]] = []
-            builder = _SegmentBuilder(tmp)
-            try:
-                chunk: list[IndexDoc] = []
-                for doc in docs:
-                    prev = where.get(doc.id)
-                    if prev is not None and prev[0] == builder.submitted:
-                        chunk[prev[1]] = doc            # repeated within this chunk: last one wins
-                        continue
-                    if prev is not None:
-                        replaced.append(prev)
-                    where[doc.id] = (builder.submitted, len(chunk))
-                    chunk.append(doc)
-                    if len(chunk) >= CHUNK_DOCS:
-                        builder.submit(chunk)
-                        chunk = []
-                if chunk:
-                    builder.submit(chunk)
-                segments = builder.results()
-            finally:
-                builder.close()
-            for ci, dn in replaced:
-                segments[ci].delete_document(dn)
-            from whoosh.filedb.filestore import FileStorage
-            storage = FileStorage(str(tmp))
-            TOC(TOC.read(storage, INDEX_NAME).schema, segments, 1).write(storage, INDEX_NAME)
-            self._swap_in(tmp)
-        finally:
-            shutil.rmtree(tmp, ignore_errors=True)
-
-    def _swap_in(self, tmp: Path) -> None:
+    def _swap_in(self, tmp: Path, before_publish: Callable[["WhooshIndex"], None] | None) -> None:
         """Move the fresh segments in and publish them as the next generation, under the lock."""
         lock = self._ix.lock("WRITELOCK")
         deadline = time.monotonic() + self.lock_timeout
@@ -243,6 +226,8 @@ class WhooshIndex:
                                   f"archive-kit process; gave up after {self.lock_timeout:g} s")
             time.sleep(0.1)
         try:
+            if before_publish is not None:
+                _apply(tmp, before_publish, self.lock_timeout)
             from whoosh.filedb.filestore import FileStorage
             toc = TOC.read(FileStorage(str(tmp)), INDEX_NAME)
             for f in tmp.iterdir():
@@ -263,6 +248,10 @@ class WhooshIndex:
             self._searcher.close()
             self._searcher = self._ix.searcher()
         return self._searcher
+
+    def doc_count(self) -> int:
+        """How many documents the index holds (deleted ones not counted)."""
+        return int(self._reader_view().doc_count())
 
     def ids(self) -> set[int]:
         """Every indexed document id."""
@@ -419,7 +408,8 @@ class _SegmentBuilder:
             # spawn when other threads run, as forking them is unsafe
             method = ("fork" if threading.active_count() == 1
                       and "fork" in multiprocessing.get_all_start_methods() else "spawn")
-            self._pool = ProcessPoolExecutor(BUILD_PROCS, mp_context=multiprocessing.get_context(method))
+            self._pool = ProcessPoolExecutor(BUILD_PROCS, mp_context=multiprocessing.get_context(method),
+                                             initializer=_start_pool_worker, initargs=(os.getpid(),))
             if self._held is not None:
                 self._futures.append(self._pool.submit(_build_segment, self.path, self._held))
                 self._held = None
@@ -442,11 +432,111 @@ class _SegmentBuilder:
             self._pool = None
 
 
+def _start_pool_worker(parent: int) -> None:
+    """First thing in each rebuild worker process: die when the process that started it dies (a
+    killed ``reindex`` or ``repair`` must not leave idle workers behind)."""
+    from archive_kit.workers import die_with_parent
+
+    die_with_parent(parent, whole_group=False)
+
+
+def _build_segments(tmp: Path, docs: Iterable[IndexDoc], lock_timeout: float) -> None:
+    """Write ``docs`` as a complete index in the new folder ``tmp``.
+
+    Documents go in chunks of CHUNK_DOCS, each written as one segment by a pool of BUILD_PROCS
+    worker processes (in this process when there is only one chunk); a document id seen again
+    replaces the earlier document (which is marked deleted in its segment)."""
+    WhooshIndex(tmp, lock_timeout=lock_timeout, create=True).close()
+    where: dict[int, tuple[int, int]] = {}      # id -> (chunk number, position in chunk)
+    replaced: list[tuple[int, int]] = []
+    builder = _SegmentBuilder(tmp)
+    try:
+        chunk: list[IndexDoc] = []
+        for doc in docs:
+            prev = where.get(doc.id)
+            if prev is not None and prev[0] == builder.submitted:
+                chunk[prev[1]] = doc            # repeated within this chunk: last one wins
+                continue
+            if prev is not None:
+                replaced.append(prev)
+            where[doc.id] = (builder.submitted, len(chunk))
+            chunk.append(doc)
+            if len(chunk) >= CHUNK_DOCS:
+                builder.submit(chunk)
+                chunk = []
+        if chunk:
+            builder.submit(chunk)
+        segments = builder.results()
+    finally:
+        builder.close()
+    for ci, dn in replaced:
+        segments[ci].delete_document(dn)
+    from whoosh.filedb.filestore import FileStorage
+    storage = FileStorage(str(tmp))
+    TOC(TOC.read(storage, INDEX_NAME).schema, segments, 1).write(storage, INDEX_NAME)
+
+
+def _build_and_publish(path: Path, docs: Iterable[IndexDoc], lock_timeout: float,
+                       publish: Callable[[Path], None]) -> None:
+    """Build an index from ``docs`` in a temp folder beside ``path``, hand it to ``publish``, and
+    remove whatever is left of the temp folder; a failed write is one clear error."""
+    tmp = path.parent / f".{path.name}.rebuild-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+    try:
+        _build_segments(tmp, docs, lock_timeout)
+        publish(tmp)
+    except OSError as e:
+        raise write_failed(path, e) from None
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _apply(tmp: Path, change: Callable[[WhooshIndex], None], lock_timeout: float) -> None:
+    """Let ``change`` add to or delete from the finished index in ``tmp`` before it is published."""
+    fresh = WhooshIndex(tmp, lock_timeout=lock_timeout)
+    try:
+        change(fresh)
+    finally:
+        fresh.close()
+
+
+def build_index(path: Path, docs: Iterable[IndexDoc], *, lock_timeout: float = 30.0,
+                before_publish: Callable[[WhooshIndex], None] | None = None) -> None:
+    """Build the index at ``path`` where there is none (lost, or never made): it is built aside and
+    renamed into place finished, so nobody ever sees it half-built. ``before_publish`` as in
+    ``WhooshIndex.rebuild``; the caller keeps other builders out (see ``archive_kit.indexing``)."""
+    path = Path(path)
+
+    def publish(tmp: Path) -> None:
+        if before_publish is not None:
+            _apply(tmp, before_publish, lock_timeout)
+        aside = None
+        if path.exists():   # an empty folder, or one holding only lock files: no index in it
+            aside = path.with_name(f".{path.name}.damaged-{os.getpid()}-{uuid.uuid4().hex[:8]}")
+            os.replace(path, aside)
+        os.replace(tmp, path)
+        if aside is not None:
+            shutil.rmtree(aside, ignore_errors=True)
+
+    _build_and_publish(path, docs, lock_timeout, publish)
+
+
+def write_failed(path: Path, error: OSError) -> ArchiveKitError:
+    """The repository error for a failed write to the index at ``path``."""
+    if error.errno in (errno.ENOSPC, errno.EDQUOT):
+        return DiskFullError(f"disk full: could not write the search index ({path}); nothing was half-written "
+                             "and the catalogue is unchanged; free some space and run the command again")
+    if error.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
+        return ReadOnlyError(f"the repository is read-only: the search index ({path}) cannot be written")
+    return RepositoryError(f"the search index ({path}) could not be written ({error.strerror or error})")
+
+
 def index_exists(path: Path) -> bool:
     """True when ``path`` holds an index (damaged or not); False for a missing or empty folder."""
     return Path(path).is_dir() and any(p.name.endswith(".toc") for p in Path(path).iterdir())
 
 
-def open_index(path: Path, lock_timeout: float = 30.0) -> WhooshIndex:
-    """Open (or create) the index at ``path``; RepositoryError when it is damaged."""
-    return WhooshIndex(path, lock_timeout=lock_timeout)
+def open_index(path: Path, lock_timeout: float = 30.0, *, create: bool = True) -> WhooshIndex:
+    """Open the index at ``path``; RepositoryError when it is damaged. With ``create`` (the default,
+    for a standalone index) an empty one is made where there is none; a repository opens its index
+    with ``create=False``, so reading never makes an empty index that later searches would trust."""
+    return WhooshIndex(path, lock_timeout=lock_timeout, create=create)
