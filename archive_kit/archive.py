@@ -13,7 +13,8 @@ from .catalogue import Catalogue, Document
 from .config import Config
 from .errors import ReadOnlyError, RepositoryError, UsageError
 from .ingest import CliTags, IngestReport, run_ingest
-from .schemas import TrackRegistry, TrackSchema, builtin_schemas, load_schema_file, load_schema_text
+from .criteria.model import TrackSchema
+from .criteria.registry import TrackRegistry
 
 if TYPE_CHECKING:
     from .bundle import BundleReport
@@ -122,6 +123,8 @@ class Archive:
             raise UsageError(f"fonds code {fonds!r} must have 4 characters (e.g. J001)")
         for sub in ("objects", "derived", "index"):
             (root / sub).mkdir(parents=True, exist_ok=True)
+        from .criteria.loader import builtin_schemas
+
         catalogue = Catalogue(root / CATALOGUE, create=True)
         for schema in builtin_schemas():
             catalogue.put_schema(schema.id, schema.source, "built-in")
@@ -167,12 +170,16 @@ class Archive:
     def registry(self) -> TrackRegistry:
         """The tracks registered in this repository."""
         if self._registry is None:
+            from .criteria.loader import load_schema_text
+
             schemas = [load_schema_text(src, f"<{origin}: {track}>") for track, src, origin in self.catalogue.schema_sources()]
             self._registry = TrackRegistry(schemas)
         return self._registry
 
     def add_schema(self, path: Path) -> TrackSchema:
         """Register (or replace) a track's criteria schema from a YAML file."""
+        from .criteria.loader import load_schema_file
+
         self.require_writable("registering a schema")
         schema = load_schema_file(path)
         self.catalogue.put_schema(schema.id, schema.source, str(path))

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from .catalogue import Document
 from .renditions import Rendition
 from .output.listings import compact_date
-from .schemas import TrackSchema, code_within
+from .criteria.model import TrackSchema, code_within
 
 MISSING = "缺少佐证材料"
 UNFILED = "其他（未归入测评指标）"

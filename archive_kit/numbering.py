@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from .catalogue import Document, now_iso
 from .errors import NumberingError, UsageError
-from .schemas import TrackSchema, natural_code_key
+from .criteria.model import TrackSchema, natural_code_key
 
 if TYPE_CHECKING:
     from .archive import Archive

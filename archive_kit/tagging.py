@@ -11,7 +11,8 @@ from dataclasses import dataclass, field
 from typing import Iterable
 
 from .dates import parse_year
-from .schemas import TrackRegistry, TrackSchema
+from .criteria.model import TrackSchema
+from .criteria.registry import TrackRegistry
 
 PRIORITY = ("manual", "cli", "manifest", "path", "content")
 TITLE_WEIGHT = 3
