@@ -232,33 +232,8 @@ class Archive:
     def documents(self, *, track: str | None = None, criterion: str | None = None, year: int | None = None,
                   untagged: bool = False) -> list[Document]:
         """Documents filed (or, for a criterion, linked) under the filters, in id order."""
-        where, params = self._filter_sql(track, criterion, year)
-        if untagged:
-            where.append("(track IS NULL OR criterion IS NULL OR year IS NULL)")
-        return self.catalogue.query(" AND ".join(where), params)
-
-    def _filter_sql(self, track: str | None, criterion: str | None, year: int | None) -> tuple[list[str], list]:
-        """SQL conditions for the contract's filters; a criterion matches descendants and links."""
-        where: list[str] = []
-        params: list[Any] = []
         track_id = self.registry.require(track).id if track else None
-        if criterion:
-            crit_match = "(criterion = ? OR criterion LIKE ?)"
-            link_cond = "EXISTS (SELECT 1 FROM links l WHERE l.doc_id = documents.id AND (l.criterion = ? OR l.criterion LIKE ?)"
-            cp = [criterion, criterion + ".%"]
-            if track_id:
-                where.append(f"((track = ? AND {crit_match}) OR {link_cond} AND l.track = ?))")
-                params += [track_id, *cp, *cp, track_id]
-            else:
-                where.append(f"({crit_match} OR {link_cond}))")
-                params += [*cp, *cp]
-        elif track_id:
-            where.append("(track = ? OR EXISTS (SELECT 1 FROM links l WHERE l.doc_id = documents.id AND l.track = ?))")
-            params += [track_id, track_id]
-        if year is not None:
-            where.append("year = ?")
-            params.append(year)
-        return where, params
+        return self.catalogue.documents(track=track_id, criterion=criterion, year=year, untagged=untagged)
 
     def get(self, doc_id: int) -> Document:
         """One document; a missing id is a usage error."""
@@ -303,7 +278,7 @@ class Archive:
         from .tagging import review_reasons
 
         out = []
-        for doc in self.catalogue.query():
+        for doc in self.catalogue.documents():
             reasons = review_reasons(doc, self.catalogue.hints_of(doc.id), self.registry)
             if reasons:
                 out.append(ReviewEntry(doc, reasons))
@@ -340,8 +315,7 @@ class Archive:
         self.sync_index(strict=True)  # never answer from an index that is missing or behind the catalogue
         key = f"{track_id}:{criterion}" if (criterion and track_id) else criterion
         res = self.index.search(query, track=track_id, criterion=key, year=year, limit=limit)
-        docs = {d.id: d for d in self.catalogue.query(
-            "id IN (%s)" % ",".join("?" * len(res.hits)), [h.id for h in res.hits])} if res.hits else {}
+        docs = {d.id: d for d in self.catalogue.by_ids(h.id for h in res.hits)}
         hits = []
         for h in res.hits:
             d = docs.get(h.id)
@@ -376,9 +350,7 @@ class Archive:
 
     def number_log(self, *, limit: int | None = None) -> list[dict[str, Any]]:
         """The append-only log of numbering and retagging, oldest first."""
-        from .numbering import read_log
-
-        return read_log(self, limit=limit)
+        return self.catalogue.number_log(limit=limit)
 
     def listing(self, out: Path | str, *, fmt: str, level: str = "item", track: str | None = None,
                 year: int | None = None) -> Path:

@@ -134,21 +134,19 @@ class CoverageReport:
 def coverage_report(archive: "Archive", *, track: str, year: int) -> CoverageReport:
     """Count documents (filed or linked) and pages per criterion of ``track`` for ``year``."""
     schema = archive.registry.require(track)
-    db = archive.catalogue.db
+    cat = archive.catalogue
     own: dict[str, set[int]] = {}
     pages: dict[int, int] = {}
     documents: set[int] = set()
     unplaced: list[int] = []
-    for doc_id, code, n in db.execute("SELECT id, criterion, pages FROM documents WHERE track = ? AND year = ? "
-                                      "ORDER BY id", (schema.id, year)):
+    for doc_id, code, n in cat.filed_under(schema.id, year):
         documents.add(doc_id)
         pages[doc_id] = n or 0
         if code and schema.criterion(code) is not None:
             own.setdefault(schema.criterion(code).code, set()).add(doc_id)
         else:
             unplaced.append(doc_id)
-    for doc_id, code, n in db.execute("SELECT l.doc_id, l.criterion, d.pages FROM links l JOIN documents d "
-                                      "ON d.id = l.doc_id WHERE l.track = ? AND d.year = ?", (schema.id, year)):
+    for doc_id, code, n in cat.linked_under(schema.id, year):
         crit = schema.criterion(code)
         if crit is not None:
             documents.add(doc_id)

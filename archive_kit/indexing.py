@@ -74,7 +74,7 @@ def _batches(archive: "Archive", ids: list[int]) -> Iterator[tuple[list[int], li
     """(ids, the catalogued documents among them) in batches of BATCH."""
     for start in range(0, len(ids), BATCH):
         chunk = ids[start:start + BATCH]
-        yield chunk, archive.catalogue.query("id IN (%s)" % ",".join("?" * len(chunk)), chunk)
+        yield chunk, archive.catalogue.by_ids(chunk)
 
 
 def _index_docs(archive: "Archive", docs: Iterable[Document]) -> Iterator["IndexDoc"]:

@@ -236,14 +236,11 @@ def set_manual_tags(archive, docs, *, track: str | None, criterion: str | None, 
                 cat.update_document(doc.id, values)
                 for fieldname in ("track", "criterion", "year"):
                     if fieldname in values and values[fieldname] is not None:
-                        cat.db.execute(
-                            "INSERT OR REPLACE INTO tag_hints (doc_id, field, source, value) VALUES (?, ?, 'manual', ?)",
-                            (doc.id, fieldname, str(values[fieldname])),
-                        )
+                        cat.put_hints(doc.id, [(fieldname, "manual", str(values[fieldname]))])
             for t, c in links:
-                cat.db.execute("INSERT OR IGNORE INTO links (doc_id, track, criterion) VALUES (?, ?, ?)", (doc.id, t, c))
+                cat.add_link(doc.id, t, c)
             for t, c in unlinks:
-                cat.db.execute("DELETE FROM links WHERE doc_id = ? AND track = ? AND criterion = ?", (doc.id, t, c))
+                cat.remove_link(doc.id, t, c)
             if values or links or unlinks:
                 cat.queue_index(doc.id)
                 changed.append(doc.id)

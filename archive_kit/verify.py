@@ -8,7 +8,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable
 
-from .catalogue import text_sha256
 from .errors import ArchiveKitError, CatalogueDamagedError
 from .store import hash_file
 
@@ -79,20 +78,19 @@ class VerifyReport:
 def check_catalogue(archive: "Archive", report: VerifyReport, full: bool) -> None:
     """SQLite's own check of the catalogue file (pages, indexes, constraints)."""
     try:
-        rows = archive.catalogue.db.execute("PRAGMA integrity_check" if full else "PRAGMA quick_check").fetchall()
+        damage = archive.catalogue.integrity_problems(full=full)
     except ArchiveKitError as e:
         report.problem(f"catalogue cannot be checked: {e}", kind=CATALOGUE_DAMAGED, path="catalogue.sqlite")
         return
-    for (msg,) in rows:
-        if msg != "ok":
-            report.problem(f"catalogue is damaged: {msg}; restore catalogue.sqlite from a backup",
-                           kind=CATALOGUE_DAMAGED, path="catalogue.sqlite")
+    for msg in damage:
+        report.problem(f"catalogue is damaged: {msg}; restore catalogue.sqlite from a backup",
+                       kind=CATALOGUE_DAMAGED, path="catalogue.sqlite")
 
 
 def check_objects(archive: "Archive", report: VerifyReport, full: bool) -> None:
     """Every catalogued document has its object, and (full) the object's bytes hash to its name."""
     catalogued = {}
-    for doc_id, sha, source in archive.catalogue.db.execute("SELECT id, sha256, source_path FROM documents ORDER BY id"):
+    for doc_id, sha, source in archive.catalogue.originals():
         catalogued[sha] = doc_id
         report.checked += 1
         path = archive.store.path_for(sha)
@@ -123,17 +121,16 @@ def check_objects(archive: "Archive", report: VerifyReport, full: bool) -> None:
 def check_texts(archive: "Archive", report: VerifyReport, full: bool) -> None:
     """Every document has its text row (the index is rebuilt from it), and (full) every text still
     hashes to the SHA-256 recorded when it was extracted."""
-    db = archive.catalogue.db
-    for (doc_id,) in db.execute("SELECT id FROM documents WHERE id NOT IN (SELECT doc_id FROM texts) ORDER BY id"):
+    cat = archive.catalogue
+    for doc_id in cat.ids_without_text():
         report.problem("extracted text is missing from the catalogue (`archive-kit repair` extracts it again "
                        "from the original)", kind=TEXT_MISSING, id=doc_id)
     if not full:
         return
-    if "sha256" not in {row[1] for row in db.execute("PRAGMA table_info(texts)")}:
+    if not cat.texts_have_hashes():
         report.notes.append("texts carry no hashes yet (an older repository opened read-only): not fixity-checked")
         return
-    for doc_id, text, recorded in db.execute("SELECT doc_id, text, sha256 FROM texts ORDER BY doc_id"):
-        actual = text_sha256(text)
+    for doc_id, actual, recorded in cat.text_hashes():
         if recorded is None:
             report.problem("extracted text has no recorded SHA-256, so its fixity cannot be checked "
                            "(`archive-kit repair` extracts it again from the original)", kind=TEXT_DAMAGED, id=doc_id)
@@ -177,11 +174,8 @@ def check_index(archive: "Archive", report: VerifyReport, full: bool) -> None:
 def check_numbering(archive: "Archive", report: VerifyReport, full: bool) -> None:
     """Within each unit (track, year, retention) item numbers run 1..n with no gap or repeat, and every
     document's number agrees with the unit's register (``numbered_items``)."""
-    db = archive.catalogue.db
     units: dict[tuple, list[tuple[int, int]]] = {}
-    for doc_id, track, year, retention, number in db.execute(
-        "SELECT doc_id, track, year, retention, item_number FROM numbered_items ORDER BY track, year, retention, item_number"
-    ):
+    for doc_id, track, year, retention, number in archive.catalogue.register_items():
         units.setdefault((track, year, retention), []).append((number, doc_id))
     for (track, year, retention), items in units.items():
         unit = f"{track}/{year}/{retention}"
@@ -193,13 +187,9 @@ def check_numbering(archive: "Archive", report: VerifyReport, full: bool) -> Non
         missing = sorted(set(range(1, max(seen) + 1)) - seen)
         if missing:
             report.problem(f"item number(s) {missing[:10]} are skipped in {unit}", kind=NUMBER_GAP, path=unit)
-    for doc_id, doc_number, reg_number in db.execute(
-        "SELECT d.id, d.item_number, n.item_number FROM documents d LEFT JOIN numbered_items n ON n.doc_id = d.id "
-        "WHERE d.item_number IS NOT NULL OR n.doc_id IS NOT NULL ORDER BY d.id"
-    ):
-        if doc_number != reg_number:
-            report.problem(f"item number {doc_number} disagrees with the unit register ({reg_number})",
-                           kind=NUMBER_MISMATCH, id=doc_id)
+    for doc_id, doc_number, reg_number in archive.catalogue.register_disagreements():
+        report.problem(f"item number {doc_number} disagrees with the unit register ({reg_number})",
+                       kind=NUMBER_MISMATCH, id=doc_id)
 
 
 CHECKS: list[Callable[["Archive", VerifyReport, bool], None]] = [

@@ -14,7 +14,7 @@ from typing import Any, Callable
 import click
 
 from archive_kit.archive import Archive
-from archive_kit.catalogue import is_document_id
+from archive_kit.catalogue.connection import is_document_id
 from archive_kit.errors import ArchiveKitError, UsageError
 
 from .render import echo, emit_json  # noqa: F401  (emit_json: the command modules import it from here)
