@@ -4,29 +4,29 @@ Everything else receives what it needs from here; nothing reads global state.
 """
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 from .catalogue import Catalogue, Document
 from .config import Config
-from .errors import ReadOnlyError, RepositoryError, UsageError
-from .ingest import CliTags, IngestReport, run_ingest
 from .criteria.model import TrackSchema
 from .criteria.registry import TrackRegistry
+from .errors import RepositoryError, UsageError
+from .extract import ExtractOptions
+from .indexing import rebuild_index, sync_index
+from .ingest import CliTags, IngestReport, extract_options, run_ingest
+from .repo import Lazy, Repo, RepoPaths, read_only_reason
+from .store import ObjectStore
+from .workers import Limits
 
 if TYPE_CHECKING:
     from .bundle import BundleReport
     from .coverage import CoverageReport
-    from .extract import ExtractOptions
     from .numbering import NumberReport
+    from .repair import RepairReport
     from .search import SearchIndex
     from .verify import VerifyReport
-    from .workers import Limits
-
-CONFIG = "config.json"
-CATALOGUE = "catalogue.sqlite"
 
 
 @dataclass
@@ -72,48 +72,60 @@ class SearchResult:
         return {"query": self.query, "total": self.total, "hits": [h.to_json() for h in self.hits]}
 
 
-def read_only_reason(root: Path) -> str | None:
-    """Why the repository at ``root`` cannot be written (a read-only file system, no write
-    permission), or None when it can."""
-    try:
-        if os.statvfs(root).f_flag & os.ST_RDONLY:
-            return "read-only file system"
-    except OSError:
-        pass
-    effective = os.access in os.supports_effective_ids
-    for path in (root, root / CATALOGUE):
-        if path.exists() and not os.access(path, os.W_OK, effective_ids=effective):
-            return f"no permission to write {path}"
-    return None
+def _load_registry(catalogue: Catalogue) -> TrackRegistry:
+    """The tracks registered in a repository, parsed from the schema sources its catalogue keeps.
+
+    The schema loader (YAML, JSON Schema) is imported here, where schemas are read, and not with
+    this module: every process that imports archive_kit (extraction workers too) would load it."""
+    from .criteria.loader import load_schema_text
+
+    return TrackRegistry([load_schema_text(src, f"<{origin}: {track}>")
+                          for track, src, origin in catalogue.schema_sources()])
+
+
+def _open_index(paths: RepoPaths, config: Config) -> "SearchIndex":
+    """The repository's existing search index (a missing one is an error: it was lost)."""
+    from .search import open_index
+
+    return open_index(paths.index, lock_timeout=config.lock_timeout_s, create=False)
 
 
 class Archive:
     """An archive-kit repository. Create with ``Archive.init``, open with ``Archive.open``.
 
+    The facade over the library: it builds the repository's collaborators (``repo``: config,
+    catalogue, object store, tracks, search index), resolves arguments (track names to ids) and
+    calls the services, which take those collaborators and never the ``Archive``.
+
     A repository that cannot be written (``read_only`` says why) opens all the same: searching,
     listing, showing and verifying work, and every write says the repository is read-only."""
 
     def __init__(self, root: Path, config: Config, catalogue: Catalogue, read_only: str | None = None) -> None:
+        paths = RepoPaths(root)
+        self.repo = Repo(paths, config, catalogue, ObjectStore(paths.objects),
+                         registry_slot=Lazy(lambda: _load_registry(catalogue)),
+                         index_slot=Lazy(lambda: _open_index(paths, config), close=lambda index: index.close()),
+                         read_only=read_only)
         self.root = root
         self.config = config
         self.catalogue = catalogue
         self.read_only = read_only
-        from .store import ObjectStore
-
-        self.store = ObjectStore(root / "objects")
-        self.derived = root / "derived"
-        self.index_dir = root / "index"
-        self.renditions_dir = self.derived / "renditions"
-        self._index = None
-        self._registry: TrackRegistry | None = None
+        self.store = self.repo.store
+        self.derived = paths.derived
+        self.index_dir = paths.index
+        self.renditions_dir = paths.renditions
 
     # --- lifecycle -------------------------------------------------------------------------
 
     @classmethod
     def init(cls, root: Path | str, *, fonds: str = "J001", unit: str = "") -> "Archive":
         """Create a repository at ``root`` (an empty or missing folder) with the built-in tracks."""
-        root = Path(root)
-        if (root / CONFIG).exists():
+        from .criteria.loader import builtin_schemas
+        from .search import open_index
+
+        paths = RepoPaths(Path(root))
+        root = paths.root
+        if paths.config.exists():
             raise UsageError(f"{root}: already an archive-kit repository")
         if root.exists() and not root.is_dir():
             raise UsageError(f"{root}: exists and is not a folder")
@@ -121,41 +133,34 @@ class Archive:
             raise UsageError(f"{root}: folder is not empty; choose a new or empty folder")
         if len(fonds) != 4:
             raise UsageError(f"fonds code {fonds!r} must have 4 characters (e.g. J001)")
-        for sub in ("objects", "derived", "index"):
-            (root / sub).mkdir(parents=True, exist_ok=True)
-        from .criteria.loader import builtin_schemas
-
-        catalogue = Catalogue(root / CATALOGUE, create=True)
+        for folder in (paths.objects, paths.derived, paths.index):
+            folder.mkdir(parents=True, exist_ok=True)
+        catalogue = Catalogue(paths.catalogue, create=True)
         for schema in builtin_schemas():
             catalogue.put_schema(schema.id, schema.source, "built-in")
-        from .search import open_index
-
-        open_index(root / "index", create=True).close()  # from now on a missing index means it was lost
-        Config(fonds=fonds, unit=unit).save(root / CONFIG)  # written last: marks the repository complete
+        open_index(paths.index, create=True).close()  # from now on a missing index means it was lost
+        Config(fonds=fonds, unit=unit).save(paths.config)  # written last: marks the repository complete
         catalogue.close()
         return cls.open(root)
 
     @classmethod
     def open(cls, root: Path | str) -> "Archive":
         """Open an existing repository; exit-3 errors when missing, newer or damaged."""
-        root = Path(root)
-        if not root.is_dir():
-            raise RepositoryError(f"{root}: no archive-kit repository here (run `archive-kit init` first)")
-        config = Config.load(root / CONFIG)
-        read_only = read_only_reason(root)
-        catalogue = Catalogue(root / CATALOGUE, lock_timeout=config.lock_timeout_s, read_only=bool(read_only))
-        return cls(root, config, catalogue, read_only)
+        paths = RepoPaths(Path(root))
+        if not paths.root.is_dir():
+            raise RepositoryError(f"{paths.root}: no archive-kit repository here (run `archive-kit init` first)")
+        config = Config.load(paths.config)
+        read_only = read_only_reason(paths)
+        catalogue = Catalogue(paths.catalogue, lock_timeout=config.lock_timeout_s, read_only=bool(read_only))
+        return cls(paths.root, config, catalogue, read_only)
 
     def require_writable(self, what: str) -> None:
         """Raise ReadOnlyError (exit 3) before ``what`` writes anything to a read-only repository."""
-        if self.read_only:
-            raise ReadOnlyError(f"the repository is read-only ({self.read_only}): {what} needs to write to {self.root}")
+        self.repo.require_writable(what)
 
     def close(self) -> None:
         """Release the catalogue and the index."""
-        if self._index is not None:
-            self._index.close()
-            self._index = None
+        self.repo.index_slot.drop()
         self.catalogue.close()
 
     def __enter__(self) -> "Archive":
@@ -169,12 +174,7 @@ class Archive:
     @property
     def registry(self) -> TrackRegistry:
         """The tracks registered in this repository."""
-        if self._registry is None:
-            from .criteria.loader import load_schema_text
-
-            schemas = [load_schema_text(src, f"<{origin}: {track}>") for track, src, origin in self.catalogue.schema_sources()]
-            self._registry = TrackRegistry(schemas)
-        return self._registry
+        return self.repo.registry
 
     def add_schema(self, path: Path) -> TrackSchema:
         """Register (or replace) a track's criteria schema from a YAML file."""
@@ -183,7 +183,7 @@ class Archive:
         self.require_writable("registering a schema")
         schema = load_schema_file(path)
         self.catalogue.put_schema(schema.id, schema.source, str(path))
-        self._registry = None
+        self.repo.registry_slot.drop()
         return schema
 
     # --- ingest and documents --------------------------------------------------------------
@@ -194,18 +194,12 @@ class Archive:
 
         return DEFAULT_ENGINE
 
-    def extract_options(self, ocr: bool) -> "ExtractOptions":
-        """How this repository extracts text: its OCR engine (one thread per worker: parallelism
-        comes from the worker count, never oversubscribed), its OCR page ceiling, its renditions."""
-        from .extract import ExtractOptions
+    def extract_options(self, ocr: bool) -> ExtractOptions:
+        """How this repository extracts text: its OCR engine, its OCR page ceiling, its renditions."""
+        return extract_options(self.config, self.repo.paths, ocr)
 
-        return ExtractOptions(ocr=ocr, ocr_engine=self.config.ocr_engine or self.default_ocr_engine(), threads=1,
-                              renditions_dir=str(self.renditions_dir), ocr_max_pages=self.config.ocr_max_pages)
-
-    def worker_limits(self) -> "Limits":
+    def worker_limits(self) -> Limits:
         """The time and memory limits of one file's extraction, from the config."""
-        from .workers import Limits
-
         return Limits.from_config(self.config)
 
     def ingest(self, paths: Iterable[Path | str], *, manifest: Path | str | None = None,
@@ -215,7 +209,7 @@ class Archive:
         """Add files and folders; returns what was added, duplicated, failed or skipped."""
         self.require_writable("ingesting")
         cli = self._cli_tags(track, criterion, year)
-        return run_ingest(self, [Path(p) for p in paths], manifest=Path(manifest) if manifest else None,
+        return run_ingest(self.repo, [Path(p) for p in paths], manifest=Path(manifest) if manifest else None,
                           cli=cli, ocr=ocr, jobs=jobs, progress=progress)
 
     def _cli_tags(self, track: str | None, criterion: str | None, year: int | None) -> CliTags:
@@ -289,24 +283,16 @@ class Archive:
     @property
     def index(self) -> "SearchIndex":
         """The full-text index, opened on first use."""
-        if self._index is None:
-            from .search import open_index
-
-            self._index = open_index(self.index_dir, lock_timeout=self.config.lock_timeout_s, create=False)
-        return self._index
+        return self.repo.index
 
     def sync_index(self, *, strict: bool = False) -> int:
         """Bring the index up to the catalogue (after a crash, a failed index write, a lost index);
         returns how many documents it updated. ``strict``: raise instead of warning when it cannot."""
-        from .indexing import sync_index
-
-        return sync_index(self, strict=strict)
+        return sync_index(self.repo, strict=strict)
 
     def reindex(self) -> int:
         """Rebuild the whole index from the catalogue alone; returns the number of documents."""
-        from .indexing import rebuild_index
-
-        return rebuild_index(self) or 0
+        return rebuild_index(self.repo) or 0
 
     def search(self, query: str, *, track: str | None = None, criterion: str | None = None,
                year: int | None = None, limit: int = 20) -> SearchResult:
@@ -330,13 +316,19 @@ class Archive:
         """Fixity and consistency check of the whole repository; collects every problem."""
         from .verify import verify_repository
 
-        return verify_repository(self, full=full)
+        return verify_repository(self.repo, full=full)
+
+    def repair(self, *, ocr: bool = True) -> "RepairReport":
+        """Fix what a crash or damage left behind (never an original or a number), then verify again."""
+        from .repair import repair_repository
+
+        return repair_repository(self.repo, ocr=ocr)
 
     def doctor(self) -> dict[str, Any]:
-        """Which optional engines are present (OCR, office conversion, CJK fonts)."""
+        """Which optional engines are present (OCR, office conversion, CJK fonts), and this repository."""
         from .doctor import doctor_report
 
-        return doctor_report(self)
+        return doctor_report(self.repo)
 
     # --- numbering, listings, coverage -----------------------------------------------------
 

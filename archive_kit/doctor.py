@@ -5,10 +5,10 @@ import shutil
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from .archive import Archive
+    from .repo import Repo
 
 
-def doctor_report(archive: "Archive | None" = None) -> dict[str, Any]:
+def doctor_report(repo: "Repo | None" = None) -> dict[str, Any]:
     """A dict of components, each with ``ok`` and a ``detail`` or install hint."""
     from .fonts import find_cjk_font
     from .ocr import DEFAULT_ENGINE, engine_status
@@ -23,7 +23,7 @@ def doctor_report(archive: "Archive | None" = None) -> dict[str, Any]:
     }
     font = find_cjk_font("any")
     out["cjk_font"] = {"ok": font is not None, "detail": str(font) if font else "no CJK font (apt-get install fonts-wqy-microhei fonts-noto-cjk)"}
-    if archive is not None:
-        out["repository"] = {"root": str(archive.root), "documents": archive.catalogue.count(),
-                             "fonds": archive.config.fonds, "unit": archive.config.unit}
+    if repo is not None:
+        out["repository"] = {"root": str(repo.root), "documents": repo.catalogue.count(),
+                             "fonds": repo.config.fonds, "unit": repo.config.unit}
     return out

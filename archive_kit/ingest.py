@@ -12,25 +12,25 @@ import os
 import stat
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Iterable, Iterator
+from typing import Callable, Iterable, Iterator
 
 from .catalogue import Document
+from .config import RETENTIONS, Config
+from .criteria.registry import TrackRegistry
 from .errors import ArchiveKitError, InputFileError, RepositoryError, UsageError
 from .extract import ExtractOptions, Extraction, extract
 from .formats import detect, readable_name
+from .indexing import sync_index
 from .manifest import ManifestRow, read_manifest
 from .metadata import DocMetadata, extract_metadata
+from .repo import Repo, RepoPaths
 from .store import atomic_write_bytes, hash_file
 from .tagging import Proposal, decide, path_proposal
-from .workers import Outcome, WorkerPool
-
-if TYPE_CHECKING:
-    from .archive import Archive
+from .workers import Limits, Outcome, WorkerPool
 
 JUNK_NAMES = {"thumbs.db", "desktop.ini", ".ds_store"}
 BATCH = 64
 INDEX_EVERY = 2000  # documents between index commits; each Whoosh commit costs a segment
-RETENTIONS = ("Y", "D30", "D10")
 
 
 @dataclass
@@ -222,17 +222,26 @@ def analyse(path: str, fmt: str, options: ExtractOptions, file_name: str) -> tup
     return extraction, meta
 
 
-def cache_path(archive: "Archive", sha256: str, options: ExtractOptions) -> Path:
-    """Where the extraction of these bytes under these options is cached."""
+def extract_options(config: Config, paths: RepoPaths, ocr: bool) -> ExtractOptions:
+    """How a repository extracts text: its OCR engine (one thread per worker: parallelism comes from
+    the worker count, never oversubscribed), its OCR page ceiling, its renditions."""
+    from .ocr import DEFAULT_ENGINE
+
+    return ExtractOptions(ocr=ocr, ocr_engine=config.ocr_engine or DEFAULT_ENGINE, threads=1,
+                          renditions_dir=str(paths.renditions), ocr_max_pages=config.ocr_max_pages)
+
+
+def cache_path(cache_dir: Path, sha256: str, options: ExtractOptions) -> Path:
+    """Where in ``cache_dir`` the extraction of these bytes under these options is cached."""
     mode = options.ocr_engine if options.ocr else "noocr"
-    return archive.derived / "extract" / sha256[:2] / f"{sha256}.{mode}.json"
+    return cache_dir / sha256[:2] / f"{sha256}.{mode}.json"
 
 
-def load_cached(archive: "Archive", item: Item, options: ExtractOptions) -> tuple[Extraction, DocMetadata] | None:
+def load_cached(cache_dir: Path, item: Item, options: ExtractOptions) -> tuple[Extraction, DocMetadata] | None:
     """A cached extraction of these bytes (an OCR one serves a no-OCR request too)."""
-    candidates = [cache_path(archive, item.sha256, options)]
+    candidates = [cache_path(cache_dir, item.sha256, options)]
     if not options.ocr:
-        candidates += sorted((archive.derived / "extract" / item.sha256[:2]).glob(f"{item.sha256}.*.json"))
+        candidates += sorted((cache_dir / item.sha256[:2]).glob(f"{item.sha256}.*.json"))
     for p in candidates:
         try:
             ext = Extraction.from_json(json.loads(p.read_text(encoding="utf-8")))
@@ -243,19 +252,18 @@ def load_cached(archive: "Archive", item: Item, options: ExtractOptions) -> tupl
     return None
 
 
-def save_cache(archive: "Archive", item: Item, options: ExtractOptions, extraction: Extraction) -> None:
+def save_cache(cache_dir: Path, item: Item, options: ExtractOptions, extraction: Extraction) -> None:
     """Cache an extraction by content hash so no file is ever OCRed twice."""
     data = json.dumps(extraction.to_json(), ensure_ascii=False).encode("utf-8")
-    atomic_write_bytes(cache_path(archive, item.sha256, options), data)
+    atomic_write_bytes(cache_path(cache_dir, item.sha256, options), data)
 
 
 # --- stage 5: describe -------------------------------------------------------------------
 
 
-def describe(item: Item, extraction: Extraction, meta: DocMetadata, archive: "Archive",
+def describe(item: Item, extraction: Extraction, meta: DocMetadata, registry: TrackRegistry,
              cli: CliTags) -> tuple[dict, list[tuple[str, str, str]]]:
     """Catalogue values (warnings included) and tag hints for one file."""
-    registry = archive.registry
     warnings = list(extraction.warnings)
     m = item.manifest
     # a photo's date is when it was taken (EXIF), unless its text says otherwise
@@ -334,18 +342,18 @@ def _content_year(meta: DocMetadata, extraction: Extraction) -> int | None:
     return extraction.date_hint.year if extraction.date_hint else None
 
 
-def validate_manifest_row(item: Item, archive: "Archive") -> None:
+def validate_manifest_row(item: Item, registry: TrackRegistry) -> None:
     """Refuse a manifest row naming an unknown track, criterion or retention (exit 1 for that file)."""
     m = item.manifest
     if not m:
         return
     track = None
     if m.get("track"):
-        track = archive.registry.resolve(m["track"])
+        track = registry.resolve(m["track"])
         if track is None:
             raise InputFileError(item.source_path, f"manifest names an unknown track {m['track']!r}")
     if m.get("criterion"):
-        schemas = [track] if track else archive.registry.all()
+        schemas = [track] if track else registry.all()
         if not any(s.criterion(m["criterion"]) for s in schemas):
             where = f" in track {track.id}" if track else ""
             raise InputFileError(item.source_path, f"manifest names an unknown criterion {m['criterion']!r}{where}")
@@ -361,14 +369,17 @@ def validate_manifest_row(item: Item, archive: "Archive") -> None:
 # --- the run -----------------------------------------------------------------------------
 
 
-def run_ingest(archive: "Archive", paths: list[Path], *, manifest: Path | None = None, cli: CliTags = CliTags(),
+def run_ingest(repo: Repo, paths: list[Path], *, manifest: Path | None = None, cli: CliTags = CliTags(),
                ocr: bool = True, jobs: int | None = None,
                progress: Callable[[int, int, str], None] | None = None) -> IngestReport:
-    """Ingest files and folders into ``archive``; every file succeeds or fails on its own."""
+    """Ingest files and folders into the repository; every file succeeds or fails on its own.
+
+    ``progress(done, total, file name)`` is called as files are finished."""
     report = IngestReport()
-    items = collect(paths, manifest, report, archive.root.resolve())
+    items = collect(paths, manifest, report, repo.root.resolve())
     jobs = jobs or os.cpu_count() or 1
-    options = archive.extract_options(ocr)
+    options = extract_options(repo.config, repo.paths, ocr)
+    cache_dir = repo.paths.extract_cache
     seen: dict[str, str] = {}
     todo: list[Item] = []
     total = len(items)
@@ -376,18 +387,18 @@ def run_ingest(archive: "Archive", paths: list[Path], *, manifest: Path | None =
     for item in items:
         try:
             identify(item)
-            validate_manifest_row(item, archive)
+            validate_manifest_row(item, repo.registry)
         except ArchiveKitError as e:
             report.fail(item.source_path, getattr(e, "reason", str(e)))
             done += 1
             continue
-        existing = archive.catalogue.by_sha(item.sha256)
+        existing = repo.catalogue.by_sha(item.sha256)
         if existing is not None or item.sha256 in seen:
             entry = {"path": item.source_path, "sha256": item.sha256, "id": existing,
                      "duplicate_of": seen.get(item.sha256)}
-            if existing is not None and not archive.store.has(item.sha256):
+            if existing is not None and not repo.store.has(item.sha256):
                 try:  # the catalogued original was lost or set aside by `repair`: these bytes restore it
-                    archive.store.put(item.path, item.sha256)
+                    repo.store.put(item.path, item.sha256)
                     entry["restored"] = True
                 except ArchiveKitError as e:
                     report.fail(item.source_path, getattr(e, "reason", str(e)))
@@ -398,15 +409,15 @@ def run_ingest(archive: "Archive", paths: list[Path], *, manifest: Path | None =
         todo.append(item)
     if progress:
         progress(done, total, "")
-    writer = _BatchWriter(archive, report)
-    limits = archive.worker_limits()
+    writer = _BatchWriter(repo, report)
+    limits = Limits.from_config(repo.config)
     env = {name: str(options.threads) for name in
            ("OMP_THREAD_LIMIT", "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")}
     # results are catalogued in input order (stable ids run after run), whatever order workers finish in
     ready: dict[int, Outcome] = {}
     tasks = []
     for key, item in enumerate(todo):
-        cached = load_cached(archive, item, options)
+        cached = load_cached(cache_dir, item, options)
         if cached:
             ready[key] = Outcome(key, value=cached)
         else:
@@ -424,7 +435,7 @@ def run_ingest(archive: "Archive", paths: list[Path], *, manifest: Path | None =
             else:
                 ext, meta = out.value
                 if ext.ocr:
-                    save_cache(archive, item, options, ext)
+                    save_cache(cache_dir, item, options, ext)
                 writer.add(item, ext, meta, cli)
             if progress:
                 progress(done, total, item.name)
@@ -443,8 +454,8 @@ def run_ingest(archive: "Archive", paths: list[Path], *, manifest: Path | None =
 class _BatchWriter:
     """Stores originals and inserts catalogue rows in batches (one transaction each)."""
 
-    def __init__(self, archive: "Archive", report: IngestReport) -> None:
-        self.archive = archive
+    def __init__(self, repo: Repo, report: IngestReport) -> None:
+        self.repo = repo
         self.report = report
         self.pending: list[tuple[Item, dict, list, str]] = []
         self.since_sync = 0
@@ -452,8 +463,8 @@ class _BatchWriter:
     def add(self, item: Item, ext: Extraction, meta: DocMetadata, cli: CliTags) -> None:
         """Store the original now; queue its row for the next catalogue transaction."""
         try:
-            values, hints = describe(item, ext, meta, self.archive, cli)
-            self.archive.store.put(item.path, item.sha256)
+            values, hints = describe(item, ext, meta, self.repo.registry, cli)
+            self.repo.store.put(item.path, item.sha256)
         except RepositoryError:
             raise  # the repository cannot be written (disk full): the whole command stops, not one file
         except ArchiveKitError as e:
@@ -467,7 +478,7 @@ class _BatchWriter:
         """Write the pending rows in one transaction, then bring the index up to date."""
         if not self.pending:
             return
-        cat = self.archive.catalogue
+        cat = self.repo.catalogue
         ids = []
         with cat.transaction():
             for item, values, hints, text in self.pending:
@@ -486,5 +497,5 @@ class _BatchWriter:
 
     def sync(self) -> None:
         """Bring the index up to the catalogue (rows are queued, so a crash before this loses nothing)."""
-        self.archive.sync_index()
+        sync_index(self.repo)
         self.since_sync = 0

@@ -315,10 +315,8 @@ def verify(ctx: Ctx, quick: bool, bundle_dir: Path | None, as_json: bool) -> int
 @pass_ctx
 def repair(ctx: Ctx, no_ocr: bool, as_json: bool) -> int:
     """Fix what a crash or damage left behind (never changes originals or numbers), then verify."""
-    from archive_kit.repair import repair_repository
-
     with ctx.open() as archive:
-        report = repair_repository(archive, ocr=not no_ocr)
+        report = archive.repair(ocr=not no_ocr)
     if as_json:
         emit_json(report.to_json())
     else:
@@ -343,7 +341,7 @@ def doctor(ctx: Ctx, as_json: bool) -> int:
 
     try:
         with ctx.open() as archive:
-            report = doctor_report(archive)
+            report = archive.doctor()
     except RepositoryError:
         report = doctor_report(None)
     if as_json:
