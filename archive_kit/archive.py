@@ -1,6 +1,9 @@
-"""The ``Archive``: one repository folder, owning its config, catalogue, object store and index.
+"""The ``Archive``: the facade over one repository folder.
 
-Everything else receives what it needs from here; nothing reads global state.
+It opens or creates the repository, builds its collaborators (a ``repo.Repo``: config, catalogue,
+object store, tracks, search index), resolves arguments and calls the services, which take those
+collaborators and never the ``Archive``. Nothing in archive_kit imports this module but the
+package's ``__init__``; nothing reads global state.
 """
 from __future__ import annotations
 
@@ -26,19 +29,8 @@ if TYPE_CHECKING:
     from .numbering import NumberReport
     from .repair import RepairReport
     from .search import SearchIndex
+    from .tagging import ReviewEntry
     from .verify import VerifyReport
-
-
-@dataclass
-class ReviewEntry:
-    """A document that needs a person's decision, and why."""
-
-    document: Document
-    reasons: list[str]
-
-    def to_json(self) -> dict[str, Any]:
-        """The document record plus ``review_reasons``."""
-        return {**self.document.to_json(), "review_reasons": self.reasons}
 
 
 @dataclass
@@ -106,14 +98,46 @@ class Archive:
                          registry_slot=Lazy(lambda: _load_registry(catalogue)),
                          index_slot=Lazy(lambda: _open_index(paths, config), close=lambda index: index.close()),
                          read_only=read_only)
-        self.root = root
-        self.config = config
-        self.catalogue = catalogue
-        self.read_only = read_only
-        self.store = self.repo.store
-        self.derived = paths.derived
-        self.index_dir = paths.index
-        self.renditions_dir = paths.renditions
+
+    @property
+    def root(self) -> Path:
+        """The repository folder."""
+        return self.repo.root
+
+    @property
+    def config(self) -> Config:
+        """The repository's config (``config.json``)."""
+        return self.repo.config
+
+    @property
+    def catalogue(self) -> Catalogue:
+        """The catalogue, the source of truth."""
+        return self.repo.catalogue
+
+    @property
+    def store(self) -> ObjectStore:
+        """The object store holding every original once."""
+        return self.repo.store
+
+    @property
+    def read_only(self) -> str | None:
+        """Why the repository cannot be written, or None when it can."""
+        return self.repo.read_only
+
+    @property
+    def derived(self) -> Path:
+        """The folder of derived data (caches, renditions)."""
+        return self.repo.paths.derived
+
+    @property
+    def index_dir(self) -> Path:
+        """The search index's folder."""
+        return self.repo.paths.index
+
+    @property
+    def renditions_dir(self) -> Path:
+        """The folder of cached PDF renditions."""
+        return self.repo.paths.renditions
 
     # --- lifecycle -------------------------------------------------------------------------
 
@@ -252,7 +276,7 @@ class Archive:
         docs = [self.get(i) for i in ids]
         links = [self._parse_link(x) for x in link]
         unlinks = [self._parse_link(x) for x in unlink]
-        changed = set_manual_tags(self, docs, track=track, criterion=criterion, year=year,
+        changed = set_manual_tags(self.catalogue, self.registry, docs, track=track, criterion=criterion, year=year,
                                   links=links, unlinks=unlinks, force=force)
         self.sync_index()
         return [self.get(d) for d in changed]
@@ -267,16 +291,11 @@ class Archive:
             raise UsageError(f"unknown criterion {code!r} in track {schema.id}")
         return schema.id, code
 
-    def review(self) -> list[ReviewEntry]:
+    def review(self) -> list["ReviewEntry"]:
         """Documents whose track, criterion or year is missing, in conflict or no longer valid."""
-        from .tagging import review_reasons
+        from .tagging import review
 
-        out = []
-        for doc in self.catalogue.documents():
-            reasons = review_reasons(doc, self.catalogue.hints_of(doc.id), self.registry)
-            if reasons:
-                out.append(ReviewEntry(doc, reasons))
-        return out
+        return review(self.catalogue, self.registry)
 
     # --- search ----------------------------------------------------------------------------
 
@@ -338,7 +357,8 @@ class Archive:
         from .numbering import number_documents
 
         self.require_writable("numbering")
-        return number_documents(self, track=track, year=year, box_pages=box_pages, renumber=renumber, freeze=freeze)
+        return number_documents(self.catalogue, self.registry, self.config, track=track, year=year,
+                                box_pages=box_pages, renumber=renumber, freeze=freeze)
 
     def number_log(self, *, limit: int | None = None) -> list[dict[str, Any]]:
         """The append-only log of numbering and retagging, oldest first."""
@@ -349,31 +369,31 @@ class Archive:
         """Write the item catalogue (``item``) or box listing (``box``) as csv, xlsx, docx or pdf."""
         from .output.listings import write_listing
 
-        return write_listing(self, Path(out), fmt=fmt, level=level, track=track, year=year)
+        return write_listing(self.repo, Path(out), fmt=fmt, level=level, track=track, year=year)
 
     def coverage(self, track: str, year: int) -> "CoverageReport":
         """Every criterion of a track with its documents and pages for a year; gaps flagged."""
         from .coverage import coverage_report
 
-        return coverage_report(self, track=track, year=year)
+        return coverage_report(self.catalogue, self.registry, self.root, track=track, year=year)
 
     # --- renditions and bundles ------------------------------------------------------------
 
     def rendition(self, doc: Document) -> Path | None:
         """The document's cached PDF rendition, made on first use; None when it cannot be made."""
-        from .renditions import rendition_for
+        from .renditions import make_rendition
 
-        return rendition_for(self, doc)
+        return make_rendition(self.catalogue, self.store, self.renditions_dir, doc).path
 
     def bundle(self, out: Path | str, *, track: str, year: int, criterion: str | None = None,
                zip: bool = False, force: bool = False) -> "BundleReport":
         """Build an inspection bundle for a track's year (or one criterion) in folder ``out``."""
         from .bundle import build_bundle
 
-        return build_bundle(self, Path(out), track=track, year=year, criterion=criterion, zip=zip, force=force)
+        return build_bundle(self.repo, Path(out), track=track, year=year, criterion=criterion, zip=zip, force=force)
 
     def verify_bundle(self, path: Path | str) -> "VerifyReport":
         """Check a bundle: BagIt validity and every original against the repository's SHA-256."""
         from .bundle import verify_bundle
 
-        return verify_bundle(self, Path(path))
+        return verify_bundle(self.catalogue, Path(path))

@@ -9,7 +9,7 @@
 What inspectors open (bundle.pdf and the contents) sits at the top of the folder as BagIt tag
 files, covered by the tag manifest; the originals, whose fixity is the point, are the payload.
 
-Unnumbered documents in scope are numbered first (``archive.number``). The bundle is built in
+Unnumbered documents in scope are numbered first (``numbering.number_documents``). The bundle is built in
 a hidden sibling folder and renamed into place at the end, so a killed build leaves no half bundle.
 
 Where a bundle may go is checked first (``outpaths.check_output``: never inside, onto or above
@@ -28,20 +28,20 @@ import os
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from .bundle_bag import AGENT, bundle_problem, bundle_zip_problem, validate_bag, write_bag, zip_bag
 from .bundle_front import BundleMeta
 from .bundle_plan import Plan, make_plan
+from .catalogue import Catalogue, Document
 from .errors import ArchiveKitError, UsageError
+from .numbering import number_documents
 from .outpaths import check_output, output_errors, temp_dir, temp_prefix
 from .renditions import Rendition, make_rendition
+from .repo import Repo
 from .safenames import NameAllocator
 from .store import hash_file
-
-if TYPE_CHECKING:
-    from .archive import Archive
-    from .verify import VerifyReport
+from .verify import VerifyReport
 
 PDF_NAME = "bundle.pdf"
 ORIGINALS = "originals"
@@ -71,33 +71,37 @@ class BundleReport:
                 "missing": self.missing, "notes": self.notes, "contents": self.contents}
 
 
-def build_bundle(archive: "Archive", out: Path, *, track: str, year: int, criterion: str | None = None,
+def build_bundle(repo: Repo, out: Path, *, track: str, year: int, criterion: str | None = None,
                  zip: bool = False, force: bool = False) -> BundleReport:
     """Build the inspection bundle of a track's year (or one criterion and its descendants) in ``out``.
 
     ``force`` replaces a previous bundle (and its zip) there, never anything else.
     """
-    schema = archive.registry.require(track)
+    schema = repo.registry.require(track)
     if criterion is not None and schema.criterion(criterion) is None:
         raise UsageError(f"unknown criterion {criterion!r} in track {schema.id}")
-    out = check_output(out, archive.root, folder=True)
-    zip_path = check_output(out.with_name(out.name + ".zip"), archive.root, parent_made=True) if zip else None
+    out = check_output(out, repo.root, folder=True)
+    zip_path = check_output(out.with_name(out.name + ".zip"), repo.root, parent_made=True) if zip else None
     _check_target(out, zip_path, force)
     report = BundleReport(out)
     renditions: dict[int, Rendition] = {}
+
+    def render(doc: Document) -> Rendition:
+        return make_rendition(repo.catalogue, repo.store, repo.paths.renditions, doc)
+
     # renditions first, so numbering (boxes fill by pages) sees the renditions' page counts
-    for doc in archive.documents(track=schema.id, criterion=criterion, year=year):
-        renditions[doc.id] = make_rendition(archive, doc)
-    report.numbered = _number_first(archive, schema.id, year, report)
-    docs = archive.documents(track=schema.id, criterion=criterion, year=year)
+    for doc in repo.catalogue.documents(track=schema.id, criterion=criterion, year=year):
+        renditions[doc.id] = render(doc)
+    report.numbered = _number_first(repo, schema.id, year)
+    docs = repo.catalogue.documents(track=schema.id, criterion=criterion, year=year)
     for doc in docs:
         if doc.id not in renditions:
-            renditions[doc.id] = make_rendition(archive, doc)
+            renditions[doc.id] = render(doc)
         if renditions[doc.id].note:
             report.notes.append(f"{doc.archival_code or doc.original_name}: {renditions[doc.id].note}")
     plan = make_plan(schema, docs, renditions, criterion)
     crit = schema.criterion(criterion) if criterion else None
-    meta = BundleMeta(unit=archive.config.unit, fonds=archive.config.fonds, category=archive.config.category,
+    meta = BundleMeta(unit=repo.config.unit, fonds=repo.config.fonds, category=repo.config.category,
                       track_name=schema.name, track_code=schema.code, year=year,
                       criterion=crit.label if crit else None, made=dt.date.today())
     with output_errors(out):
@@ -105,7 +109,7 @@ def build_bundle(archive: "Archive", out: Path, *, track: str, year: int, criter
     tmp = temp_dir(out)
     try:
         with output_errors(out, *([zip_path] if zip_path else [])):
-            _build_into(archive, tmp, plan, meta, schema.id, report)
+            _build_into(repo, tmp, plan, meta, schema.id, report)
             if zip_path is not None:
                 _check_target(out, zip_path, force)  # checked again: it may have appeared meanwhile
                 zip_bag(tmp, zip_path, out.name)
@@ -140,20 +144,14 @@ def _check_target(out: Path, zip_path: Path | None, force: bool) -> None:
                                  "replaces a previous bundle's zip")
 
 
-def _number_first(archive: "Archive", track: str, year: int, report: BundleReport) -> int:
-    """Give unnumbered documents of the track's year their numbers before they are stamped."""
-    try:
-        result = archive.number(track=track, year=year)
-    except ModuleNotFoundError as e:
-        if "numbering" not in str(e):
-            raise
-        report.notes.append("numbering is not available: unnumbered documents carry no archival code")
-        return 0
-    numbered = getattr(result, "numbered", None)
-    return len(numbered) if isinstance(numbered, list) else 0
+def _number_first(repo: Repo, track: str, year: int) -> int:
+    """Give unnumbered documents of the track's year their numbers before they are stamped;
+    returns how many were numbered."""
+    repo.require_writable("numbering")
+    return len(number_documents(repo.catalogue, repo.registry, repo.config, track=track, year=year).numbered)
 
 
-def _build_into(archive: "Archive", bag: Path, plan: Plan, meta: BundleMeta, track: str,
+def _build_into(repo: Repo, bag: Path, plan: Plan, meta: BundleMeta, track: str,
                 report: BundleReport) -> None:
     """Write the payload and the bag files into the (temporary) folder ``bag``."""
     from .bundle_pdf import build_pdf
@@ -169,7 +167,7 @@ def _build_into(archive: "Archive", bag: Path, plan: Plan, meta: BundleMeta, tra
         ext = EXTENSIONS.get(doc.format) or _image_ext(doc.original_name)
         prefix = f"{doc.item_number:04d}" if doc.item_number else f"id{doc.id}"
         name = names.name(f"{prefix}_{entry.title}", ext)
-        archive.store.copy_to(doc.sha256, data / ORIGINALS / name)
+        repo.store.copy_to(doc.sha256, data / ORIGINALS / name)
         known[f"data/{ORIGINALS}/{name}"] = doc.sha256
         originals[name] = {"sha256": doc.sha256, "archival_code": doc.archival_code, "id": doc.id,
                            "original_name": doc.original_name}
@@ -228,10 +226,8 @@ def _move_into_place(tmp: Path, out: Path, force: bool) -> None:
         shutil.rmtree(old, ignore_errors=True)
 
 
-def verify_bundle(archive: "Archive", path: Path) -> "VerifyReport":
-    """Bag validity (every problem) and every original's SHA-256 against the repository."""
-    from .verify import VerifyReport
-
+def verify_bundle(catalogue: Catalogue, path: Path) -> VerifyReport:
+    """Bag validity (every problem) and every original's SHA-256 against the repository's catalogue."""
     report = VerifyReport()
     if not path.is_dir():
         report.problem("no bundle folder here", kind="bundle_missing", path=str(path))
@@ -250,7 +246,7 @@ def verify_bundle(archive: "Archive", path: Path) -> "VerifyReport":
         report.checked += 1
         where = f"data/{ORIGINALS}/{name}"
         sha = rec.get("sha256") if isinstance(rec, dict) else None
-        doc_id = archive.catalogue.by_sha(sha) if sha else None
+        doc_id = catalogue.by_sha(sha) if sha else None
         if doc_id is None:
             report.problem(f"{where}: the repository has no document with SHA-256 {str(sha)[:12]}…", kind="bundle_unknown_original",
                            path=where)

@@ -11,16 +11,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import Any, NamedTuple
 
 from .catalogue import Catalogue, Document
 from .catalogue.numbering import ItemNumber
+from .config import Config
 from .criteria.model import TrackSchema, natural_code_key
 from .criteria.registry import TrackRegistry
 from .errors import NumberingError, UsageError
-
-if TYPE_CHECKING:
-    from .archive import Archive
 
 RETENTION_NAMES = {"Y": "永久", "D30": "30年", "D10": "10年"}
 _LAST = (float("inf"),)
@@ -145,20 +143,18 @@ class _UnitState:
     box_frozen: bool
 
 
-def number_documents(archive: "Archive", *, track: str | None = None, year: int | None = None,
-                     box_pages: int | None = None, renumber: bool = False, freeze: bool = False) -> NumberReport:
+def number_documents(cat: Catalogue, registry: TrackRegistry, cfg: Config, *, track: str | None = None,
+                     year: int | None = None, box_pages: int | None = None, renumber: bool = False,
+                     freeze: bool = False) -> NumberReport:
     """Number the unnumbered documents in scope (appending to their units), in one transaction.
 
     ``renumber`` first releases every number of the units in scope (refused if one is frozen);
     ``freeze`` afterwards marks the units in scope, and every box in them, as physically labelled.
     """
-    registry = archive.registry
     track_id = registry.require(track).id if track else None
-    limit = archive.config.box_pages if box_pages is None else box_pages
+    limit = cfg.box_pages if box_pages is None else box_pages
     if limit < 1:
         raise UsageError(f"--box-pages must be at least 1 (got {limit})")
-    cfg = archive.config
-    cat = archive.catalogue
     report = NumberReport()
     given: list[int] = []
     with cat.transaction():
@@ -246,27 +242,28 @@ def _freeze(cat: Catalogue, units: list[Unit]) -> list[Unit]:
 # --------------------------------------------------------------------------- reading back
 
 
-def numbered_units(archive: "Archive", *, track: str | None = None,
+def numbered_units(cat: Catalogue, registry: TrackRegistry, *, track: str | None = None,
                    year: int | None = None) -> dict[Unit, list[Document]]:
     """Numbered documents per unit (units sorted, items in number order), under the filters."""
-    track_id = archive.registry.require(track).id if track else None
-    rows = archive.catalogue.numbered_items_in(track_id, year)
-    docs = {d.id: d for d in archive.catalogue.by_ids(r[0] for r in rows)}
+    track_id = registry.require(track).id if track else None
+    rows = cat.numbered_items_in(track_id, year)
+    docs = {d.id: d for d in cat.by_ids(r[0] for r in rows)}
     out: dict[Unit, list[Document]] = {}
     for doc_id, t, y, r in rows:
         out.setdefault(Unit(t, y, r), []).append(docs[doc_id])
     return out
 
 
-def list_boxes(archive: "Archive", *, track: str | None = None, year: int | None = None) -> list[Box]:
+def list_boxes(cat: Catalogue, registry: TrackRegistry, cfg: Config, *, track: str | None = None,
+               year: int | None = None) -> list[Box]:
     """Every box under the filters with its spine data, in unit and box order."""
-    track_id = archive.registry.require(track).id if track else None
+    track_id = registry.require(track).id if track else None
     boxes: list[Box] = []
     crit_sets: list[set[str]] = []
-    for t, y, r, b, item, pages, frozen_at, crit in archive.catalogue.box_items_in(track_id, year):
+    for t, y, r, b, item, pages, frozen_at, crit in cat.box_items_in(track_id, year):
         if not boxes or (boxes[-1].track, boxes[-1].year, boxes[-1].retention, boxes[-1].box) != (t, y, r, b):
-            schema = archive.registry.get(t)
-            boxes.append(Box(archive.config.fonds, t, schema.name if schema else t,
+            schema = registry.get(t)
+            boxes.append(Box(cfg.fonds, t, schema.name if schema else t,
                              track_code(schema) if schema else t, y, r, b, item, item, 0, 0, [], False))
             crit_sets.append(set())
         box = boxes[-1]
