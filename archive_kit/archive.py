@@ -18,7 +18,8 @@ from .criteria.registry import TrackRegistry
 from .errors import RepositoryError, UsageError
 from .extract import ExtractOptions
 from .indexing import rebuild_index, sync_index
-from .ingest import CliTags, IngestReport, extract_options, run_ingest
+from .ingest.pipeline import extract_options, run_ingest
+from .ingest.records import CliTags, IngestReport
 from .repo import Lazy, Repo, RepoPaths, read_only_reason
 from .store import ObjectStore
 from .workers import Limits

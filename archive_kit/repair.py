@@ -15,7 +15,8 @@ from typing import Any
 
 from .errors import CatalogueDamagedError
 from .indexing import rebuild_index, remove_rebuild_leftovers, sync_index
-from .ingest import analyse, extract_options
+from .ingest.analyse import analyse
+from .ingest.pipeline import extract_options
 from .repo import Repo
 from .verify import (CATALOGUE_DAMAGED, INDEX_EXTRA_DOC, INDEX_MISSING, INDEX_MISSING_DOC, INDEX_UNREADABLE,
                      OBJECT_DAMAGED, TEXT_DAMAGED, TEXT_MISSING, VerifyReport, verify_repository)

@@ -22,7 +22,7 @@ import atheris  # noqa: E402
 with atheris.instrument_imports():
     from archive_kit.errors import ArchiveKitError
     from archive_kit.extract import ExtractOptions, extract
-    from archive_kit.manifest import read_manifest
+    from archive_kit.ingest.manifest import read_manifest
     from archive_kit.criteria.loader import load_schema_text
 
 TARGET = os.environ.get("FUZZ_TARGET", "pdf")

@@ -15,7 +15,7 @@ ROOT = Path(__file__).resolve().parent.parent
 _EXTRACT_SCRIPT = """
 import json, sys
 from archive_kit.extract import ExtractOptions
-from archive_kit.ingest import analyse
+from archive_kit.ingest.analyse import analyse
 
 texts = []
 for path, fmt in json.loads(sys.argv[1]):
