@@ -25,7 +25,7 @@ from .store import ObjectStore
 from .workers import Limits
 
 if TYPE_CHECKING:
-    from .bundle import BundleReport
+    from .bundle.build import BundleReport
     from .coverage import CoverageReport
     from .numbering import NumberReport
     from .repair import RepairReport
@@ -389,12 +389,12 @@ class Archive:
     def bundle(self, out: Path | str, *, track: str, year: int, criterion: str | None = None,
                zip: bool = False, force: bool = False) -> "BundleReport":
         """Build an inspection bundle for a track's year (or one criterion) in folder ``out``."""
-        from .bundle import build_bundle
+        from .bundle.build import build_bundle
 
         return build_bundle(self.repo, Path(out), track=track, year=year, criterion=criterion, zip=zip, force=force)
 
     def verify_bundle(self, path: Path | str) -> "VerifyReport":
         """Check a bundle: BagIt validity and every original against the repository's SHA-256."""
-        from .bundle import verify_bundle
+        from .bundle.verify import verify_bundle
 
         return verify_bundle(self.catalogue, Path(path))

@@ -1,28 +1,9 @@
-"""Inspection bundles (迎检资料汇编): one folder, a BagIt bag, holding
-
-    bundle.pdf             cover, contents by criterion, every document stamped and page-numbered
-    目录.docx, 目录.xlsx    the same contents, editable
-    bagit.txt, bag-info.txt, manifest-sha256.txt, tagmanifest-sha256.txt
-    data/originals/        each original as ``<item number>_<title>.<ext>`` (the bag's payload)
-    data/originals.json    file name -> sha256 and archival code, for ``verify_bundle``
-
-What inspectors open (bundle.pdf and the contents) sits at the top of the folder as BagIt tag
-files, covered by the tag manifest; the originals, whose fixity is the point, are the payload.
-
-Unnumbered documents in scope are numbered first (``numbering.number_documents``). The bundle is built in
-a hidden sibling folder and renamed into place at the end, so a killed build leaves no half bundle.
-
-Where a bundle may go is checked first (``outpaths.check_output``: never inside, onto or above
-the repository, never a system folder). An existing non-empty folder is replaced only with
-``force`` and only when it is a previous bundle: its ``bag-info.txt`` says
-``Bag-Software-Agent: archive-kit`` beside a ``bagit.txt``, and every file in it is one its
-manifests list (``bundle_bag.bundle_problem``); a folder archive-kit did not make, or one to which
-someone added a file, is never removed. The same holds for ``DIR.zip``.
-"""
+"""Building an inspection bundle: renditions first, then numbering, the plan, bundle.pdf, the
+editable contents and the originals, written as a bag in a hidden sibling folder and renamed into
+place (``force`` replaces only a previous bundle, checked again just before the swap)."""
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 import os
 import shutil
@@ -30,22 +11,20 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .bundle_bag import AGENT, bundle_problem, bundle_zip_problem, validate_bag, write_bag, zip_bag
-from .bundle_front import BundleMeta
-from .bundle_plan import Plan, make_plan
-from .catalogue import Catalogue, Document
-from .errors import ArchiveKitError, UsageError
-from .numbering import number_documents
-from .outpaths import check_output, output_errors, temp_dir, temp_prefix
-from .renditions import Rendition, make_rendition
-from .repo import Repo
-from .safenames import NameAllocator
-from .store import hash_file
-from .verify import VerifyReport
+from ..catalogue import Document
+from ..errors import UsageError
+from ..numbering import number_documents
+from ..outpaths import check_output, output_errors, temp_dir, temp_prefix
+from ..renditions import Rendition, make_rendition
+from ..repo import Repo
+from ..safenames import NameAllocator
+from .bag import AGENT, ORIGINALS, ORIGINALS_JSON, bundle_problem, bundle_zip_problem, write_bag, zip_bag
+from .front import BundleMeta
+from .pdf import build_pdf
+from .plan import Plan, make_plan
+from .tables import write_docx, write_xlsx
 
 PDF_NAME = "bundle.pdf"
-ORIGINALS = "originals"
-ORIGINALS_JSON = "originals.json"
 EXTENSIONS = {"pdf": "pdf", "docx": "docx", "doc": "doc", "wps": "wps", "rtf": "rtf", "odt": "odt",
               "xls": "xls", "xlsx": "xlsx"}
 
@@ -154,9 +133,6 @@ def _number_first(repo: Repo, track: str, year: int) -> int:
 def _build_into(repo: Repo, bag: Path, plan: Plan, meta: BundleMeta, track: str,
                 report: BundleReport) -> None:
     """Write the payload and the bag files into the (temporary) folder ``bag``."""
-    from .bundle_pdf import build_pdf
-    from .bundle_tables import write_docx, write_xlsx
-
     data = bag / "data"
     (data / ORIGINALS).mkdir(parents=True)
     known: dict[str, str] = {}
@@ -224,50 +200,3 @@ def _move_into_place(tmp: Path, out: Path, force: bool) -> None:
     os.replace(tmp, out)
     if old is not None:
         shutil.rmtree(old, ignore_errors=True)
-
-
-def verify_bundle(catalogue: Catalogue, path: Path) -> VerifyReport:
-    """Bag validity (every problem) and every original's SHA-256 against the repository's catalogue."""
-    report = VerifyReport()
-    if not path.is_dir():
-        report.problem("no bundle folder here", kind="bundle_missing", path=str(path))
-        return report
-    for problem in validate_bag(path):
-        report.problem(f"bag: {problem}", kind="bundle_bag", path=str(path))
-    listing = path / "data" / ORIGINALS_JSON
-    try:
-        recorded = json.loads(listing.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as e:
-        report.problem(f"{ORIGINALS_JSON} cannot be read ({e})", kind="bundle_bag", path=str(listing))
-        return report
-    folder = path / "data" / ORIGINALS
-    present = {p.name for p in folder.iterdir() if p.is_file()} if folder.is_dir() else set()
-    for name, rec in sorted(recorded.items()):
-        report.checked += 1
-        where = f"data/{ORIGINALS}/{name}"
-        sha = rec.get("sha256") if isinstance(rec, dict) else None
-        doc_id = catalogue.by_sha(sha) if sha else None
-        if doc_id is None:
-            report.problem(f"{where}: the repository has no document with SHA-256 {str(sha)[:12]}…", kind="bundle_unknown_original",
-                           path=where)
-        if name not in present:
-            report.problem(f"{where}: original is missing from the bundle", kind="bundle_original_missing", path=where)
-            continue
-        try:
-            actual = hash_file(folder / name)
-        except ArchiveKitError as e:
-            report.problem(f"{where}: cannot be read ({e})", kind="bundle_original_damaged", path=where)
-            continue
-        if actual != sha:
-            code = rec.get("archival_code") or ""
-            report.problem(f"{where}: differs from the repository's original {code} "
-                           f"(SHA-256 {actual[:12]}…, expected {str(sha)[:12]}…)", kind="bundle_original_damaged", path=where)
-    for name in sorted(present - set(recorded)):
-        report.problem(f"data/{ORIGINALS}/{name}: not an original of this bundle", kind="bundle_unexpected_file",
-                       path=f"data/{ORIGINALS}/{name}")
-    return report
-
-
-def content_digest(path: Path) -> str:
-    """SHA-256 over a bundle's payload manifest (handy to compare two builds)."""
-    return hashlib.sha256((path / "manifest-sha256.txt").read_bytes()).hexdigest()

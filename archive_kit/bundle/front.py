@@ -8,9 +8,9 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from .bundle_plan import MISSING, Entry, Plan, Section
-from .fonts import require_cjk_font
-from .output.pdfdoc import CleanTextPDF
+from ..fonts import require_cjk_font
+from ..output.pdfdoc import CleanTextPDF
+from .plan import MISSING, Entry, Plan, Section
 
 A4 = (210.0, 297.0)
 # where a rendition's page content goes on an A4 portrait page (x, y from top, w, h in mm):
