@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 from ..catalogue import Document
 from ..criteria.model import TrackSchema, code_within
-from ..output.listings import compact_date
+from ..dates import compact_date
 from ..renditions import Rendition
 
 MISSING = "缺少佐证材料"

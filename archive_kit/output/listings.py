@@ -9,6 +9,7 @@ from typing import Sequence
 from ..catalogue import Document
 from ..config import Config
 from ..criteria.registry import TrackRegistry
+from ..dates import compact_date
 from ..errors import UsageError
 from ..numbering import Box, Unit, list_boxes, numbered_units, retention_name, track_code
 from ..outpaths import atomic_file, check_output
@@ -80,11 +81,6 @@ def criterion_label(registry: TrackRegistry, track: str | None, code: str | None
     schema = registry.get(track) if track else None
     crit = schema.criterion(code) if schema else None
     return crit.label if crit else code
-
-
-def compact_date(date: str | None) -> str:
-    """``2023-03-05`` → ``20230305`` (8 digits, as the item catalogue wants)."""
-    return (date or "").replace("-", "")
 
 
 def unit_subtitle(registry: TrackRegistry, cfg: Config, unit: Unit) -> str:
