@@ -35,7 +35,8 @@ def _progress_callback(bar):
 @command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @filter_options
-@click.option("--manifest", type=click.Path(path_type=Path, exists=True, dir_okay=False), help="Manifest CSV.")
+@click.option("--manifest", type=click.Path(path_type=Path, exists=True, dir_okay=False),
+              help="Manifest CSV (UTF-8 or GB18030): tags and metadata per file; alone, the files its rows name.")
 @click.option("--no-ocr", is_flag=True, help="Do not OCR scans and photos.")
 @click.option("--jobs", type=click.IntRange(1, 64), default=None, help="Worker processes (default: all cores).")
 @json_option
@@ -100,7 +101,7 @@ def list_(ctx: Ctx, track: str | None, criterion: str | None, year: int | None, 
 @json_option
 @pass_ctx
 def show(ctx: Ctx, doc_id: int, with_text: bool, as_json: bool) -> int:
-    """One document, with its extracted text (--text)."""
+    """One document's record, with its extracted text (--text)."""
     with ctx.open() as archive:
         doc = archive.get(doc_id)
         text = archive.text(doc_id) if with_text else None

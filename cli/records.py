@@ -69,7 +69,8 @@ def log_(ctx: Ctx, limit: int | None, as_json: bool) -> int:
 
 
 @command()
-@click.option("--format", "fmt", type=click.Choice(["csv", "xlsx", "docx", "pdf"]), required=True)
+@click.option("--format", "fmt", type=click.Choice(["csv", "xlsx", "docx", "pdf"]), required=True,
+              help="File format.")
 @click.option("--out", type=click.Path(path_type=Path), required=True,
               help="File to write (outside the repository; replaced only once complete).")
 @click.option("--track", help="Only this track.")

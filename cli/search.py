@@ -16,12 +16,18 @@ command = cli.section("Search")
 @command()
 @click.argument("query", nargs=-1, required=True)
 @filter_options
-@click.option("--limit", type=click.IntRange(1, 10000), default=20, show_default=True)
+@click.option("--limit", type=click.IntRange(1, 10000), default=20, show_default=True,
+              help="Show the best N hits (the total still counts every match).")
 @json_option
 @pass_ctx
 def search(ctx: Ctx, query: tuple[str, ...], track: str | None, criterion: str | None, year: int | None,
            limit: int, as_json: bool) -> int:
-    """Full-text search: terms are ANDed, "quoted phrases" kept together."""
+    """Full-text search: terms are ANDed, "quoted phrases" kept together.
+
+    A Chinese term matches wherever its characters occur in a document's text, title or file
+    name, as grep would find it, also across line breaks and spaces that extraction put between
+    them.
+    """
     q = " ".join(query)
     with ctx.open() as archive:
         result = archive.search(q, track=track, criterion=criterion, year=year, limit=limit)
