@@ -115,7 +115,8 @@ def main(argv: list[str] | None = None) -> int:
               f"({report.pages / assembly_s:.0f} pages/s), bundle.pdf {size_mb:.1f} MB",
               file=sys.stderr if args.json else sys.stdout)
         print(f"DOCX rendition (LibreOffice): {docx_s:.2f} s per document" if docx_s is not None
-              else "DOCX rendition: LibreOffice not installed", file=sys.stderr if args.json else sys.stdout)
+              else f"DOCX rendition: not measured ({'--docx 0' if soffice_path() else 'LibreOffice not installed'})",
+              file=sys.stderr if args.json else sys.stdout)
         if args.json:
             print(json.dumps(result, ensure_ascii=False))
         return 0
