@@ -338,17 +338,29 @@ class Archive:
 
         return verify_repository(self.repo, full=full)
 
+    def doctor(self) -> dict[str, Any]:
+        """Which optional engines are present (OCR, office conversion, CJK fonts) and which this repository uses."""
+        from .doctor import doctor_report
+
+        return doctor_report(self.config, root=self.root, documents=self.catalogue.count())
+
+    @classmethod
+    def doctor_at(cls, root: Path | str) -> dict[str, Any]:
+        """``doctor`` for the repository at ``root``; when none opens there, the machine's engines
+        and why (doctor is what people run when nothing works, so it reports instead of raising)."""
+        from .doctor import doctor_report
+
+        try:
+            with cls.open(root) as archive:
+                return archive.doctor()
+        except RepositoryError as e:
+            return doctor_report(root=Path(root), problem=str(e))
+
     def repair(self, *, ocr: bool = True) -> "RepairReport":
-        """Fix what a crash or damage left behind (never an original or a number), then verify again."""
+        """Fix what a crash or damage left behind (never originals or numbers), then verify again."""
         from .repair import repair_repository
 
         return repair_repository(self.repo, ocr=ocr)
-
-    def doctor(self) -> dict[str, Any]:
-        """Which optional engines are present (OCR, office conversion, CJK fonts), and this repository."""
-        from .doctor import doctor_report
-
-        return doctor_report(self.repo)
 
     # --- numbering, listings, coverage -----------------------------------------------------
 

@@ -7,11 +7,15 @@ from pathlib import Path
 
 import click
 
+from archive_kit.coverage import MISSING_REQUIRED
+
 from .main import Ctx, cli, emit_json, json_option, pass_ctx, warn
 from .render import echo, table
 
+command = cli.section("Records")
 
-@cli.command()
+
+@command()
 @click.option("--track", help="Only this track (id, Chinese name or alias).")
 @click.option("--year", type=int, help="Only this year (年度).")
 @click.option("--box-pages", type=click.IntRange(1, 100000), default=None,
@@ -22,7 +26,10 @@ from .render import echo, table
 @pass_ctx
 def number(ctx: Ctx, track: str | None, year: int | None, box_pages: int | None, renumber: bool, freeze: bool,
            as_json: bool) -> int:
-    """Give unnumbered documents item numbers, archival codes and boxes."""
+    """Give unnumbered documents item numbers, archival codes and boxes.
+
+    Exit 1 when some documents could not be numbered (their tags need fixing first).
+    """
     with ctx.open() as archive:
         report = archive.number(track=track, year=year, box_pages=box_pages, renumber=renumber, freeze=freeze)
     for doc, reason in report.skipped:
@@ -44,7 +51,7 @@ def number(ctx: Ctx, track: str | None, year: int | None, box_pages: int | None,
     return 1 if report.skipped else 0
 
 
-@cli.command("log")
+@command("log")
 @click.option("--limit", type=click.IntRange(1, None), default=None, help="Only the last N entries.")
 @json_option
 @pass_ctx
@@ -61,8 +68,9 @@ def log_(ctx: Ctx, limit: int | None, as_json: bool) -> int:
     return 0
 
 
-@cli.command()
-@click.option("--format", "fmt", type=click.Choice(["csv", "xlsx", "docx", "pdf"]), required=True)
+@command()
+@click.option("--format", "fmt", type=click.Choice(["csv", "xlsx", "docx", "pdf"]), required=True,
+              help="File format.")
 @click.option("--out", type=click.Path(path_type=Path), required=True,
               help="File to write (outside the repository; replaced only once complete).")
 @click.option("--track", help="Only this track.")
@@ -83,7 +91,7 @@ def _loud(line: str) -> str:
     return click.style(line, fg="red", bold=True)
 
 
-@cli.command()
+@command()
 @click.option("--track", required=True, help="Track id, Chinese name or alias.")
 @click.option("--year", type=int, required=True, help="Year (年度).")
 @click.option("--format", "fmt", type=click.Choice(["csv", "xlsx"]), default=None, help="Also write a file.")
@@ -102,8 +110,6 @@ def coverage(ctx: Ctx, track: str, year: int, fmt: str | None, out: Path | None,
     if as_json:
         emit_json(report.to_json())
     else:
-        from archive_kit.coverage import MISSING_REQUIRED
-
         loud = sys.stdout.isatty()
         for line in report.to_text().splitlines():
             echo(line, decorate=_loud if loud and MISSING_REQUIRED in line else None)
