@@ -32,6 +32,8 @@ DB_CALLS = {"execute", "executemany", "executescript"}
 OUTPUT_STREAMS = {"stdout", "stderr", "__stdout__", "__stderr__"}
 # what a worker process imports to extract a file: the pool, the analyse stage, every extractor
 # and the OCR registry with its Tesseract engine (RapidOCR's own model config is YAML: its business)
+# the only library functions the command line may call itself: how text is shown on a terminal
+PRESENTATION = {"archive_kit.formats", "archive_kit.output.tables", "archive_kit.search.snippet"}
 WORKER_MODULES = ["archive_kit.workers", "archive_kit.ingest.analyse", "archive_kit.extract",
                   "archive_kit.extract.pdf", "archive_kit.extract.docx", "archive_kit.extract.image",
                   "archive_kit.extract.office", "archive_kit.metadata", "archive_kit.ocr",
@@ -121,6 +123,34 @@ def test_nothing_imports_upward() -> None:
     upward = {str(path.relative_to(ROOT)): sorted(m for m in imports_of(path, tree) if any(_is(m, u) for u in UPWARD))
               for path, tree in parsed() if path != ENTRY_POINT}
     assert {path: mods for path, mods in upward.items() if mods} == {}
+
+
+def test_the_command_line_calls_the_facade_only() -> None:
+    """``cli/`` does its work through ``Archive``: from the rest of the library it takes types,
+    errors and constants, and functions only to present text (no service called behind the facade)."""
+    import importlib
+    import importlib.util
+    import inspect
+
+    files = sorted((ROOT / "cli").glob("*.py"))
+    assert len(files) > 5
+    behind: dict[str, list[str]] = {}
+    for path in files:
+        tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
+        found = [f"import {a.name}" for n in ast.walk(tree) if isinstance(n, ast.Import)
+                 for a in n.names if _is(a.name, "archive_kit")]
+        for n in ast.walk(tree):
+            if isinstance(n, ast.ImportFrom) and n.level == 0 and n.module and _is(n.module, "archive_kit"):
+                module = importlib.import_module(n.module)
+                for a in n.names:
+                    obj = getattr(module, a.name, None)
+                    if inspect.ismodule(obj) or obj is None and importlib.util.find_spec(f"{n.module}.{a.name}"):
+                        found.append(f"from {n.module} import {a.name} (a module)")
+                    elif inspect.isfunction(obj) and obj.__module__ not in PRESENTATION:
+                        found.append(f"from {n.module} import {a.name} ({obj.__module__}.{obj.__name__})")
+        if found:
+            behind[path.name] = found
+    assert behind == {}
 
 
 def _sql_literals(tree: ast.AST) -> list[str]:
