@@ -46,7 +46,7 @@ if TYPE_CHECKING:
 PDF_NAME = "bundle.pdf"
 ORIGINALS = "originals"
 ORIGINALS_JSON = "originals.json"
-EXTENSIONS = {"pdf": "pdf", "docx": "docx", "doc": "doc", "wps": "wps", "rtf": "rtf", "odt": "odt",
+EXTENSIONS = {"pdf": "pdf", "ofd": "ofd", "docx": "docx", "doc": "doc", "wps": "wps", "rtf": "rtf", "odt": "odt",
               "xls": "xls", "xlsx": "xlsx"}
 
 
