@@ -75,6 +75,10 @@ def _render(store: ObjectStore, doc: Document) -> bytes:
         return _pdf(original)
     if doc.format == "image":
         return image_to_pdf(original)
+    if doc.format == "ofd":
+        from .ofd import render_ofd_pdf
+
+        return render_ofd_pdf(original)
     if doc.format in OFFICE_FORMATS:
         return _office(original, doc)
     raise InputFileError(doc.original_name, f"no rendition for format {doc.format!r}")

@@ -25,7 +25,7 @@ from .plan import Plan, make_plan
 from .tables import write_docx, write_xlsx
 
 PDF_NAME = "bundle.pdf"
-EXTENSIONS = {"pdf": "pdf", "docx": "docx", "doc": "doc", "wps": "wps", "rtf": "rtf", "odt": "odt",
+EXTENSIONS = {"pdf": "pdf", "ofd": "ofd", "docx": "docx", "doc": "doc", "wps": "wps", "rtf": "rtf", "odt": "odt",
               "xls": "xls", "xlsx": "xlsx"}
 
 
