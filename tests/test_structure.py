@@ -36,7 +36,7 @@ OUTPUT_STREAMS = {"stdout", "stderr", "__stdout__", "__stderr__"}
 PRESENTATION = {"archive_kit.formats", "archive_kit.output.tables", "archive_kit.search.snippet"}
 WORKER_MODULES = ["archive_kit.workers", "archive_kit.ingest.analyse", "archive_kit.extract",
                   "archive_kit.extract.pdf", "archive_kit.extract.docx", "archive_kit.extract.image",
-                  "archive_kit.extract.office", "archive_kit.metadata", "archive_kit.ocr",
+                  "archive_kit.extract.office", "archive_kit.extract.ofd", "archive_kit.metadata", "archive_kit.ocr",
                   "archive_kit.ocr.tesseract", "archive_kit.ofd"]
 
 
