@@ -30,7 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from archive_kit.extract import ExtractOptions, extract  # noqa: E402
 from archive_kit.metadata import DocMetadata, extract_metadata  # noqa: E402
-from archive_kit.textnorm import normalize_text  # noqa: E402
+from archive_kit.textnorm import normalize_extracted  # noqa: E402
 from bench.gen_gongwen import layout_from_text, make_docx, make_pdf, make_scan  # noqa: E402
 from bench.gongwen import DEFAULT_CORPUS, SPLITS, hash_order, judge, read_truth, split_of, tally  # noqa: E402
 
@@ -72,7 +72,7 @@ def measure(corpus: Path, variants: tuple[str, ...] = ("text", "docx", "pdf"), w
                 if progress:
                     progress(f"{variant} {name}")
                 if variant == "text":
-                    meta = extract_metadata(normalize_text(text))
+                    meta = extract_metadata(normalize_extracted(text))
                 elif variant == "docx":
                     make_docx(layout, folder / f"{stem}.docx")
                     meta = _from_file(folder / f"{stem}.docx", "docx", ocr=False)
