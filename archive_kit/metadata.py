@@ -1,7 +1,9 @@
 """Catalogue metadata (题名, 文号, 责任者, 日期) read from the text of Chinese official documents (公文).
 
-The text is already normalised (``textnorm.normalize_text``). Layout follows GB/T 9704:
-red header line, document number, title, salutation, body, issuing body, signing date.
+The text is already normalised (``textnorm.normalize_extracted``: full-width Chinese punctuation
+kept as written, so values are copied as printed). Layout follows GB/T 9704: red header
+(发文机关标志), document number (发文字号), title, salutation (主送机关), body, issuing body and
+signing date (落款, 成文日期).
 Every rule here prefers returning None to returning a wrong value: the archivist fills gaps,
 but a wrong 文号 or year silently misfiles a document.
 """
