@@ -25,12 +25,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from archive_kit.classify import classify  # noqa: E402
 from archive_kit.extract import ExtractOptions, extract  # noqa: E402
 from archive_kit.formats import detect  # noqa: E402
 from archive_kit.metadata import extract_metadata  # noqa: E402
 from archive_kit.schemas import TrackRegistry  # noqa: E402
-from archive_kit.tagging import content_criterion  # noqa: E402
-from archive_kit.textnorm import normalize_text  # noqa: E402
+from archive_kit.textnorm import normalize_extracted  # noqa: E402
 from bench.gongwen import DEFAULT_CORPUS, SPLITS, read_truth, split_of  # noqa: E402
 
 TARGETS = {"track": 0.85, "criterion": 0.70, "unrelated_given_track": 1 / 6}
@@ -39,7 +39,7 @@ TARGETS = {"track": 0.85, "criterion": 0.70, "unrelated_given_track": 1 / 6}
 def read_document(path: Path) -> tuple[str, str]:
     """(text, title) of one corpus file: stored text as extracted text, other files through the extractors."""
     if path.suffix == ".txt":
-        text, hint = normalize_text(path.read_text(encoding="utf-8")), None
+        text, hint = normalize_extracted(path.read_text(encoding="utf-8")), None
     else:
         ext = extract(path, detect(path), ExtractOptions(ocr=False))
         text, hint = ext.text, ext.title_hint
@@ -56,14 +56,14 @@ def measure(corpus: Path) -> dict:
         split = split_of([r["file"] for r in rows])
         for row in rows:
             text, title = read_document(corpus / subset / row["file"])
-            won = content_criterion(text, title, schemas)
-            got = f"{won[0]}:{won[1]}" if won else ""
+            won = classify(text, title, schemas)
+            got = f"{won.track}:{won.criterion or ''}" if won else ""
             s = split[row["file"]]
             cell = out[subset].setdefault(s, {"n": 0, "track": 0, "criterion": 0, "none": 0, "given_track": 0})
             cell["n"] += 1
             if subset == "campaign":
                 ok = {f"{row['track']}:{row['criterion']}", *filter(None, row["also_ok"].split(";"))}
-                cell["track"] += bool(won and won[0] == row["track"])
+                cell["track"] += bool(won and won.track == row["track"])
                 cell["criterion"] += got in ok
                 cell["none"] += won is None
                 expected = f"{row['track']}:{row['criterion']}"
