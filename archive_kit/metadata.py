@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from .dates import MAX_YEAR, MIN_YEAR, iter_date_matches, parse_date
 
-__all__ = ["DocMetadata", "extract_metadata", "doc_number_year"]
+__all__ = ["DocMetadata", "extract_metadata", "doc_number_year", "metadata_concerns"]
 
 TITLE_MAX = 80
 AUTHOR_MAX = 40
@@ -646,3 +646,30 @@ def extract_metadata(
         title = _file_stem(file_name)
     author, date = _find_author_and_date(text, lines, header)
     return DocMetadata(title=title, doc_number=header.doc_number, author=author, date=date)
+
+
+# ---------------------------------------------------------------- review
+
+
+# The kinds of 公文 (党政机关公文处理工作条例, art. 8) a title ends with: such a document is signed and dated.
+_OFFICIAL_KINDS = ("决议", "决定", "命令", "令", "公报", "公告", "通告", "意见", "通知", "通报", "报告", "请示",
+                   "批复", "议案", "函", "纪要")
+
+
+def metadata_concerns(meta: DocMetadata) -> list[str]:
+    """Why a person should check a document's catalogue fields before they are listed.
+
+    A title that is the issuing body, part of it, its red header or an organisation's name is what
+    the extractor falls back on when it misreads a header; a 公文 (a 文号, or a title naming one of the
+    kinds of 公文) always has a 责任者 and a 成文日期, so a missing one was not found, not absent.
+    """
+    reasons: list[str] = []
+    title = _squash(meta.title or "")
+    author = _squash(meta.author or "")
+    if title and (_is_red_header(title) or _is_org_name(title) or (author and title in author)):
+        reasons.append(f"title {meta.title!r} looks like the issuing body or red header, not a title: check it")
+    if meta.doc_number or (title and title.endswith(_OFFICIAL_KINDS)):
+        for name, value in (("author (责任者)", meta.author), ("date (成文日期)", meta.date)):
+            if value is None:
+                reasons.append(f"official document without {name}: the extractor found none, set it by hand")
+    return reasons

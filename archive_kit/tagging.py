@@ -11,7 +11,8 @@ from dataclasses import dataclass, field
 from typing import Iterable
 
 from .classify import classify
-from .dates import parse_year
+from .dates import parse_date, parse_year
+from .metadata import DocMetadata, metadata_concerns
 from .schemas import TrackRegistry, TrackSchema
 
 PRIORITY = ("manual", "cli", "manifest", "path", "content")
@@ -119,7 +120,7 @@ def decide(proposals: list[Proposal], registry: TrackRegistry, path_rest: list[s
 
 def review_reasons(doc, hints: dict[str, dict[str, str]], registry: TrackRegistry) -> list[str]:
     """Why a document needs a person: missing tags, sources that disagree, codes no longer valid,
-    OCR pages read with low confidence."""
+    OCR pages read with low confidence, suspicious catalogue fields (``metadata_concerns``)."""
     reasons = []
     for name in ("track", "criterion", "year"):
         if getattr(doc, name) is None:
@@ -145,6 +146,7 @@ def review_reasons(doc, hints: dict[str, dict[str, str]], registry: TrackRegistr
         reasons.append(f"OCR confidence is low on page(s) {pages}: check the text")
     if doc.text_chars == 0 and doc.format in ("pdf", "docx"):
         reasons.append("no text could be extracted (a scan ingested with --no-ocr?)")
+    reasons += metadata_concerns(DocMetadata(doc.title, doc.doc_number, doc.author, parse_date(doc.date or "")))
     return reasons
 
 

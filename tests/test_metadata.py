@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from archive_kit.metadata import DocMetadata, doc_number_year, extract_metadata
+from archive_kit.metadata import DocMetadata, doc_number_year, extract_metadata, metadata_concerns
 from archive_kit.textnorm import normalize_extracted
 from tests.conftest import REAL_CORPUS
 
@@ -669,3 +669,82 @@ def test_real_official_documents_keep_their_measured_accuracy(tmp_path: Path) ->
             got = out["results"][variant][split]
             for field, least in zip(FIELDS, floor):
                 assert got[field]["right"] >= least, (variant, split, field, got[field], out["misses"][variant])
+
+
+# ---------------------------------------------------------------- review flags for suspicious metadata
+
+
+@pytest.mark.parametrize(
+    "title, author",
+    [
+        ("某某市总工会", "某某市总工会"),            # the issuing body taken as the title
+        ("某某市总工会文件", "某某市总工会"),        # the red header taken as the title
+        ("总工会", "某某市总工会"),                  # a title contained in the issuing body
+        ("中共某某县委员会组织部", None),            # an organisation's name, no author to compare with
+    ],
+)
+def test_a_title_that_is_the_issuing_body_or_red_header_is_flagged(title: str, author: str | None) -> None:
+    reasons = metadata_concerns(DocMetadata(title, None, author, dt.date(2023, 3, 5)))
+    assert any("title" in r and title in r for r in reasons), reasons
+
+
+@pytest.mark.parametrize(
+    "title, number, author, date, missing",
+    [
+        ("关于开展道德讲堂活动的通知", None, None, dt.date(2023, 3, 5), "author"),
+        ("关于开展道德讲堂活动的通知", None, "某某市文明办", None, "date"),
+        ("2023年工作要点", "某文明办发〔2023〕2号", "某某市文明办", None, "date"),   # a 文号 makes it a 公文
+        ("关于申请拨付职工书屋经费的请示", None, None, None, "author"),
+    ],
+)
+def test_an_official_document_without_date_or_author_is_flagged(
+        title: str, number: str | None, author: str | None, date: dt.date | None, missing: str) -> None:
+    reasons = metadata_concerns(DocMetadata(title, number, author, date))
+    assert any(missing in r for r in reasons), reasons
+
+
+@pytest.mark.parametrize(
+    "m",
+    [
+        DocMetadata("关于开展道德讲堂活动的通知", "某文明办发〔2023〕2号", "某某市文明办", dt.date(2023, 3, 5)),
+        DocMetadata("职工书屋借阅登记表", None, None, None),   # no 公文: a form has neither
+        DocMetadata("会议记录", None, None, dt.date(2023, 3, 5)),
+        DocMetadata(None, None, None, None),                  # no title at all: review's other reasons
+    ],
+)
+def test_sound_metadata_raises_no_concern(m: DocMetadata) -> None:
+    assert metadata_concerns(m) == []
+
+
+def test_review_lists_suspicious_titles_and_unsigned_official_documents(tmp_path: Path) -> None:
+    """Through the real CLI: a title a manifest set to the issuing body, and a 通知 whose 落款 was not
+    found, are listed by ``review`` with their reasons."""
+    import csv
+
+    import docx
+
+    from archive_kit.archive import Archive
+    from tests.conftest import cli_json
+
+    root = tmp_path / "repo"
+    Archive.init(root).close()
+    src = tmp_path / "src"
+    src.mkdir()
+    for name, lines in (
+        ("a.docx", ["关于报送年度工作总结的通知", "各基层工会：", "请于3月底前报送材料。", "某某市总工会", "2023年3月5日"]),
+        ("b.docx", ["关于报送年度工作总结的通知", "各基层工会：", "请于3月底前报送材料。"]),
+    ):
+        d = docx.Document()
+        for line in lines:
+            d.add_paragraph(line)
+        d.save(str(src / name))
+    with open(src / "清单.csv", "w", encoding="gb18030", newline="") as f:
+        csv.writer(f).writerows([["路径", "类别", "指标", "年度", "题名"],
+                                 ["a.docx", "职工之家", "1.1", "2023", "某某市总工会"],
+                                 ["b.docx", "职工之家", "1.1", "2023", ""]])
+    assert cli_json("ingest", "--manifest", str(src / "清单.csv"), "--no-ocr", root=root)[0] == 0
+    rc, data = cli_json("review", root=root)
+    reasons = {doc["original_name"]: doc["review_reasons"] for doc in data["documents"]}
+    assert any("title" in r and "某某市总工会" in r for r in reasons.get("a.docx", [])), reasons
+    assert any("author" in r for r in reasons.get("b.docx", [])), reasons
+    assert any("date" in r for r in reasons.get("b.docx", [])), reasons
