@@ -1,8 +1,9 @@
-"""The real-document corpus of issue 11 (``shared/corpus/gongwen``): its truth tables and the fixed split.
+"""The real-document corpus of issue 11 (``tests/corpus/gongwen``): its truth tables and the fixed split.
 
-The corpus is collected by hand from public sources and never committed; the benchmarks
-(``bench/metadata.py``, ``bench/classify.py``) and the floor tests read it from
-``../shared/corpus/gongwen`` beside the repository (``--corpus`` elsewhere).
+The corpus was collected by hand from public sources (``tests/corpus/gongwen/SOURCES.tsv`` names
+each file's source); it lives in the repository so that the benchmarks (``bench/metadata.py``,
+``bench/classify.py``) and the floor tests measure the same real documents on every machine
+(``--corpus`` points the benchmarks elsewhere).
 
 The split is fixed so that rules are developed on one half and checked on the other: the files
 of each set sorted by the SHA-256 of their name, the first half (rounded up) is ``dev``, the rest
@@ -16,7 +17,7 @@ import re
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-DEFAULT_CORPUS = REPO.parent / "shared" / "corpus" / "gongwen"
+DEFAULT_CORPUS = REPO / "tests" / "corpus" / "gongwen"
 SPLITS = ("dev", "held-out")
 
 

@@ -1,6 +1,6 @@
 """Metadata accuracy on real official documents: title, 文号, 责任者 and date against the truth table.
 
-Reads ``gongwen/official`` (see ``bench/gongwen.py``; never committed) and measures each field as
+Reads ``tests/corpus/gongwen/official`` (see ``bench/gongwen.py``) and measures each field as
 exact match after whitespace normalisation, counting also how many came out empty and how many
 wrong, per split (``dev``: rules are developed on it; ``held-out``: only measured), in four variants:
 

@@ -1,9 +1,11 @@
 """The content classifier (issue 11): real evidence filed right, documents that are nobody's evidence left alone.
 
 The texts are written for these tests in the shapes real records take; a last test measures the
-classifier on the real corpus (``shared/corpus/gongwen``) and holds it to the figures reached.
+classifier on the real corpus (``tests/corpus/gongwen``) and holds it to the figures reached.
 """
 from __future__ import annotations
+
+from pathlib import Path
 
 import pytest
 
@@ -14,7 +16,7 @@ from archive_kit.criteria.registry import TrackRegistry
 from archive_kit.tagging import Proposal, decide
 from tests.conftest import REAL_CORPUS
 
-GONGWEN = REAL_CORPUS.parent / "gongwen"
+GONGWEN = Path(__file__).resolve().parent / "corpus" / "gongwen"
 BUILTIN = TrackRegistry.builtin()
 
 
