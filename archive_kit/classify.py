@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Iterable
 
-from .schemas import Criterion, TrackSchema
+from .criteria.model import Criterion, TrackSchema
 
 __all__ = ["ContentMatch", "classify", "score_criteria"]
 

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    from .archive import Archive
+from .catalogue import Catalogue
+from .criteria.registry import TrackRegistry
 
 COUNTING = ("documents/pages: filed at or linked to the criterion itself; "
             "subtree_documents/subtree_pages: the criterion and all its descendants, each document once")
@@ -131,24 +131,22 @@ class CoverageReport:
         return target
 
 
-def coverage_report(archive: "Archive", *, track: str, year: int) -> CoverageReport:
-    """Count documents (filed or linked) and pages per criterion of ``track`` for ``year``."""
-    schema = archive.registry.require(track)
-    db = archive.catalogue.db
+def coverage_report(cat: Catalogue, registry: TrackRegistry, root: Path, *, track: str, year: int) -> CoverageReport:
+    """Count documents (filed or linked) and pages per criterion of ``track`` for ``year``; ``root``
+    is the repository, which the report's ``write`` refuses to write into."""
+    schema = registry.require(track)
     own: dict[str, set[int]] = {}
     pages: dict[int, int] = {}
     documents: set[int] = set()
     unplaced: list[int] = []
-    for doc_id, code, n in db.execute("SELECT id, criterion, pages FROM documents WHERE track = ? AND year = ? "
-                                      "ORDER BY id", (schema.id, year)):
+    for doc_id, code, n in cat.filed_under(schema.id, year):
         documents.add(doc_id)
         pages[doc_id] = n or 0
         if code and schema.criterion(code) is not None:
             own.setdefault(schema.criterion(code).code, set()).add(doc_id)
         else:
             unplaced.append(doc_id)
-    for doc_id, code, n in db.execute("SELECT l.doc_id, l.criterion, d.pages FROM links l JOIN documents d "
-                                      "ON d.id = l.doc_id WHERE l.track = ? AND d.year = ?", (schema.id, year)):
+    for doc_id, code, n in cat.linked_under(schema.id, year):
         crit = schema.criterion(code)
         if crit is not None:
             documents.add(doc_id)
@@ -162,4 +160,4 @@ def coverage_report(archive: "Archive", *, track: str, year: int) -> CoverageRep
             below |= own.get(d.code, set())
         rows.append(CoverageRow(crit.code, crit.name, crit.depth, crit.points, crit.required, len(mine),
                                 sum(pages[i] for i in mine), len(below), sum(pages[i] for i in below)))
-    return CoverageReport(schema.id, schema.name, year, rows, len(documents), unplaced, root=archive.root)
+    return CoverageReport(schema.id, schema.name, year, rows, len(documents), unplaced, root=root)

@@ -8,12 +8,15 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from typing import Iterable
+from typing import Any, Iterable
 
+from .catalogue import Catalogue, Document
 from .classify import classify
+from .criteria.model import TrackSchema
+from .criteria.registry import TrackRegistry
 from .dates import parse_date, parse_year
+from .errors import NumberingError, UsageError
 from .metadata import DocMetadata, metadata_concerns
-from .schemas import TrackRegistry, TrackSchema
 
 PRIORITY = ("manual", "cli", "manifest", "path", "content")
 
@@ -118,7 +121,7 @@ def decide(proposals: list[Proposal], registry: TrackRegistry, path_rest: list[s
     return dec
 
 
-def review_reasons(doc, hints: dict[str, dict[str, str]], registry: TrackRegistry) -> list[str]:
+def review_reasons(doc: Document, hints: dict[str, dict[str, str]], registry: TrackRegistry) -> list[str]:
     """Why a document needs a person: missing tags, sources that disagree, codes no longer valid,
     OCR pages read with low confidence, suspicious catalogue fields (``metadata_concerns``)."""
     reasons = []
@@ -150,19 +153,39 @@ def review_reasons(doc, hints: dict[str, dict[str, str]], registry: TrackRegistr
     return reasons
 
 
-def set_manual_tags(archive, docs, *, track: str | None, criterion: str | None, year: int | None,
-                    links: list[tuple[str, str]], unlinks: list[tuple[str, str]], force: bool) -> list[int]:
+@dataclass
+class ReviewEntry:
+    """A document that needs a person's decision, and why."""
+
+    document: Document
+    reasons: list[str]
+
+    def to_json(self) -> dict[str, Any]:
+        """The document record plus ``review_reasons``."""
+        return {**self.document.to_json(), "review_reasons": self.reasons}
+
+
+def review(cat: Catalogue, registry: TrackRegistry) -> list[ReviewEntry]:
+    """Every document whose track, criterion or year is missing, in conflict or no longer valid
+    (or whose text needs checking), in id order, with the reasons."""
+    out = []
+    for doc in cat.documents():
+        reasons = review_reasons(doc, cat.hints_of(doc.id), registry)
+        if reasons:
+            out.append(ReviewEntry(doc, reasons))
+    return out
+
+
+def set_manual_tags(cat: Catalogue, registry: TrackRegistry, docs: Iterable[Document], *, track: str | None,
+                    criterion: str | None, year: int | None, links: list[tuple[str, str]],
+                    unlinks: list[tuple[str, str]], force: bool) -> list[int]:
     """Apply hand-set tags and links to documents in one transaction; returns the changed ids.
 
     A numbered document keeps its number; changing its filing needs ``force`` and is logged.
     """
-    from .errors import NumberingError, UsageError
-
-    registry = archive.registry
     schema = registry.require(track) if track else None
     if year is not None and not 1949 <= year <= 2100:
         raise UsageError(f"year {year} is out of range")
-    cat = archive.catalogue
     changed = []
     with cat.transaction():
         for doc in docs:
@@ -191,14 +214,11 @@ def set_manual_tags(archive, docs, *, track: str | None, criterion: str | None, 
                 cat.update_document(doc.id, values)
                 for fieldname in ("track", "criterion", "year"):
                     if fieldname in values and values[fieldname] is not None:
-                        cat.db.execute(
-                            "INSERT OR REPLACE INTO tag_hints (doc_id, field, source, value) VALUES (?, ?, 'manual', ?)",
-                            (doc.id, fieldname, str(values[fieldname])),
-                        )
+                        cat.put_hints(doc.id, [(fieldname, "manual", str(values[fieldname]))])
             for t, c in links:
-                cat.db.execute("INSERT OR IGNORE INTO links (doc_id, track, criterion) VALUES (?, ?, ?)", (doc.id, t, c))
+                cat.add_link(doc.id, t, c)
             for t, c in unlinks:
-                cat.db.execute("DELETE FROM links WHERE doc_id = ? AND track = ? AND criterion = ?", (doc.id, t, c))
+                cat.remove_link(doc.id, t, c)
             if values or links or unlinks:
                 cat.queue_index(doc.id)
                 changed.append(doc.id)

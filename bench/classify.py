@@ -29,7 +29,7 @@ from archive_kit.classify import classify  # noqa: E402
 from archive_kit.extract import ExtractOptions, extract  # noqa: E402
 from archive_kit.formats import detect  # noqa: E402
 from archive_kit.metadata import extract_metadata  # noqa: E402
-from archive_kit.schemas import TrackRegistry  # noqa: E402
+from archive_kit.criteria.registry import TrackRegistry  # noqa: E402
 from archive_kit.textnorm import normalize_extracted  # noqa: E402
 from bench.gongwen import DEFAULT_CORPUS, SPLITS, read_truth, split_of  # noqa: E402
 

@@ -10,7 +10,9 @@ from pathlib import Path
 import pytest
 
 from archive_kit.classify import ContentMatch, classify, fold, score_criteria
-from archive_kit.schemas import TrackRegistry, TrackSchema, load_schema_text
+from archive_kit.criteria.loader import load_schema_text
+from archive_kit.criteria.model import TrackSchema
+from archive_kit.criteria.registry import TrackRegistry
 from archive_kit.tagging import Proposal, decide
 from tests.conftest import REAL_CORPUS
 

@@ -8,19 +8,11 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from archive_kit import schemas
+from archive_kit.criteria import loader
+from archive_kit.criteria.loader import builtin_schemas, json_schema, load_schema_file, load_schema_text
+from archive_kit.criteria.model import Criterion, TrackSchema, code_within, natural_code_key
+from archive_kit.criteria.registry import TrackRegistry
 from archive_kit.errors import SchemaError, UsageError
-from archive_kit.schemas import (
-    Criterion,
-    TrackRegistry,
-    TrackSchema,
-    builtin_schemas,
-    code_within,
-    json_schema,
-    load_schema_file,
-    load_schema_text,
-    natural_code_key,
-)
 
 REPO_SCHEMAS = Path(__file__).resolve().parent.parent / "schemas"
 
@@ -133,8 +125,8 @@ def test_builtin_keywords_cover_typical_evidence() -> None:
 
 def test_builtins_load_from_the_repo_folder_and_from_package_data(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     # Not installed: the schemas/ folder beside the package.
-    repo = schemas._load_builtins("archive_kit_no_such_package._schemas")
-    assert [t.id for t in repo] == list(schemas.BUILTIN_TRACK_IDS)
+    repo = loader._load_builtins("archive_kit_no_such_package._schemas")
+    assert [t.id for t in repo] == list(loader.BUILTIN_TRACK_IDS)
     # Installed: a real importable package holding the same files, found through importlib.resources.
     pkg = tmp_path / "installed_schemas_pkg"
     pkg.mkdir()
@@ -142,8 +134,8 @@ def test_builtins_load_from_the_repo_folder_and_from_package_data(tmp_path: Path
     for file in REPO_SCHEMAS.iterdir():
         shutil.copy(file, pkg / file.name)
     monkeypatch.syspath_prepend(str(tmp_path))
-    installed = schemas._load_builtins("installed_schemas_pkg")
-    assert [t.source_name for t in installed] == [str(pkg / f"{i}.yaml") for i in schemas.BUILTIN_TRACK_IDS]
+    installed = loader._load_builtins("installed_schemas_pkg")
+    assert [t.source_name for t in installed] == [str(pkg / f"{i}.yaml") for i in loader.BUILTIN_TRACK_IDS]
     assert [t.criteria for t in installed] == [t.criteria for t in repo]
 
 

@@ -1,28 +1,25 @@
-"""The SQLite catalogue: the repository's source of truth (documents, texts, tags, links, numbering).
-
-Everything derived (the search index, renditions) can be rebuilt from it. WAL mode lets searches
-read while an ingest writes; writers take ``BEGIN IMMEDIATE`` and wait up to the lock timeout.
+"""The catalogue's SQLite connection: opening it (waiting out other processes' locks), creating and
+upgrading its tables, write transactions, and the translation of SQLite failures.
 
 This is the catalogue's edge: every SQLite failure met through its connection (disk full, a
 damaged page, a read-only file, a lock held too long) arrives as archive-kit's own
 ``RepositoryError`` family with one line for people; a write transaction that fails is rolled back.
+WAL mode lets searches read while an ingest writes; writers take ``BEGIN IMMEDIATE`` and wait up
+to the lock timeout.
 """
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import json
-import os
 import sqlite3
 import time
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Iterator, NoReturn
+from typing import Any, Iterator, NoReturn
 from urllib.parse import quote
 
-from .errors import (ArchiveKitError, CatalogueDamagedError, DiskFullError, LockTimeout, ReadOnlyError,
-                     RepositoryError)
+from ..errors import (ArchiveKitError, CatalogueDamagedError, DiskFullError, LockTimeout, ReadOnlyError,
+                      RepositoryError)
+from ..store import text_sha256
 
 SCHEMA_VERSION = 4  # 4: documents.original_name_bytes and texts.sha256 (the fixity of each extracted text)
 MAX_ID = 2**63 - 1  # SQLite's largest integer: a bigger "id" names no document (and must not overflow)
@@ -140,11 +137,6 @@ def is_document_id(value: int) -> bool:
     return 1 <= value <= MAX_ID
 
 
-def text_sha256(text: str) -> str:
-    """SHA-256 of an extracted text as stored (UTF-8, lone surrogates kept): its fixity value."""
-    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
-
-
 def _fill_text_hashes(db: sqlite3.Connection) -> None:
     """Migration to version 4: fill ``texts.sha256`` for every text that has none yet
     (safe to run again after a kill between steps)."""
@@ -257,89 +249,10 @@ def now_iso() -> str:
     return dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat()
 
 
-@dataclass
-class Document:
-    """One catalogued document (an item), as the contract's JSON record describes it."""
-
-    id: int
-    sha256: str
-    original_name: str
-    source_path: str
-    format: str
-    original_name_bytes: bytes | None = None  # the name as found on disk; original_name is its readable form
-    title: str | None = None
-    doc_number: str | None = None
-    author: str | None = None
-    date: str | None = None
-    track: str | None = None
-    criterion: str | None = None
-    year: int | None = None
-    track_source: str | None = None
-    criterion_source: str | None = None
-    year_source: str | None = None
-    retention: str | None = None
-    remarks: str | None = None
-    pages: int | None = None
-    text_chars: int = 0
-    ocr: bool = False
-    ocr_confidence: float | None = None
-    low_confidence_pages: list[int] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
-    item_number: int | None = None
-    archival_code: str | None = None
-    box: int | None = None
-    added_at: str = ""
-    updated_at: str = ""
-    links: list[tuple[str, str]] = field(default_factory=list)
-
-    @classmethod
-    def from_row(cls, row: sqlite3.Row, links: list[tuple[str, str]] | None = None) -> "Document":
-        """Build from a ``documents`` row."""
-        d = dict(row)
-        d["ocr"] = bool(d["ocr"])
-        d["low_confidence_pages"] = json.loads(d["low_confidence_pages"] or "[]")
-        d["warnings"] = json.loads(d["warnings"] or "[]")
-        return cls(**d, links=links or [])
-
-    def to_json(self) -> dict[str, Any]:
-        """The contract's document record (plus a few extra fields)."""
-        return {
-            "id": self.id,
-            "sha256": self.sha256,
-            "original_name": self.original_name,
-            "source_path": self.source_path,
-            "format": self.format,
-            "title": self.title,
-            "doc_number": self.doc_number,
-            "author": self.author,
-            "date": self.date,
-            "track": self.track,
-            "criterion": self.criterion,
-            "year": self.year,
-            "tag_sources": {
-                "track": self.track_source,
-                "criterion": self.criterion_source,
-                "year": self.year_source,
-            },
-            "retention": self.retention,
-            "remarks": self.remarks,
-            "pages": self.pages,
-            "text_chars": self.text_chars,
-            "ocr": self.ocr,
-            "ocr_confidence": self.ocr_confidence,
-            "low_confidence_pages": self.low_confidence_pages,
-            "warnings": self.warnings,
-            "links": [{"track": t, "criterion": c} for t, c in self.links],
-            "item_number": self.item_number,
-            "archival_code": self.archival_code,
-            "box": self.box,
-        }
-
-
-
-
-class Catalogue:
-    """A connection to ``catalogue.sqlite`` with the queries the rest of archive-kit needs."""
+class CatalogueConnection:
+    """An open ``catalogue.sqlite``: created or upgraded to the current tables on opening (unless
+    read-only), with write transactions. The table groups (documents, texts, tags, numbering, the
+    index queue, schemas) add their named queries on top of it; nothing outside this package runs SQL."""
 
     def __init__(self, path: Path, *, lock_timeout: float = 30.0, create: bool = False,
                  read_only: bool = False) -> None:
@@ -462,165 +375,8 @@ class Catalogue:
             except (ArchiveKitError, sqlite3.Error):
                 pass
 
-    # --- documents -------------------------------------------------------------------------
-
-    def by_sha(self, sha256: str) -> int | None:
-        """The id of the document with these bytes, if catalogued."""
-        row = self.db.execute("SELECT id FROM documents WHERE sha256 = ?", (sha256,)).fetchone()
-        return row[0] if row else None
-
-    def insert_document(self, values: dict[str, Any], text: str, hints: Iterable[tuple[str, str, str]]) -> int:
-        """Insert a document row with its text and tag hints, and queue it for indexing.
-
-        Must run inside ``transaction()``.
-        """
-        values = dict(values)
-        stamp = now_iso()
-        values.setdefault("added_at", stamp)
-        values.setdefault("updated_at", stamp)
-        for key in ("low_confidence_pages", "warnings"):
-            if key in values and not isinstance(values[key], str):
-                values[key] = json.dumps(values[key], ensure_ascii=False)
-        cols = ", ".join(values)
-        marks = ", ".join("?" for _ in values)
-        cur = self.db.execute(f"INSERT INTO documents ({cols}) VALUES ({marks})", tuple(values.values()))
-        doc_id = int(cur.lastrowid)
-        self.put_text(doc_id, text)
-        self.db.executemany(
-            "INSERT OR REPLACE INTO tag_hints (doc_id, field, source, value) VALUES (?, ?, ?, ?)",
-            [(doc_id, f, s, v) for f, s, v in hints],
-        )
-        self.queue_index(doc_id)
-        return doc_id
-
-    def update_document(self, doc_id: int, values: dict[str, Any]) -> None:
-        """Update some columns of a document and queue it for re-indexing (inside a transaction)."""
-        values = dict(values, updated_at=now_iso())
-        sets = ", ".join(f"{k} = ?" for k in values)
-        self.db.execute(f"UPDATE documents SET {sets} WHERE id = ?", (*values.values(), doc_id))
-        self.queue_index(doc_id)
-
-    def add_source(self, sha256: str, path: str) -> None:
-        """Remember that ``path`` held these bytes (duplicates show where copies were seen)."""
-        self.db.execute(
-            "INSERT OR IGNORE INTO sources (sha256, path, seen_at) VALUES (?, ?, ?)", (sha256, path, now_iso())
-        )
-
-    def put_text(self, doc_id: int, text: str) -> None:
-        """Store (or replace) a document's extracted text with its SHA-256 (inside a transaction)."""
-        self.db.execute("INSERT OR REPLACE INTO texts (doc_id, text, sha256) VALUES (?, ?, ?)",
-                        (doc_id, text, text_sha256(text)))
-
-    # --- the index queue -------------------------------------------------------------------
-    # Every change queues its document (doc_id, seq) in the change's own transaction. A positive
-    # seq is not yet in the live index; a sync that applies entries while an index rebuild runs
-    # keeps them, negated ("held"), so the rebuild can apply them to its fresh index before the
-    # swap. Entries are only ever removed by exact (doc_id, seq), so a document queued again
-    # meanwhile stays queued.
-
-    def queue_index(self, doc_id: int) -> None:
-        """Mark a document as changed for the index (inside the same transaction as the change)."""
-        self.db.execute(
-            "INSERT OR REPLACE INTO index_queue (doc_id, seq) VALUES (?, MAX("
-            "COALESCE((SELECT MAX(seq) FROM index_queue), 0), -COALESCE((SELECT MIN(seq) FROM index_queue), 0)) + 1)",
-            (doc_id,),
-        )
-
-    def pending_index(self, limit: int = 1000) -> list[tuple[int, int]]:
-        """(doc_id, seq) pairs the live index has not caught up with yet, oldest first."""
-        return [tuple(r) for r in self.db.execute(
-            "SELECT doc_id, seq FROM index_queue WHERE seq > 0 ORDER BY seq LIMIT ?", (limit,))]
-
-    def queued_index(self) -> list[tuple[int, int]]:
-        """Every queue entry, held ones included (what an index rebuild must apply before its swap)."""
-        return [tuple(r) for r in self.db.execute("SELECT doc_id, seq FROM index_queue ORDER BY ABS(seq)")]
-
-    def has_held_index(self) -> bool:
-        """True when held entries remain (left by syncs during a rebuild, until the next sync after it)."""
-        return self.db.execute("SELECT 1 FROM index_queue WHERE seq < 0 LIMIT 1").fetchone() is not None
-
-    def done_index(self, pairs: Iterable[tuple[int, int]], *, hold: bool = False) -> None:
-        """Drop queue entries that were indexed, unless they were re-queued meanwhile; with ``hold``
-        (an index rebuild is running) keep them as held entries instead. Without ``hold`` the held
-        entries of rebuilds that have ended go too: the live index has them."""
-        pairs = list(pairs)
-        with self.transaction():
-            if hold:
-                self.db.executemany("UPDATE index_queue SET seq = -seq WHERE doc_id = ? AND seq = ? AND seq > 0", pairs)
-            else:
-                self.db.executemany("DELETE FROM index_queue WHERE doc_id = ? AND seq = ?", pairs)
-                self.db.execute("DELETE FROM index_queue WHERE seq < 0")
-
-    def get(self, doc_id: int) -> Document | None:
-        """One document with its links (None for an id no document can have)."""
-        if not is_document_id(doc_id):
-            return None
-        row = self.db.execute("SELECT * FROM documents WHERE id = ?", (doc_id,)).fetchone()
-        if row is None:
-            return None
-        return Document.from_row(row, self.links_of([doc_id]).get(doc_id, []))
-
-    def text(self, doc_id: int) -> str:
-        """A document's extracted text ("" for an id no document can have)."""
-        if not is_document_id(doc_id):
-            return ""
-        row = self.db.execute("SELECT text FROM texts WHERE doc_id = ?", (doc_id,)).fetchone()
-        return row[0] if row else ""
-
-    def links_of(self, ids: Iterable[int]) -> dict[int, list[tuple[str, str]]]:
-        """Links (track, criterion) for the given documents."""
-        out: dict[int, list[tuple[str, str]]] = {}
-        ids = list(ids)
-        for start in range(0, len(ids), 500):
-            chunk = ids[start : start + 500]
-            marks = ",".join("?" * len(chunk))
-            for r in self.db.execute(
-                f"SELECT doc_id, track, criterion FROM links WHERE doc_id IN ({marks}) ORDER BY track, criterion",
-                chunk,
-            ):
-                out.setdefault(r[0], []).append((r[1], r[2]))
-        return out
-
-    def hints_of(self, doc_id: int) -> dict[str, dict[str, str]]:
-        """{field: {source: value}} of every tag value any source proposed for a document."""
-        out: dict[str, dict[str, str]] = {}
-        for r in self.db.execute("SELECT field, source, value FROM tag_hints WHERE doc_id = ?", (doc_id,)):
-            out.setdefault(r[0], {})[r[1]] = r[2]
-        return out
-
-    def query(self, where: str = "", params: Iterable[Any] = (), order: str = "id") -> list[Document]:
-        """Documents matching a SQL condition, with links, in ``order``."""
-        sql = "SELECT * FROM documents" + (f" WHERE {where}" if where else "") + f" ORDER BY {order}"
-        rows = self.db.execute(sql, tuple(params)).fetchall()
-        links = self.links_of(r["id"] for r in rows)
-        return [Document.from_row(r, links.get(r["id"], [])) for r in rows]
-
-    def all_ids(self) -> set[int]:
-        """Every catalogued document id."""
-        return {r[0] for r in self.db.execute("SELECT id FROM documents")}
-
-    def count(self) -> int:
-        """How many documents are catalogued."""
-        return int(self.db.execute("SELECT COUNT(*) FROM documents").fetchone()[0])
-
-    # --- schemas and meta ------------------------------------------------------------------
-
-    def schema_sources(self) -> list[tuple[str, str, str]]:
-        """(track, yaml source, origin) of every registered schema."""
-        return [tuple(r) for r in self.db.execute("SELECT track, source, origin FROM schemas ORDER BY track")]
-
-    def put_schema(self, track: str, source: str, origin: str) -> None:
-        """Register or replace a track's schema."""
-        with self.transaction():
-            self.db.execute(
-                "INSERT OR REPLACE INTO schemas (track, source, origin, added_at) VALUES (?, ?, ?, ?)",
-                (track, source, origin, now_iso()),
-            )
-
-    def log(self, action: str, detail: dict[str, Any], doc_id: int | None = None) -> None:
-        """Append to the numbering/tagging log (inside a transaction)."""
-        actor = os.environ.get("ARCHIVE_KIT_USER") or os.environ.get("USER") or "unknown"
-        self.db.execute(
-            "INSERT INTO number_log (at, actor, doc_id, action, detail) VALUES (?, ?, ?, ?, ?)",
-            (now_iso(), actor, doc_id, action, json.dumps(detail, ensure_ascii=False, sort_keys=True)),
-        )
+    def integrity_problems(self, *, full: bool) -> list[str]:
+        """What SQLite's own check of the file finds wrong (pages, indexes, constraints); empty when
+        sound. ``full`` runs ``integrity_check``, else the faster ``quick_check``."""
+        rows = self.db.execute("PRAGMA integrity_check" if full else "PRAGMA quick_check").fetchall()
+        return [msg for (msg,) in rows if msg != "ok"]

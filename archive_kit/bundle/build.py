@@ -1,51 +1,30 @@
-"""Inspection bundles (迎检资料汇编): one folder, a BagIt bag, holding
-
-    bundle.pdf             cover, contents by criterion, every document stamped and page-numbered
-    目录.docx, 目录.xlsx    the same contents, editable
-    bagit.txt, bag-info.txt, manifest-sha256.txt, tagmanifest-sha256.txt
-    data/originals/        each original as ``<item number>_<title>.<ext>`` (the bag's payload)
-    data/originals.json    file name -> sha256 and archival code, for ``verify_bundle``
-
-What inspectors open (bundle.pdf and the contents) sits at the top of the folder as BagIt tag
-files, covered by the tag manifest; the originals, whose fixity is the point, are the payload.
-
-Unnumbered documents in scope are numbered first (``archive.number``). The bundle is built in
-a hidden sibling folder and renamed into place at the end, so a killed build leaves no half bundle.
-
-Where a bundle may go is checked first (``outpaths.check_output``: never inside, onto or above
-the repository, never a system folder). An existing non-empty folder is replaced only with
-``force`` and only when it is a previous bundle: its ``bag-info.txt`` says
-``Bag-Software-Agent: archive-kit`` beside a ``bagit.txt``, and every file in it is one its
-manifests list (``bundle_bag.bundle_problem``); a folder archive-kit did not make, or one to which
-someone added a file, is never removed. The same holds for ``DIR.zip``.
-"""
+"""Building an inspection bundle: renditions first, then numbering, the plan, bundle.pdf, the
+editable contents and the originals, written as a bag in a hidden sibling folder and renamed into
+place (``force`` replaces only a previous bundle, checked again just before the swap)."""
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 import os
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from .bundle_bag import AGENT, bundle_problem, bundle_zip_problem, validate_bag, write_bag, zip_bag
-from .bundle_front import BundleMeta
-from .bundle_plan import Plan, make_plan
-from .errors import ArchiveKitError, UsageError
-from .outpaths import check_output, output_errors, temp_dir, temp_prefix
-from .renditions import Rendition, make_rendition
-from .safenames import NameAllocator
-from .store import hash_file
-
-if TYPE_CHECKING:
-    from .archive import Archive
-    from .verify import VerifyReport
+from ..catalogue import Document
+from ..errors import UsageError
+from ..numbering import number_documents
+from ..outpaths import check_output, output_errors, temp_dir, temp_prefix
+from ..renditions import Rendition, make_rendition
+from ..repo import Repo
+from ..safenames import NameAllocator
+from .bag import AGENT, ORIGINALS, ORIGINALS_JSON, bundle_problem, bundle_zip_problem, write_bag, zip_bag
+from .front import BundleMeta
+from .pdf import build_pdf
+from .plan import Plan, make_plan
+from .tables import write_docx, write_xlsx
 
 PDF_NAME = "bundle.pdf"
-ORIGINALS = "originals"
-ORIGINALS_JSON = "originals.json"
 EXTENSIONS = {"pdf": "pdf", "ofd": "ofd", "docx": "docx", "doc": "doc", "wps": "wps", "rtf": "rtf", "odt": "odt",
               "xls": "xls", "xlsx": "xlsx"}
 
@@ -71,33 +50,37 @@ class BundleReport:
                 "missing": self.missing, "notes": self.notes, "contents": self.contents}
 
 
-def build_bundle(archive: "Archive", out: Path, *, track: str, year: int, criterion: str | None = None,
+def build_bundle(repo: Repo, out: Path, *, track: str, year: int, criterion: str | None = None,
                  zip: bool = False, force: bool = False) -> BundleReport:
     """Build the inspection bundle of a track's year (or one criterion and its descendants) in ``out``.
 
     ``force`` replaces a previous bundle (and its zip) there, never anything else.
     """
-    schema = archive.registry.require(track)
+    schema = repo.registry.require(track)
     if criterion is not None and schema.criterion(criterion) is None:
         raise UsageError(f"unknown criterion {criterion!r} in track {schema.id}")
-    out = check_output(out, archive.root, folder=True)
-    zip_path = check_output(out.with_name(out.name + ".zip"), archive.root, parent_made=True) if zip else None
+    out = check_output(out, repo.root, folder=True)
+    zip_path = check_output(out.with_name(out.name + ".zip"), repo.root, parent_made=True) if zip else None
     _check_target(out, zip_path, force)
     report = BundleReport(out)
     renditions: dict[int, Rendition] = {}
+
+    def render(doc: Document) -> Rendition:
+        return make_rendition(repo.catalogue, repo.store, repo.paths.renditions, doc)
+
     # renditions first, so numbering (boxes fill by pages) sees the renditions' page counts
-    for doc in archive.documents(track=schema.id, criterion=criterion, year=year):
-        renditions[doc.id] = make_rendition(archive, doc)
-    report.numbered = _number_first(archive, schema.id, year, report)
-    docs = archive.documents(track=schema.id, criterion=criterion, year=year)
+    for doc in repo.catalogue.documents(track=schema.id, criterion=criterion, year=year):
+        renditions[doc.id] = render(doc)
+    report.numbered = _number_first(repo, schema.id, year)
+    docs = repo.catalogue.documents(track=schema.id, criterion=criterion, year=year)
     for doc in docs:
         if doc.id not in renditions:
-            renditions[doc.id] = make_rendition(archive, doc)
+            renditions[doc.id] = render(doc)
         if renditions[doc.id].note:
             report.notes.append(f"{doc.archival_code or doc.original_name}: {renditions[doc.id].note}")
     plan = make_plan(schema, docs, renditions, criterion)
     crit = schema.criterion(criterion) if criterion else None
-    meta = BundleMeta(unit=archive.config.unit, fonds=archive.config.fonds, category=archive.config.category,
+    meta = BundleMeta(unit=repo.config.unit, fonds=repo.config.fonds, category=repo.config.category,
                       track_name=schema.name, track_code=schema.code, year=year,
                       criterion=crit.label if crit else None, made=dt.date.today())
     with output_errors(out):
@@ -105,7 +88,7 @@ def build_bundle(archive: "Archive", out: Path, *, track: str, year: int, criter
     tmp = temp_dir(out)
     try:
         with output_errors(out, *([zip_path] if zip_path else [])):
-            _build_into(archive, tmp, plan, meta, schema.id, report)
+            _build_into(repo, tmp, plan, meta, schema.id, report)
             if zip_path is not None:
                 _check_target(out, zip_path, force)  # checked again: it may have appeared meanwhile
                 zip_bag(tmp, zip_path, out.name)
@@ -140,25 +123,16 @@ def _check_target(out: Path, zip_path: Path | None, force: bool) -> None:
                                  "replaces a previous bundle's zip")
 
 
-def _number_first(archive: "Archive", track: str, year: int, report: BundleReport) -> int:
-    """Give unnumbered documents of the track's year their numbers before they are stamped."""
-    try:
-        result = archive.number(track=track, year=year)
-    except ModuleNotFoundError as e:
-        if "numbering" not in str(e):
-            raise
-        report.notes.append("numbering is not available: unnumbered documents carry no archival code")
-        return 0
-    numbered = getattr(result, "numbered", None)
-    return len(numbered) if isinstance(numbered, list) else 0
+def _number_first(repo: Repo, track: str, year: int) -> int:
+    """Give unnumbered documents of the track's year their numbers before they are stamped;
+    returns how many were numbered."""
+    repo.require_writable("numbering")
+    return len(number_documents(repo.catalogue, repo.registry, repo.config, track=track, year=year).numbered)
 
 
-def _build_into(archive: "Archive", bag: Path, plan: Plan, meta: BundleMeta, track: str,
+def _build_into(repo: Repo, bag: Path, plan: Plan, meta: BundleMeta, track: str,
                 report: BundleReport) -> None:
     """Write the payload and the bag files into the (temporary) folder ``bag``."""
-    from .bundle_pdf import build_pdf
-    from .bundle_tables import write_docx, write_xlsx
-
     data = bag / "data"
     (data / ORIGINALS).mkdir(parents=True)
     known: dict[str, str] = {}
@@ -169,7 +143,7 @@ def _build_into(archive: "Archive", bag: Path, plan: Plan, meta: BundleMeta, tra
         ext = EXTENSIONS.get(doc.format) or _image_ext(doc.original_name)
         prefix = f"{doc.item_number:04d}" if doc.item_number else f"id{doc.id}"
         name = names.name(f"{prefix}_{entry.title}", ext)
-        archive.store.copy_to(doc.sha256, data / ORIGINALS / name)
+        repo.store.copy_to(doc.sha256, data / ORIGINALS / name)
         known[f"data/{ORIGINALS}/{name}"] = doc.sha256
         originals[name] = {"sha256": doc.sha256, "archival_code": doc.archival_code, "id": doc.id,
                            "original_name": doc.original_name}
@@ -226,52 +200,3 @@ def _move_into_place(tmp: Path, out: Path, force: bool) -> None:
     os.replace(tmp, out)
     if old is not None:
         shutil.rmtree(old, ignore_errors=True)
-
-
-def verify_bundle(archive: "Archive", path: Path) -> "VerifyReport":
-    """Bag validity (every problem) and every original's SHA-256 against the repository."""
-    from .verify import VerifyReport
-
-    report = VerifyReport()
-    if not path.is_dir():
-        report.problem("no bundle folder here", kind="bundle_missing", path=str(path))
-        return report
-    for problem in validate_bag(path):
-        report.problem(f"bag: {problem}", kind="bundle_bag", path=str(path))
-    listing = path / "data" / ORIGINALS_JSON
-    try:
-        recorded = json.loads(listing.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as e:
-        report.problem(f"{ORIGINALS_JSON} cannot be read ({e})", kind="bundle_bag", path=str(listing))
-        return report
-    folder = path / "data" / ORIGINALS
-    present = {p.name for p in folder.iterdir() if p.is_file()} if folder.is_dir() else set()
-    for name, rec in sorted(recorded.items()):
-        report.checked += 1
-        where = f"data/{ORIGINALS}/{name}"
-        sha = rec.get("sha256") if isinstance(rec, dict) else None
-        doc_id = archive.catalogue.by_sha(sha) if sha else None
-        if doc_id is None:
-            report.problem(f"{where}: the repository has no document with SHA-256 {str(sha)[:12]}…", kind="bundle_unknown_original",
-                           path=where)
-        if name not in present:
-            report.problem(f"{where}: original is missing from the bundle", kind="bundle_original_missing", path=where)
-            continue
-        try:
-            actual = hash_file(folder / name)
-        except ArchiveKitError as e:
-            report.problem(f"{where}: cannot be read ({e})", kind="bundle_original_damaged", path=where)
-            continue
-        if actual != sha:
-            code = rec.get("archival_code") or ""
-            report.problem(f"{where}: differs from the repository's original {code} "
-                           f"(SHA-256 {actual[:12]}…, expected {str(sha)[:12]}…)", kind="bundle_original_damaged", path=where)
-    for name in sorted(present - set(recorded)):
-        report.problem(f"data/{ORIGINALS}/{name}: not an original of this bundle", kind="bundle_unexpected_file",
-                       path=f"data/{ORIGINALS}/{name}")
-    return report
-
-
-def content_digest(path: Path) -> str:
-    """SHA-256 over a bundle's payload manifest (handy to compare two builds)."""
-    return hashlib.sha256((path / "manifest-sha256.txt").read_bytes()).hexdigest()

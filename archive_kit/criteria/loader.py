@@ -1,7 +1,10 @@
-"""Criteria schemas: each track's assessment scheme as a tree of dotted criterion codes.
+"""Reading criteria schema files: YAML checked against ``criteria.schema.json`` plus the rules JSON
+Schema cannot express, with every node's line tracked so each refusal is one line naming file,
+line and problem.
 
-Schemes differ by city and year, so they are YAML data checked against ``criteria.schema.json``
-plus the rules JSON Schema cannot express; every refusal is one line naming file, line and problem.
+Schemes differ by city and year, so they are data. This is the only module that imports YAML or
+JSON Schema: the model and the registry it builds need neither, and extraction workers never
+import it.
 """
 from __future__ import annotations
 
@@ -10,34 +13,19 @@ import importlib.resources
 import json
 import os
 import re
-import sys
-import unicodedata
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
 import jsonschema
 import yaml
 
-from archive_kit.errors import SchemaError, UsageError
+from ..errors import SchemaError
+from .model import Criterion, TrackSchema, normalize_name, one_line
 
-__all__ = [
-    "BUILTIN_TRACK_IDS",
-    "MAX_SCHEMA_BYTES",
-    "RETENTIONS",
-    "Criterion",
-    "TrackRegistry",
-    "TrackSchema",
-    "builtin_schemas",
-    "code_within",
-    "json_schema",
-    "load_schema_file",
-    "load_schema_text",
-    "natural_code_key",
-]
+__all__ = ["BUILTIN_TRACK_IDS", "MAX_SCHEMA_BYTES", "builtin_schemas", "json_schema", "load_schema_file",
+           "load_schema_text"]
 
 MAX_SCHEMA_BYTES = 2 * 1024 * 1024
-RETENTIONS = ("Y", "D30", "D10")
 BUILTIN_TRACK_IDS = ("party-building", "civilized-unit", "workers-home")
 _JSON_SCHEMA_FILE = "criteria.schema.json"
 _RESOURCE_PACKAGE = "archive_kit._schemas"
@@ -45,242 +33,6 @@ _RESOURCE_PACKAGE = "archive_kit._schemas"
 _CODE_RE = re.compile(r"[0-9]+(?:\.[0-9]+)*")
 _ID_RE = re.compile(r"[a-z0-9-]+")
 _TRACK_CODE_RE = re.compile(r"[A-Z]{2,4}")
-# A criterion given as text: optional 第, a dotted code, an optional trailing dot, separators, a name.
-_LEADING_CODE_RE = re.compile(r"第?([0-9]+(?:\.[0-9]+)*)\.?(?![0-9])[\s、,，:：;；\-_—–·)\]）】]*(.*)", re.S)
-# A top-level criterion numbered the Chinese way: （二）名称 or 二、名称 (a delimiter is required,
-# so names such as 三会一课 are never read as numbers).
-_CN_NUMERAL_RE = re.compile(
-    r"(?:[(（]([一二三四五六七八九十]{1,3})[)）]|第?([一二三四五六七八九十]{1,3})[、.,，:：])\s*(.*)", re.S
-)
-_CN_DIGITS = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
-
-
-# --------------------------------------------------------------------------- model
-
-
-@dataclass(frozen=True)
-class Criterion:
-    """One node of a track's assessment scheme; ``depth`` is 1 for a top-level criterion."""
-
-    code: str
-    name: str
-    keywords: tuple[str, ...] = ()
-    retention: str | None = None
-    points: float | None = None
-    required: bool = False
-    parent: str | None = None
-    depth: int = 1
-    line: int = field(default=0, compare=False)
-
-    @property
-    def label(self) -> str:
-        """Code and name as people write them, e.g. ``2.3 志愿服务活动``."""
-        return f"{self.code} {self.name}"
-
-
-@dataclass(frozen=True)
-class TrackSchema:
-    """A track (campaign) and its criteria, flattened in tree order; ``source`` is the YAML text."""
-
-    id: str
-    name: str
-    aliases: tuple[str, ...]
-    code: str | None
-    criteria: tuple[Criterion, ...]
-    source: str
-    source_name: str = ""
-    description: str = ""
-    # (normalised id/name/alias, line) pairs, so a registry can name the line of a clash.
-    key_lines: tuple[tuple[str, int], ...] = field(default=(), compare=False, repr=False)
-
-    def __post_init__(self) -> None:
-        by_code: dict[str, Criterion] = {}
-        kids: dict[str | None, list[Criterion]] = {}
-        by_name: dict[str, list[Criterion]] = {}
-        for crit in self.criteria:
-            by_code.setdefault(crit.code, crit)
-            kids.setdefault(crit.parent, []).append(crit)
-            by_name.setdefault(_norm(crit.name), []).append(crit)
-        object.__setattr__(self, "_by_code", by_code)
-        object.__setattr__(self, "_kids", kids)
-        object.__setattr__(self, "_by_name", by_name)
-
-    def criterion(self, code: str) -> Criterion | None:
-        """The criterion with exactly this code (full-width digits and dots allowed), or None."""
-        return self._by_code.get(_norm_code(code))  # type: ignore[attr-defined]
-
-    def children(self, code: str) -> list[Criterion]:
-        """The direct children of a criterion, in scheme order ([] for a leaf or unknown code)."""
-        return list(self._kids.get(_norm_code(code), ()))  # type: ignore[attr-defined]
-
-    def top_level(self) -> list[Criterion]:
-        """The top-level criteria, in scheme order."""
-        return list(self._kids.get(None, ()))  # type: ignore[attr-defined]
-
-    def ancestors(self, code: str) -> list[str]:
-        """Codes of a criterion's ancestors from the root down, not including itself."""
-        crit = self.criterion(code)
-        chain: list[str] = []
-        while crit is not None and crit.parent is not None:
-            chain.append(crit.parent)
-            crit = self.criterion(crit.parent)
-        return chain[::-1]
-
-    def descendants(self, code: str) -> list[Criterion]:
-        """All criteria below a criterion, in tree order, not including itself."""
-        out: list[Criterion] = []
-        stack = list(reversed(self.children(code)))
-        while stack:
-            crit = stack.pop()
-            out.append(crit)
-            stack.extend(reversed(self.children(crit.code)))
-        return out
-
-    def default_retention(self, code: str) -> str | None:
-        """A criterion's retention period, else its nearest ancestor's, else None."""
-        crit = self.criterion(code)
-        while crit is not None:
-            if crit.retention:
-                return crit.retention
-            crit = self.criterion(crit.parent) if crit.parent is not None else None
-        return None
-
-    def resolve_criterion(self, text: str) -> Criterion | None:
-        """Find a criterion from a folder part or an argument: ``2.3``, ``2.3 名称``, ``2.3、名称``,
-        ``（二）名称`` (top level) or an exact criterion name; None when nothing matches clearly."""
-        if not isinstance(text, str):
-            return None
-        value = unicodedata.normalize("NFKC", text).strip()
-        if not value:
-            return None
-        by_name = self._by_name  # type: ignore[attr-defined]
-
-        def named(candidate: str) -> Criterion | None:
-            hits = by_name.get(_norm(candidate), []) if candidate else []
-            return hits[0] if len(hits) == 1 else None
-
-        found = named(value)
-        if found is not None:
-            return found
-        match = _LEADING_CODE_RE.fullmatch(value.replace("。", "."))
-        if match:
-            code, rest = match.group(1), match.group(2).strip()
-            if rest[:1].isdigit():  # "2-3", "2 3": not a code we can read with confidence
-                return None
-            return self.criterion(code) or named(rest)
-        cn = _CN_NUMERAL_RE.fullmatch(value)
-        if cn:
-            number = _cn_number(cn.group(1) or cn.group(2))
-            found = self.criterion(str(number)) if number is not None else None
-            if found is not None and found.parent is None:
-                return found
-            return named(cn.group(3).strip())
-        return None
-
-    def keyword_index(self) -> dict[str, list[str]]:
-        """Each keyword mapped to the codes of the criteria that list it (for auto-tagging)."""
-        index: dict[str, list[str]] = {}
-        for crit in self.criteria:
-            for word in crit.keywords:
-                index.setdefault(word, []).append(crit.code)
-        return index
-
-
-def natural_code_key(code: str) -> tuple[int, ...]:
-    """Sort key for dotted codes: ``2`` < ``10`` and ``1.2`` < ``1.10``; a non-numeric part sorts
-    after every number at its level (by its characters), so odd codes never raise."""
-    text = unicodedata.normalize("NFKC", str(code)).strip()
-    if not text:
-        return ()
-    key: list[int] = []
-    parts = text.split(".")
-    for i, part in enumerate(parts):
-        if part.isascii() and part.isdigit():
-            key.append(int(part))
-            continue
-        key.append(sys.maxsize)
-        key.extend(ord(ch) for ch in ".".join(parts[i:]))
-        break
-    return tuple(key)
-
-
-def code_within(code: str, ancestor: str) -> bool:
-    """True when ``code`` is ``ancestor`` or below it (``2.3.1`` is within ``2``, ``20`` is not)."""
-    code, ancestor = _norm_code(code), _norm_code(ancestor)
-    return code == ancestor or code.startswith(ancestor + ".")
-
-
-# --------------------------------------------------------------------------- registry
-
-
-class TrackRegistry:
-    """The known tracks; a later schema with the same id replaces an earlier one in its place."""
-
-    def __init__(self, schemas: Iterable[TrackSchema]) -> None:
-        tracks: dict[str, TrackSchema] = {}
-        last_given: dict[str, int] = {}
-        for i, schema in enumerate(schemas):
-            tracks[schema.id] = schema
-            last_given[schema.id] = i
-        self._tracks = tracks
-        self._index: dict[str, TrackSchema] = {}
-        # Index in the order schemas were given, so a clash is blamed on the later file.
-        for schema in sorted(tracks.values(), key=lambda s: last_given[s.id]):
-            lines = dict(schema.key_lines)
-            for key in _track_keys(schema):
-                norm = _norm(key)
-                other = self._index.get(norm)
-                if other is not None and other.id != schema.id:
-                    where = schema.source_name or schema.id
-                    raise SchemaError(
-                        f"{where}:{lines.get(norm, 1)}: '{_one_line(key)}' of track '{schema.id}' "
-                        f"already names track '{other.id}' ({other.name})"
-                    )
-                self._index[norm] = schema
-
-    @classmethod
-    def builtin(cls) -> "TrackRegistry":
-        """A registry of the built-in tracks only."""
-        return cls(builtin_schemas())
-
-    def resolve(self, value: str) -> TrackSchema | None:
-        """The track named by an id, Chinese name or alias (NFKC, case and spaces ignored)."""
-        if not isinstance(value, str):
-            return None
-        return self._index.get(_norm(value))
-
-    def require(self, value: str) -> TrackSchema:
-        """Like ``resolve`` but an unknown value is a usage error that lists the known tracks."""
-        found = self.resolve(value)
-        if found is None:
-            known = ", ".join(f"{s.id} {s.name}" for s in self.all())
-            raise UsageError(f"unknown track '{_one_line(str(value))}' (known: {known})")
-        return found
-
-    def get(self, track_id: str) -> TrackSchema | None:
-        """The track with exactly this id, or None."""
-        return self._tracks.get(track_id)
-
-    def all(self) -> list[TrackSchema]:
-        """All tracks: built-ins in their fixed order, then others in the order first given."""
-        return list(self._tracks.values())
-
-    def ids(self) -> list[str]:
-        """The track ids, in the order of ``all()``."""
-        return list(self._tracks)
-
-    def __iter__(self) -> Iterator[TrackSchema]:
-        return iter(self.all())
-
-    def __len__(self) -> int:
-        return len(self._tracks)
-
-    def __contains__(self, value: object) -> bool:
-        return isinstance(value, str) and self.resolve(value) is not None
-
-
-def _track_keys(schema: TrackSchema) -> list[str]:
-    return [schema.id, schema.name, *schema.aliases]
 
 
 # --------------------------------------------------------------------------- built-ins
@@ -294,7 +46,7 @@ def _resource_dir(package: str = _RESOURCE_PACKAGE) -> Any:
             return res
     except (ImportError, OSError, TypeError, ValueError):
         pass
-    return Path(__file__).resolve().parent.parent / "schemas"
+    return Path(__file__).resolve().parents[2] / "schemas"
 
 
 @functools.lru_cache(maxsize=1)
@@ -336,7 +88,7 @@ class _Problem(Exception):
     def __init__(self, line: int, message: str) -> None:
         super().__init__(message)
         self.line = max(1, int(line))
-        self.message = _one_line(message)
+        self.message = one_line(message)
 
 
 class _Loader(yaml.SafeLoader):
@@ -370,7 +122,7 @@ class _Located:
 
 def load_schema_file(path: str | os.PathLike[str]) -> TrackSchema:
     """Read, parse and validate one criteria schema file (UTF-8 YAML, at most 2 MB)."""
-    name = _one_line(os.fspath(path))
+    name = one_line(os.fspath(path))
     try:
         with open(path, "rb") as fh:
             data = fh.read(MAX_SCHEMA_BYTES + 1)
@@ -393,7 +145,7 @@ def load_schema_file(path: str | os.PathLike[str]) -> TrackSchema:
 
 def load_schema_text(text: str, source_name: str) -> TrackSchema:
     """Parse and validate a criteria schema from YAML text; ``source_name`` names it in errors."""
-    name = _one_line(str(source_name)) or "<schema>"
+    name = one_line(str(source_name)) or "<schema>"
     if text.startswith("\ufeff"):
         text = text[1:]
     if len(text.encode("utf-8", "surrogatepass")) > MAX_SCHEMA_BYTES:
@@ -629,9 +381,9 @@ def _semantic_problems(data: dict[str, Any], loc: _Located) -> list[tuple[int, s
         at(("name",), "the track's 'name' must not be blank")
     if "code" in data and not _TRACK_CODE_RE.fullmatch(data["code"]):
         at(("code",), f"track code '{_short(data['code'])}' must be 2 to 4 capital letters (like WM)")
-    seen = {_norm(data["id"]): "the track's id", _norm(data["name"]): "the track's name"}
+    seen = {normalize_name(data["id"]): "the track's id", normalize_name(data["name"]): "the track's name"}
     for i, alias in enumerate(data.get("aliases", [])):
-        norm = _norm(alias)
+        norm = normalize_name(alias)
         if not norm:
             at(("aliases", i), "an alias must not be blank")
         elif norm in seen:
@@ -679,8 +431,8 @@ def _to_track(data: dict[str, Any], loc: _Located, text: str, name: str) -> Trac
             )
         )
     aliases = tuple(a.strip() for a in data.get("aliases", []))
-    key_lines = [(_norm(data["id"]), loc.line(("id",))), (_norm(data["name"]), loc.line(("name",)))]
-    key_lines += [(_norm(a), loc.line(("aliases", i))) for i, a in enumerate(aliases)]
+    key_lines = [(normalize_name(data["id"]), loc.line(("id",))), (normalize_name(data["name"]), loc.line(("name",)))]
+    key_lines += [(normalize_name(a), loc.line(("aliases", i))) for i, a in enumerate(aliases)]
     return TrackSchema(
         id=data["id"],
         name=data["name"].strip(),
@@ -694,36 +446,7 @@ def _to_track(data: dict[str, Any], loc: _Located, text: str, name: str) -> Trac
     )
 
 
-# --------------------------------------------------------------------------- helpers
-
-
-def _norm(value: str) -> str:
-    """Comparison form of a name: NFKC, no whitespace, case-folded."""
-    return "".join(unicodedata.normalize("NFKC", value).split()).casefold()
-
-
-def _norm_code(code: Any) -> str:
-    if code is None:
-        return ""
-    return "".join(unicodedata.normalize("NFKC", str(code)).split()).replace("。", ".")
-
-
-def _cn_number(text: str) -> int | None:
-    """一..九十九 as an int, or None."""
-    if text == "十":
-        return 10
-    if "十" in text:
-        tens, _, ones = text.partition("十")
-        t = _CN_DIGITS.get(tens, None) if tens else 1
-        o = _CN_DIGITS.get(ones, None) if ones else 0
-        return None if t is None or o is None else t * 10 + o
-    return _CN_DIGITS.get(text) if len(text) == 1 else None
-
-
 def _short(value: Any, limit: int = 60) -> str:
-    text = _one_line(str(value))
+    """A value quoted in a message: one line, at most ``limit`` characters."""
+    text = one_line(str(value))
     return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def _one_line(text: str) -> str:
-    return text.replace("\r", "\\r").replace("\n", "\\n")

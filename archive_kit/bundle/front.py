@@ -8,9 +8,10 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from .bundle_plan import MISSING, Entry, Plan, Section
-from .fonts import require_cjk_font
-from .output.pdfdoc import CleanTextPDF
+from ..dates import chinese_date
+from ..fonts import require_cjk_font
+from ..output.pdfdoc import CleanTextPDF
+from .plan import MISSING, Entry, Plan, Section
 
 A4 = (210.0, 297.0)
 # where a rendition's page content goes on an A4 portrait page (x, y from top, w, h in mm):
@@ -87,7 +88,7 @@ class FrontMatter:
         pdf.set_font("cjk", size=13)
         docs = len(plan.entries)
         lines = [f"全宗号：{m.fonds}", f"共 {docs} 件，{plan.pages} 页",
-                 f"编制日期：{m.made.year}年{m.made.month}月{m.made.day}日"]
+                 f"编制日期：{chinese_date(m.made)}"]
         for line in lines:
             pdf.cell(0, 9, line, align="C", new_x="LMARGIN", new_y="NEXT")
         self._front_number()

@@ -10,7 +10,7 @@ import io
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .errors import ManifestError
+from ..errors import ManifestError
 
 COLUMNS = ("path", "track", "criterion", "year", "title", "doc_number", "author", "date", "retention", "remarks")
 HEADER_ALIASES = {

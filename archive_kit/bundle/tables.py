@@ -1,6 +1,7 @@
 """The bundle's table of contents as editable files: ``目录.docx`` and ``目录.xlsx``.
 
-Both are rewritten with fixed zip timestamps and properties so a rebuild gives the same bytes.
+Both are written by ``output.tables`` (the one DOCX/XLSX table writer), then given fixed
+properties and zip timestamps, so a rebuild gives the same bytes.
 """
 from __future__ import annotations
 
@@ -9,26 +10,27 @@ import re
 import zipfile
 from pathlib import Path
 
-from .bundle_front import BundleMeta
-from .bundle_plan import MISSING, Plan
-from .output.tables import clean, save_package, xlsx_cell
+from ..output.tables import Column, Sheet, clean, docx_document, save_package, xlsx_workbook
+from .front import BundleMeta
+from .plan import MISSING, Plan
 
-HEADERS = ["测评指标", "档号", "题名", "文号", "日期", "起始页", "页数", "备注"]
+COLUMNS = [Column("测评指标", 2.6), Column("档号", 2.8), Column("题名", 4.8), Column("文号", 2.2),
+           Column("日期", 1.1, "C"), Column("起始页", 0.8, "C"), Column("页数", 0.7, "C"), Column("备注", 1.6)]
 FIXED = dt.datetime(2000, 1, 1)
 _FIXED_STAMP = re.compile(rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*(</dcterms:)")
 
 
 def toc_rows(plan: Plan) -> list[list[object]]:
-    """The contents as rows: a heading row per criterion, then its documents (text cleaned for XML)."""
+    """The contents as rows: a heading row per criterion, then its documents."""
     rows: list[list[object]] = []
     for sec in plan.sections:
-        rows.append([clean(sec.heading), "", "", "", "", "", "", MISSING if sec.missing else ""])
+        rows.append([sec.heading, "", "", "", "", "", "", MISSING if sec.missing else ""])
         for entry, linked in sec.rows:
             note = "关联材料" if linked else ""
             if entry.rendition.path is None:
                 note = (note + "；" if note else "") + "未生成转换件"
-            rows.append(["", clean(entry.code), clean(entry.title), clean(entry.doc.doc_number), entry.date8,
-                         entry.start, entry.pages, note])
+            rows.append(["", entry.code, entry.title, entry.doc.doc_number, entry.date8, entry.start, entry.pages,
+                         note])
     return rows
 
 
@@ -38,30 +40,14 @@ def title_of(meta: BundleMeta) -> str:
     return clean(f"{meta.unit} {meta.track_name} {meta.year}年度 迎检资料目录{crit}").strip()
 
 
+def contents_sheet(plan: Plan, meta: BundleMeta) -> Sheet:
+    """The contents as one table, titled as the bundle is."""
+    return Sheet(title_of(meta), "", COLUMNS, toc_rows(plan), name="目录")
+
+
 def write_docx(plan: Plan, meta: BundleMeta, path: Path) -> None:
     """The contents as a Word table (landscape A4)."""
-    import docx
-    from docx.enum.section import WD_ORIENT
-    from docx.shared import Mm, Pt
-
-    d = docx.Document()
-    sec = d.sections[0]
-    sec.orientation = WD_ORIENT.LANDSCAPE
-    sec.page_width, sec.page_height = Mm(297), Mm(210)
-    for side in ("left_margin", "right_margin", "top_margin", "bottom_margin"):
-        setattr(sec, side, Mm(15))
-    d.add_heading(title_of(meta), level=1)
-    table = d.add_table(rows=1, cols=len(HEADERS))
-    table.style = "Table Grid"
-    for cell, text in zip(table.rows[0].cells, HEADERS):
-        cell.text = text
-    for row in toc_rows(plan):
-        cells = table.add_row().cells
-        for cell, value in zip(cells, row):
-            cell.text = "" if value is None else str(value)
-            for para in cell.paragraphs:
-                for run in para.runs:
-                    run.font.size = Pt(9)
+    d = docx_document([contents_sheet(plan, meta)])
     props = d.core_properties
     props.author = clean(meta.unit or meta.fonds)
     props.title = title_of(meta)
@@ -73,26 +59,8 @@ def write_docx(plan: Plan, meta: BundleMeta, path: Path) -> None:
 
 
 def write_xlsx(plan: Plan, meta: BundleMeta, path: Path) -> None:
-    """The contents as a spreadsheet with a frozen header row; every text is a text cell (``xlsx_cell``)."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Font
-
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "目录"
-    ws.append([xlsx_cell(ws, title_of(meta))])
-    ws.append([xlsx_cell(ws, h) for h in HEADERS])
-    for cell in ws[2]:
-        cell.font = Font(bold=True)
-    for row in toc_rows(plan):
-        ws.append([xlsx_cell(ws, v) for v in row])
-        if row[0]:
-            ws.cell(ws.max_row, 1).font = Font(bold=True)
-    for col, width in zip("ABCDEFGH", (26, 28, 48, 22, 11, 8, 7, 16)):
-        ws.column_dimensions[col].width = width
-    for row in ws.iter_rows(min_row=3):
-        row[2].alignment = Alignment(wrap_text=True, vertical="top")
-    ws.freeze_panes = "A3"
+    """The contents as a spreadsheet with a frozen header; every text is a text cell (``xlsx_cell``)."""
+    wb = xlsx_workbook([contents_sheet(plan, meta)])
     wb.properties.creator = clean(meta.unit or meta.fonds)
     wb.properties.created = wb.properties.modified = FIXED
     wb.properties.lastModifiedBy = "archive-kit"

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .catalogue import Document
-from .renditions import Rendition
-from .output.listings import compact_date
-from .schemas import TrackSchema, code_within
+from ..catalogue import Document
+from ..criteria.model import TrackSchema, code_within
+from ..dates import compact_date
+from ..renditions import Rendition
 
 MISSING = "缺少佐证材料"
 UNFILED = "其他（未归入测评指标）"

@@ -9,14 +9,16 @@ import stat
 import zipfile
 from pathlib import Path
 
-from .outpaths import atomic_file
-from .store import CHUNK, hash_file
-from .textnorm import clean_text
+from ..outpaths import atomic_file
+from ..store import CHUNK, hash_file
+from ..textnorm import clean_text
 
 BAGIT_TXT = "BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n"
 ZIP_TIME = (2000, 1, 1, 0, 0, 0)
 AGENT = "archive-kit"  # bag-info.txt's Bag-Software-Agent: the mark of a bundle archive-kit made
 MAX_BAG_INFO = 1 << 16
+ORIGINALS = "originals"            # the payload: data/originals/<item number>_<title>.<ext>
+ORIGINALS_JSON = "originals.json"  # data/originals.json: file name -> sha256 and archival code
 
 
 def _encode_path(rel: str) -> str:

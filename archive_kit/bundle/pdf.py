@@ -19,9 +19,9 @@ import hashlib
 import re
 from pathlib import Path
 
-from .bundle_front import A4, CONTENT_BOX, CONTENT_BOX_LANDSCAPE, PHOTO_BOX, BundleMeta, FrontMatter
-from .bundle_plan import Entry, Plan
-from .errors import ArchiveKitError
+from ..errors import ArchiveKitError
+from .front import A4, CONTENT_BOX, CONTENT_BOX_LANDSCAPE, PHOTO_BOX, BundleMeta, FrontMatter
+from .plan import Entry, Plan
 
 MM = 72 / 25.4
 _DROP = ("/CropBox", "/TrimBox", "/BleedBox", "/ArtBox", "/Annots", "/Rotate", "/UserUnit")
@@ -71,7 +71,7 @@ def build_pdf(plan: Plan, meta: BundleMeta, out: Path, doc_id: bytes) -> list[st
     """Write ``bundle.pdf``; returns notes about pages that had to be replaced and active content left out."""
     from pypdf import PdfReader, PdfWriter
 
-    from .extract.pdf import open_pdf
+    from ..extract.pdf import open_pdf
 
     notes: list[str] = []
     front = FrontMatter(meta)
