@@ -20,6 +20,7 @@ from .criteria.registry import TrackRegistry
 from .dates import parse_date
 from .errors import ArchiveKitError, ManifestError, UsageError
 from .ingest.manifest import decode_csv_bytes
+from .output.tables import FORMULA_STARTS
 
 __all__ = ["AssignReport", "assign", "assignment", "read_assignments_csv"]
 
@@ -110,7 +111,7 @@ def read_assignments_csv(path: Path, registry: TrackRegistry, *, track: str | No
                     if "criterion" not in keys and "target" not in keys:
                         raise ManifestError(f"{name}:{line}: the header has no criterion column (指标编号 or criterion)")
                 continue
-            values = {k: c.strip() for k, c in zip(keys, cells) if k and c.strip()}
+            values = {k: _unquoted(c.strip()) for k, c in zip(keys, cells) if k and c.strip()}
             if not values.get("owner") and not values.get("due"):
                 continue  # a criterion nobody was named for yet
             try:
@@ -127,3 +128,9 @@ def read_assignments_csv(path: Path, registry: TrackRegistry, *, track: str | No
     if keys is None:
         raise ManifestError(f"{name}: no header row with an owner column (责任人 or owner)")
     return report
+
+
+def _unquoted(cell: str) -> str:
+    """A cell as the person wrote it: the ``'`` our CSV export puts before text that starts like a
+    formula (``csv_cell``) is taken off again."""
+    return cell[1:] if cell.startswith("'") and cell[1:].startswith(FORMULA_STARTS) else cell
