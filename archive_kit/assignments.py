@@ -19,7 +19,7 @@ from .criteria.model import one_line
 from .criteria.registry import TrackRegistry
 from .dates import parse_date
 from .errors import ArchiveKitError, ManifestError, UsageError
-from .ingest.manifest import decode_csv_bytes
+from .ingest.manifest import read_csv_text
 from .output.tables import FORMULA_STARTS
 
 __all__ = ["AssignReport", "assign", "assignment", "read_assignments_csv"]
@@ -89,14 +89,7 @@ def read_assignments_csv(path: Path, registry: TrackRegistry, *, track: str | No
     """Read an assignment CSV: good rows in ``assigned`` (not yet stored), bad rows in ``failed``
     with their line. A file that cannot be read at all raises ManifestError naming it."""
     name = str(path)
-    try:
-        if path.stat().st_size > MAX_CSV_BYTES:
-            raise ManifestError(f"{name}: assignment CSV is larger than 10 MB")
-        text = decode_csv_bytes(path.read_bytes())
-    except OSError as e:
-        raise ManifestError(f"{name}: cannot read the CSV: {e.strerror or e}") from None
-    except UnicodeDecodeError:
-        raise ManifestError(f"{name}: neither UTF-8 nor GB18030 text") from None
+    text = read_csv_text(path, "the assignment CSV", MAX_CSV_BYTES)
     report = AssignReport()
     keys: list[str] | None = None
     reader = csv.reader(io.StringIO(text, newline=""))

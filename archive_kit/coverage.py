@@ -103,9 +103,18 @@ def _of_kind(kind: Kind, doc: Document) -> bool:
     return any(normalize_name(word) in text for word in kind.words)
 
 
+def _day(value: str | None) -> _dt.date | None:
+    """A catalogue date (YYYY-MM-DD) as a date; None when there is none (an undated document counts
+    for no period)."""
+    try:
+        return _dt.date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
+
 def period_checks(crit: Criterion, docs: list[Document], year: int, today: _dt.date) -> list[PeriodCheck]:
     """The periodic requirements of one criterion checked against its subtree's documents."""
-    dated = [(d, _dt.date.fromisoformat(d.date)) for d in docs if d.date]
+    dated = [(d, day) for d in docs if (day := _day(d.date)) is not None]
     checks = []
     if crit.cadence:
         checks.append(_check(crit.cadence, crit.per_period, None, [day for _, day in dated], year, today))
