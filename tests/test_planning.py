@@ -243,3 +243,21 @@ def test_veto_conditions_are_confirmed_never_missing(tmp_path: Path) -> None:
         veto_lines = [line for line in text.splitlines() if line.lstrip().startswith(veto + " ")]
         assert veto_lines and all("MISSING" not in line and "missing" not in line for line in veto_lines)
         assert f"confirm (一票否决): {veto} " in text
+
+
+def test_a_catalogue_without_assignments_upgrades_on_opening(tmp_path: Path) -> None:
+    """A repository made before the assignments table (catalogue format 4) gets it when opened."""
+    import sqlite3
+
+    from archive_kit.catalogue.connection import SCHEMA_VERSION
+
+    root = _init(tmp_path)
+    with sqlite3.connect(root / "catalogue.sqlite") as db:
+        db.execute("DROP TABLE assignments")
+        db.execute("PRAGMA user_version = 4")
+    code, data = cli_json("assign", "党建:3.2.2", "--owner", "组织科", "--due", "2023-12-31", root=root)
+    assert code == 0 and data["assigned"][0]["criterion"] == "3.2.2"
+    with sqlite3.connect(root / "catalogue.sqlite") as db:
+        assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 5
+    code, cov = cli_json("coverage", "--track", "党建", "--year", "2023", root=root)
+    assert _criterion(cov, "3.2.2")["owner"] == "组织科"
