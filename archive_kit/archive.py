@@ -25,6 +25,9 @@ from .store import ObjectStore
 from .workers import Limits
 
 if TYPE_CHECKING:
+    import datetime
+
+    from .assignments import AssignReport
     from .bundle.build import BundleReport
     from .coverage import CoverageReport
     from .numbering import NumberReport
@@ -384,11 +387,32 @@ class Archive:
 
         return write_listing(self.repo, Path(out), fmt=fmt, level=level, track=track, year=year)
 
-    def coverage(self, track: str, year: int) -> "CoverageReport":
-        """Every criterion of a track with its documents and pages for a year; gaps flagged."""
+    def coverage(self, track: str, year: int, *, today: "datetime.date | None" = None) -> "CoverageReport":
+        """Every criterion of a track with its documents and pages for a year; gaps flagged, missing
+        periods (as of ``today``, default the real today), owners, due dates and points at risk."""
         from .coverage import coverage_report
 
-        return coverage_report(self.catalogue, self.registry, self.root, track=track, year=year)
+        return coverage_report(self.catalogue, self.registry, self.root, track=track, year=year, today=today)
+
+    def assign(self, target: str, *, owner: str, due: str | None = None) -> "AssignReport":
+        """Set the owner and due date of a criterion ``TRACK:CODE`` (责任分解); a mistake is a usage
+        error and changes nothing."""
+        from .assignments import AssignReport, assign, assignment
+
+        self.require_writable("assigning")
+        report = AssignReport([assignment(self.registry, target, owner=owner, due=due)])
+        assign(self.catalogue, report.assigned)
+        return report
+
+    def assign_csv(self, path: Path | str, *, track: str | None = None) -> "AssignReport":
+        """Set owners and due dates from a CSV (UTF-8 or GB18030): good rows are stored, bad rows
+        are reported by line in ``failed``; ``track`` serves rows that name no track."""
+        from .assignments import assign, read_assignments_csv
+
+        self.require_writable("assigning")
+        report = read_assignments_csv(Path(path), self.registry, track=self.registry.require(track).id if track else None)
+        assign(self.catalogue, report.assigned)
+        return report
 
     # --- renditions and bundles ------------------------------------------------------------
 

@@ -21,7 +21,8 @@ from ..errors import (ArchiveKitError, CatalogueDamagedError, DiskFullError, Loc
                       RepositoryError)
 from ..store import text_sha256
 
-SCHEMA_VERSION = 4  # 4: documents.original_name_bytes and texts.sha256 (the fixity of each extracted text)
+SCHEMA_VERSION = 5  # 4: documents.original_name_bytes and texts.sha256 (the fixity of each extracted text);
+# 5: the assignments table (owner and due date of a criterion)
 MAX_ID = 2**63 - 1  # SQLite's largest integer: a bigger "id" names no document (and must not overflow)
 
 _SCHEMA = """
@@ -112,6 +113,15 @@ CREATE TABLE IF NOT EXISTS frozen_units (
     at TEXT NOT NULL,
     actor TEXT NOT NULL,
     PRIMARY KEY (track, year, retention)
+);
+CREATE TABLE IF NOT EXISTS assignments (
+    track TEXT NOT NULL,
+    criterion TEXT NOT NULL,
+    owner TEXT NOT NULL,
+    due TEXT,
+    at TEXT NOT NULL,
+    actor TEXT NOT NULL,
+    PRIMARY KEY (track, criterion)
 );
 CREATE TABLE IF NOT EXISTS numbered_items (
     doc_id INTEGER PRIMARY KEY REFERENCES documents (id) ON DELETE CASCADE,

@@ -20,7 +20,7 @@ import jsonschema
 import yaml
 
 from ..errors import SchemaError
-from .model import Criterion, TrackSchema, normalize_name, one_line
+from .model import Criterion, Kind, TrackSchema, normalize_name, one_line
 
 __all__ = ["BUILTIN_TRACK_IDS", "MAX_SCHEMA_BYTES", "builtin_schemas", "json_schema", "load_schema_file",
            "load_schema_text"]
@@ -330,6 +330,9 @@ def _describe(err: jsonschema.ValidationError, data: Any, loc: _Located) -> tupl
     value = err.instance
     kind = err.validator
     line = loc.line(path)
+    if kind == "anyOf" and err.context:  # e.g. method: one name or a list of names; say what the value missed
+        own = [e for e in err.context if e.validator != "type"] or list(err.context)
+        return _describe(max(own, key=lambda e: len(e.absolute_path)), data, loc)
     if kind == "additionalProperties" and isinstance(value, dict):
         allowed = list(err.schema.get("properties", {}))
         extra = [k for k in value if k not in allowed]
@@ -358,7 +361,11 @@ def _describe(err: jsonschema.ValidationError, data: Any, loc: _Located) -> tupl
         choices = ", ".join(str(c) for c in err.validator_value)
         return line, f"{subject}: {field_name or what} '{_short(value)}' must be one of {choices}"
     if kind == "minimum":
+        if err.validator_value > 0:
+            return line, f"{subject}: {what} must be at least {err.validator_value} (got {_short(value)})"
         return line, f"{subject}: {what} must not be negative (got {_short(value)})"
+    if kind == "maximum":
+        return line, f"{subject}: {what} must be at most {err.validator_value} (got {_short(value)})"
     if kind == "minLength":
         return line, f"{subject}: {what} must not be empty"
     if kind == "maxLength":
@@ -409,6 +416,40 @@ def _semantic_problems(data: dict[str, Any], loc: _Located) -> list[tuple[int, s
         for k, word in enumerate(crit.get("keywords", [])):
             if not word.strip():
                 at(path + ("keywords", k), f"criterion {code}: a keyword must not be blank")
+        problems += _periodic_problems(crit, path, code, loc)
+        if crit.get("veto") and crit.get("required"):
+            at(path + ("veto",), f"criterion {code}: a veto condition (一票否决) is confirmed, not evidenced; "
+                                 "drop 'required' (veto and required exclude each other)")
+        for key in ("standard", "basis"):
+            if key in crit and not crit[key].strip():
+                at(path + (key,), f"criterion {code}: '{key}' must not be blank")
+    if "class_name" in data and not data["class_name"].strip():
+        at(("class_name",), "the track's 'class_name' must not be blank")
+    return problems
+
+
+def _periodic_problems(crit: dict[str, Any], path: tuple[Any, ...], code: str,
+                       loc: _Located) -> list[tuple[int, str]]:
+    """per_period needs a cadence; kinds need distinct, non-blank names and keywords."""
+    problems: list[tuple[int, str]] = []
+    if "per_period" in crit and "cadence" not in crit:
+        problems.append((loc.line(path + ("per_period",)), f"criterion {code}: 'per_period' needs a 'cadence' "
+                                                            "(monthly, quarterly, half-yearly or yearly)"))
+    seen: dict[str, int] = {}
+    for i, kind in enumerate(crit.get("kinds", [])):
+        norm = normalize_name(kind["name"])
+        name_path = path + ("kinds", i, "name")
+        if not norm:
+            problems.append((loc.line(name_path), f"criterion {code}: a kind's 'name' must not be blank"))
+        elif norm in seen:
+            problems.append((loc.line(name_path), f"criterion {code}: kind '{_short(kind['name'])}' is listed "
+                                                  f"twice (first at line {seen[norm]})"))
+        else:
+            seen[norm] = loc.line(name_path)
+        for k, word in enumerate(kind.get("keywords", [])):
+            if not word.strip():
+                problems.append((loc.line(path + ("kinds", i, "keywords", k)),
+                                 f"criterion {code}: a keyword of kind '{_short(kind['name'])}' must not be blank"))
     return problems
 
 
@@ -417,6 +458,7 @@ def _to_track(data: dict[str, Any], loc: _Located, text: str, name: str) -> Trac
     for crit, path, parent in _iter_criteria(data):
         keywords = tuple(dict.fromkeys(w.strip() for w in crit.get("keywords", [])))
         points = crit.get("points")
+        method = crit.get("method", ())
         criteria.append(
             Criterion(
                 code=crit["code"],
@@ -428,6 +470,15 @@ def _to_track(data: dict[str, Any], loc: _Located, text: str, name: str) -> Trac
                 parent=parent,
                 depth=sum(1 for p in path if p in ("criteria", "children")),
                 line=loc.line(path),
+                cadence=crit.get("cadence"),
+                per_period=crit.get("per_period", 1),
+                kinds=tuple(Kind(k["name"].strip(), k["cadence"], k.get("per_period", 1),
+                                 tuple(dict.fromkeys(w.strip() for w in k.get("keywords", []))))
+                            for k in crit.get("kinds", [])),
+                standard=crit["standard"].strip() if "standard" in crit else None,
+                basis=crit["basis"].strip() if "basis" in crit else None,
+                method=(method,) if isinstance(method, str) else tuple(dict.fromkeys(method)),
+                veto=bool(crit.get("veto", False)),
             )
         )
     aliases = tuple(a.strip() for a in data.get("aliases", []))
@@ -442,6 +493,7 @@ def _to_track(data: dict[str, Any], loc: _Located, text: str, name: str) -> Trac
         source=text,
         source_name=name,
         description=data.get("description", "").strip(),
+        class_name=data["class_name"].strip() if "class_name" in data else None,
         key_lines=tuple(key_lines),
     )
 

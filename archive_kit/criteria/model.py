@@ -11,7 +11,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["Criterion", "TrackSchema", "code_within", "natural_code_key", "normalize_code", "normalize_name",
+__all__ = ["CADENCES", "METHODS", "Criterion", "Kind", "TrackSchema", "code_within", "natural_code_key", "normalize_code", "normalize_name",
            "one_line"]
 
 # A criterion given as text: optional 第, a dotted code, an optional trailing dot, separators, a name.
@@ -24,9 +24,36 @@ _CN_NUMERAL_RE = re.compile(
 _CN_DIGITS = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 
 
+# How often a periodic criterion needs records, and the assessment methods (考评方法) schemes name.
+CADENCES = ("monthly", "quarterly", "half-yearly", "yearly")
+METHODS = ("材料审核", "实地考察", "问卷调查", "网上测评")
+
+
+@dataclass(frozen=True)
+class Kind:
+    """One kind of recurring record under a criterion (e.g. 支委会 under 三会一课): how often it is
+    due (``cadence``, one of ``CADENCES``), how many records each period needs, and the words
+    (its name always among them) that make a document's title one of this kind."""
+
+    name: str
+    cadence: str
+    per_period: int = 1
+    keywords: tuple[str, ...] = ()
+
+    @property
+    def words(self) -> tuple[str, ...]:
+        """The name and the keywords, without repeats."""
+        return tuple(dict.fromkeys((self.name,) + self.keywords))
+
+
 @dataclass(frozen=True)
 class Criterion:
-    """One node of a track's assessment scheme; ``depth`` is 1 for a top-level criterion."""
+    """One node of a track's assessment scheme; ``depth`` is 1 for a top-level criterion.
+
+    ``cadence``/``per_period``/``kinds`` make it periodic (records due every month, quarter,
+    half-year or year); ``standard`` (评分标准), ``basis`` (考评依据) and ``method`` (考评方法)
+    describe how it is judged; ``veto`` (一票否决) marks a condition to confirm, not evidence to file.
+    """
 
     code: str
     name: str
@@ -37,6 +64,18 @@ class Criterion:
     parent: str | None = None
     depth: int = 1
     line: int = field(default=0, compare=False)
+    cadence: str | None = None
+    per_period: int = 1
+    kinds: tuple[Kind, ...] = ()
+    standard: str | None = None
+    basis: str | None = None
+    method: tuple[str, ...] = ()
+    veto: bool = False
+
+    @property
+    def periodic(self) -> bool:
+        """Records are due per period (a cadence of its own, or kinds with theirs)."""
+        return self.cadence is not None or bool(self.kinds)
 
     @property
     def label(self) -> str:
@@ -56,6 +95,7 @@ class TrackSchema:
     source: str
     source_name: str = ""
     description: str = ""
+    class_name: str | None = None  # 机构（问题）name printed in the 归档章's sixth cell
     # (normalised id/name/alias, line) pairs, so a registry can name the line of a clash.
     key_lines: tuple[tuple[str, int], ...] = field(default=(), compare=False, repr=False)
 
@@ -101,6 +141,11 @@ class TrackSchema:
             out.append(crit)
             stack.extend(reversed(self.children(crit.code)))
         return out
+
+    def under_veto(self, code: str) -> bool:
+        """The criterion or one of its ancestors is a veto condition (一票否决)."""
+        crit = self.criterion(code)
+        return crit is not None and any(c.veto for c in [crit, *map(self.criterion, self.ancestors(code))] if c)
 
     def default_retention(self, code: str) -> str | None:
         """A criterion's retention period, else its nearest ancestor's, else None."""

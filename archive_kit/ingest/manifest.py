@@ -47,17 +47,24 @@ def decode_csv_bytes(data: bytes) -> str:
         return data.decode("gb18030")
 
 
+def read_csv_text(path: Path, what: str, max_bytes: int) -> str:
+    """A person's CSV file (a manifest, an assignment list) as text; a file that is too big, cannot
+    be read or is neither UTF-8 nor GB18030 is a one-line ManifestError naming it and ``what`` it is."""
+    name = str(path)
+    try:
+        if path.stat().st_size > max_bytes:
+            raise ManifestError(f"{name}: {what} is larger than {max_bytes // (1024 * 1024)} MB")
+        return decode_csv_bytes(path.read_bytes())
+    except OSError as e:
+        raise ManifestError(f"{name}: cannot read {what}: {e.strerror or e}") from None
+    except UnicodeDecodeError:
+        raise ManifestError(f"{name}: {what} is neither UTF-8 nor GB18030 text") from None
+
+
 def read_manifest(path: Path) -> list[ManifestRow]:
     """Parse a manifest; a file that cannot be read at all raises ManifestError, bad rows carry ``error``."""
     name = str(path)
-    try:
-        if path.stat().st_size > MAX_BYTES:
-            raise ManifestError(f"{name}: manifest is larger than 50 MB")
-        text = decode_csv_bytes(path.read_bytes())
-    except OSError as e:
-        raise ManifestError(f"{name}: cannot read manifest: {e.strerror or e}") from None
-    except UnicodeDecodeError:
-        raise ManifestError(f"{name}: manifest is neither UTF-8 nor GB18030 text") from None
+    text = read_csv_text(path, "manifest", MAX_BYTES)
     csv.field_size_limit(max(csv.field_size_limit(), MAX_BYTES))  # a huge cell is judged per row, below
     try:
         reader = csv.reader(io.StringIO(text, newline=""))
