@@ -1,7 +1,10 @@
 """Search index behaviour on a real Whoosh index on disk."""
 from __future__ import annotations
 
+import io
 import multiprocessing as mp
+import pickle
+import struct
 from pathlib import Path
 
 import pytest
@@ -217,25 +220,65 @@ def test_rebuild_in_worker_chunks_replaces_repeated_ids(tmp_path: Path, monkeypa
     index.close()
 
 
-def _segment_dump(ix) -> list:  # type: ignore[no-untyped-def]
+def _compound_parts(data: bytes, segment_id: str) -> tuple[dict[str, bytes], dict]:
+    """Split a compound ``.seg`` file into its sub-files, checking that every byte is accounted for.
+
+    The container is: an 8-byte directory position and a 4-byte directory length (big-endian), the
+    sub-files one after another, then the pickled directory ({name: offset, length, modified}) and
+    the pickled options. Returns ({sub-file suffix: bytes}, {"options": …, "dir": [(suffix, length)]})."""
+    dirpos, dirlen = struct.unpack("!qi", data[:12])
+    assert dirpos + dirlen == len(data), "bytes after the compound directory"
+    tail = io.BytesIO(data[dirpos:])
+    directory, options = pickle.load(tail), pickle.load(tail)
+    assert tail.tell() == dirlen, "bytes between the directory and the options"
+    parts: dict[str, bytes] = {}
+    pos = 12
+    for name, entry in sorted(directory.items(), key=lambda kv: kv[1]["offset"]):
+        assert entry["offset"] == pos, f"{name}: a gap or overlap in the compound file"
+        assert name.startswith(segment_id + "."), name
+        parts[name[len(segment_id):]] = data[pos:pos + entry["length"]]
+        pos += entry["length"]
+    assert pos == dirpos, "bytes between the last sub-file and the directory"
+    return parts, {"options": options, "dir": sorted((n[len(segment_id):], e["length"]) for n, e in directory.items())}
+
+
+def _segment_files(folder: Path) -> list:  # type: ignore[type-arg]
+    """Everything the index in ``folder`` holds, per segment in TOC order, for a byte comparison:
+    each segment file (compound ``.seg`` unpacked into its sub-files) by suffix, with its bytes,
+    and the TOC's record of the segment (document count, deletions, compound or not)."""
+    from whoosh.filedb.filestore import FileStorage
+    from whoosh.index import TOC
+
+    toc = TOC.read(FileStorage(str(folder)), "MAIN")
     out = []
-    with ix.reader() as r:
-        for leaf, _ in r.leaf_readers():
-            for field, term in leaf.all_terms():
-                ti = leaf.term_info(field, term)
-                m = leaf.postings(field, term)
-                items = []
-                while m.is_active():
-                    items.append((m.id(), m.weight()))
-                    m.next()
-                out.append((field, term, items, ti.weight(), ti.min_length(), ti.max_length(),
-                            ti.max_weight()))
-            out.append([leaf.doc_field_length(dn, "content") for dn in range(leaf.doc_count_all())])
-            out.append(list(leaf.all_stored_fields()))
+    for seg in toc.segments:
+        sid = seg.segment_id()
+        files: dict[str, bytes] = {}
+        container = None
+        for f in sorted(folder.glob(sid + ".*")):
+            if f.suffix == ".seg":
+                files, container = _compound_parts(f.read_bytes(), sid)
+            else:
+                files[f.name[len(sid):]] = f.read_bytes()
+        assert files, f"no files for segment {sid}"
+        out.append({"class": type(seg).__name__, "docs": seg.doc_count_all(), "deleted": sorted(seg.deleted_docs()),
+                    "compound": seg.compound, "container": container, "files": files})
     return out
 
 
 def test_array_writer_writes_what_whoosh_segment_writer_writes(tmp_path: Path) -> None:
+    """ArrayPostingWriter's segments are byte for byte those of Whoosh's own SegmentWriter.
+
+    After each of three commits (a first segment with a deletion, a second one kept apart with
+    ``merge=False`` holding multi-block terms, then ``optimize=True`` merging everything), every
+    file of every segment is compared: each sub-file of a compound ``.seg`` (terms, postings,
+    every column (``content`` included), stored fields, lengths) byte for byte, and the container
+    byte for byte except its pickled directory. The directory may differ only where Whoosh itself
+    writes something nondeterministic: the sub-file names carry the segment's random id, each
+    entry records the sub-file's modification time, and the sub-files are packed in the order
+    ``os.listdir`` returns them, which for randomly named files differs from one index to the other
+    (so offsets differ; each sub-file's length and bytes must not). The TOC is compared by what it
+    records of each segment, as it is a pickle holding the same random segment ids."""
     from whoosh import index as windex
     from whoosh.writing import SegmentWriter
 
@@ -244,16 +287,28 @@ def test_array_writer_writes_what_whoosh_segment_writer_writes(tmp_path: Path) -
     from archive_kit.search.whoosh_index import _fields
 
     many = [doc(100 + i, "职工之家" * (i % 3 + 1) + f"第{i}号" + "文明单位" * 40) for i in range(300)]
-    dumps = []
+    commits = ((DOCS, {}), (many, {"merge": False}), (DOCS[:2], {"optimize": True}))
+    snapshots: dict[str, list] = {}  # type: ignore[type-arg]
     for cls in (SegmentWriter, ArrayPostingWriter):
-        (tmp_path / cls.__name__).mkdir()
-        ix = windex.create_in(str(tmp_path / cls.__name__), make_schema(), indexname="MAIN")
-        for batch, kwargs in ((DOCS, {}), (many, {"merge": False}), (DOCS[:2], {"optimize": True})):
+        folder = tmp_path / cls.__name__
+        folder.mkdir()
+        ix = windex.create_in(str(folder), make_schema(), indexname="MAIN")
+        for batch, kwargs in commits:
             w = cls(ix)
             w.delete_by_term("id", "2")
             for d in batch:
                 w.add_document(**_fields(d))
             w.commit(**kwargs)
-        dumps.append(_segment_dump(ix))
+            snapshots.setdefault(cls.__name__, []).append(_segment_files(folder))
         ix.close()
-    assert dumps[0] == dumps[1]
+    ours, whoosh = snapshots["ArrayPostingWriter"], snapshots["SegmentWriter"]
+    assert [len(s) for s in whoosh] == [1, 2, 1]       # the commits made what the docstring says
+    assert {".trm", ".pst", ".content.col", "._content_len.col", "._stored.col"} <= set(whoosh[1][1]["files"]), (
+        sorted(whoosh[1][1]["files"]))
+    for n, (mine, theirs) in enumerate(zip(ours, whoosh), 1):
+        assert len(mine) == len(theirs), f"commit {n}: segment count"
+        for k, (a, b) in enumerate(zip(mine, theirs)):
+            assert sorted(a["files"]) == sorted(b["files"]), f"commit {n}, segment {k}: file names"
+            for suffix in b["files"]:
+                assert a["files"][suffix] == b["files"][suffix], f"commit {n}, segment {k}: {suffix} differs"
+            assert a == b, f"commit {n}, segment {k}: TOC record or container directory differs"
