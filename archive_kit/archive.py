@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from .coverage import CoverageReport
     from .extract import ExtractOptions
     from .numbering import NumberReport
-    from .search import SearchIndex
+    from .search import SearchIndex, SearchResult
     from .verify import VerifyReport
     from .workers import Limits
 
@@ -38,37 +38,6 @@ class ReviewEntry:
     def to_json(self) -> dict[str, Any]:
         """The document record plus ``review_reasons``."""
         return {**self.document.to_json(), "review_reasons": self.reasons}
-
-
-@dataclass
-class SearchHit:
-    """A search hit with the catalogue fields a person needs to recognise the document."""
-
-    id: int
-    sha256: str
-    title: str | None
-    track: str | None
-    criterion: str | None
-    year: int | None
-    score: float
-    snippet: str
-
-    def to_json(self) -> dict[str, Any]:
-        """The contract's hit shape."""
-        return dict(self.__dict__)
-
-
-@dataclass
-class SearchResult:
-    """The query, how many documents match in all, and the best hits."""
-
-    query: str
-    total: int
-    hits: list[SearchHit]
-
-    def to_json(self) -> dict[str, Any]:
-        """The contract's ``search --json`` shape."""
-        return {"query": self.query, "total": self.total, "hits": [h.to_json() for h in self.hits]}
 
 
 def read_only_reason(root: Path) -> str | None:
@@ -327,8 +296,10 @@ class Archive:
         return rebuild_index(self) or 0
 
     def search(self, query: str, *, track: str | None = None, criterion: str | None = None,
-               year: int | None = None, limit: int = 20) -> SearchResult:
+               year: int | None = None, limit: int = 20) -> "SearchResult":
         """Full-text search with the contract's semantics; hits carry catalogue fields."""
+        from .search import SearchResult
+
         track_id = self.registry.require(track).id if track else None
         self.sync_index(strict=True)  # never answer from an index that is missing or behind the catalogue
         key = f"{track_id}:{criterion}" if (criterion and track_id) else criterion
@@ -340,7 +311,7 @@ class Archive:
             d = docs.get(h.id)
             if d is None:
                 continue
-            hits.append(SearchHit(d.id, d.sha256, d.title, d.track, d.criterion, d.year, round(h.score, 4), h.snippet))
+            hits.append(h.described(sha256=d.sha256, title=d.title, track=d.track, criterion=d.criterion, year=d.year))
         return SearchResult(query, res.total, hits)
 
     # --- checks ----------------------------------------------------------------------------

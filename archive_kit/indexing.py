@@ -169,7 +169,7 @@ def _catch_up(archive: "Archive") -> int:
             if no_rebuild:
                 cat.done_index([])
     index = archive.index
-    if index.doc_count() != cat.count():
+    if index.count() != cat.count():
         indexed, catalogued = index.ids(), cat.all_ids()
         differ = (catalogued - indexed) | (indexed - catalogued)
         if differ:
@@ -189,7 +189,7 @@ def _check_current(archive: "Archive") -> None:
         behind = "is missing"
     elif cat.pending_index(1):
         behind = f"is behind the catalogue ({len(cat.pending_index(10**9))} change(s) not yet indexed)"
-    elif archive.index.doc_count() != cat.count():
+    elif archive.index.count() != cat.count():
         behind = "does not hold the same documents as the catalogue"
     else:
         return

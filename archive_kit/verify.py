@@ -153,14 +153,10 @@ def check_index(archive: "Archive", report: VerifyReport, full: bool) -> None:
                        "the next search) rebuilds it from the catalogue", kind=INDEX_MISSING, path="index")
         return
     try:
-        indexed = archive.index.ids()
+        indexed = archive.index.check()
     except ArchiveKitError as e:
         report.problem(f"{e}".replace("`archive-kit reindex`", "`archive-kit repair`"),
                        kind=INDEX_UNREADABLE, path="index")
-        return
-    except Exception as e:  # noqa: BLE001 - a segment that vanished after opening, read lazily
-        report.problem(f"search index cannot be read ({type(e).__name__}: {str(e)[:160]}); "
-                       "run `archive-kit repair` to rebuild it", kind=INDEX_UNREADABLE, path="index")
         return
     queued = {doc_id for doc_id, _ in archive.catalogue.queued_index()}
     catalogued = archive.catalogue.all_ids()

@@ -283,7 +283,7 @@ def test_array_writer_writes_what_whoosh_segment_writer_writes(tmp_path: Path) -
     from whoosh.writing import SegmentWriter
 
     from archive_kit.search.analysis import make_schema
-    from archive_kit.search.fastwrite import ArrayPostingWriter
+    from archive_kit.search.whoosh_compat import ArrayPostingWriter
     from archive_kit.search.whoosh_index import _fields
 
     many = [doc(100 + i, "职工之家" * (i % 3 + 1) + f"第{i}号" + "文明单位" * 40) for i in range(300)]
@@ -312,3 +312,118 @@ def test_array_writer_writes_what_whoosh_segment_writer_writes(tmp_path: Path) -
             for suffix in b["files"]:
                 assert a["files"][suffix] == b["files"][suffix], f"commit {n}, segment {k}: {suffix} differs"
             assert a == b, f"commit {n}, segment {k}: TOC record or container directory differs"
+
+
+def test_whoosh_index_implements_the_search_protocol_with_its_signatures() -> None:
+    """The rest of the code types the index as ``SearchIndex``; the engine must really be one."""
+    import inspect
+
+    from archive_kit.search import SearchIndex, WhooshIndex
+
+    names = [n for n, v in vars(SearchIndex).items() if inspect.isfunction(v) and not n.startswith("_")]
+    assert {"add", "delete", "search", "count", "ids", "check", "rebuild", "close"} <= set(names)
+    for name in names:
+        want = inspect.signature(getattr(SearchIndex, name)).parameters
+        got = inspect.signature(getattr(WhooshIndex, name)).parameters
+        assert [(p.name, p.kind, p.default) for p in got.values()] == \
+            [(p.name, p.kind, p.default) for p in want.values()], name
+
+
+def test_whoosh_internals_are_used_in_one_module_only() -> None:
+    """Only whoosh_compat.py imports Whoosh's codec, writer or storage internals or touches the
+    private names it uses; elsewhere only Whoosh's public modules, and outside the search package
+    no Whoosh at all and no ``WhooshIndex``."""
+    import ast
+
+    package = Path(__file__).resolve().parent.parent / "archive_kit"
+    public = {"whoosh", "whoosh.index", "whoosh.fields", "whoosh.formats", "whoosh.columns"}
+    internal = {"TOC", "clean_files", "SegmentWriter", "W3LeafMatcher", "_finalize_segment", "_close_segment",
+                "_read_ids", "_read_weights", "_next_block", "_postwriter", "_blocklimit", "_write_block",
+                "deleted_docs_set", "WRITELOCK", "_lk", "perdocwriter", "fieldwriter"}
+    used_by_compat: set[str] = set()
+    for path in package.rglob("*.py"):
+        rel = path.relative_to(package).as_posix()
+        tree = ast.parse(path.read_text("utf-8"))
+        modules = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module
+                   and n.module.split(".")[0] == "whoosh"}
+        modules |= {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names
+                    if a.name.split(".")[0] == "whoosh"}
+        names = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
+        names |= {n.attr for n in ast.walk(tree) if isinstance(n, ast.Attribute)}
+        names |= {a.name for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) for a in n.names}
+        names |= {n.arg for n in ast.walk(tree) if isinstance(n, ast.keyword) and n.arg}
+        names |= {n.value for n in ast.walk(tree) if isinstance(n, ast.Constant) and isinstance(n.value, str)}
+        if rel == "search/whoosh_compat.py":
+            used_by_compat = names | modules
+            continue
+        if not rel.startswith("search/"):
+            assert not modules and "WhooshIndex" not in names, rel
+        assert modules <= public, (rel, modules - public)
+        assert not names & internal, (rel, names & internal)
+    assert internal | {"whoosh.codec.whoosh3", "whoosh.writing"} <= used_by_compat   # the list is not stale
+
+
+def test_an_unknown_whoosh_version_is_one_clear_error(tmp_path: Path) -> None:
+    """A Whoosh whose internals were never tested stops a search with one line naming both versions."""
+    import os
+    import subprocess
+    import sys
+
+    from archive_kit.search.whoosh_compat import TESTED, check_version
+
+    for known in TESTED:
+        check_version((*known, 9)[:3])
+    for unknown in ((2, 7, 4), (3, 55, 0), (5, 4, 0)):
+        with pytest.raises(RepositoryError, match=r"Whoosh " + r"\.".join(map(str, unknown))):
+            check_version(unknown)
+    root = tmp_path / "repo"
+    from tests.conftest import run_cli
+
+    run_cli("init", "--fonds", "J001", "--unit", "测试单位", root=root, check=True)
+    script = ("import runpy, sys, whoosh; whoosh.__version__ = (9, 1, 0); "
+              f"sys.argv = ['archive-kit', '--root', {str(root)!r}, 'search', '职工']; "
+              "runpy.run_module('archive_kit', run_name='__main__')")
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120,
+                          env={**os.environ, "PYTHONWARNINGS": "ignore"})
+    assert proc.returncode == 3, proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and "Whoosh 9.1.0" in lines[0] and "whoosh3" in lines[0], proc.stderr
+
+
+def test_check_reads_the_index_back_and_finds_a_document_indexed_twice(tmp_path: Path) -> None:
+    from whoosh import index as windex
+
+    from archive_kit.search.whoosh_index import _fields
+
+    path = tmp_path / "ix"
+    index = open_index(path)
+    index.add(DOCS)
+    assert index.check() == {d.id for d in DOCS} == index.ids()
+    index.close()
+    raw = windex.open_dir(str(path), indexname="MAIN")
+    with raw.writer() as w:                      # as a writer that forgot to delete the old copy would
+        w.add_document(**_fields(DOCS[2]))
+    raw.close()
+    index = open_index(path)
+    with pytest.raises(RepositoryError, match=r"document\(s\) 3 indexed twice.*archive-kit reindex"):
+        index.check()
+    index.close()
+
+
+def test_search_json_is_the_contract_shape(repo, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """`search --json`: query, total, hits with the contract's keys in its order, filled from the catalogue."""
+    import json
+
+    from bench.gen_docs import NOTICE_BODY, make_pdf
+    from tests.conftest import run_cli
+
+    p = make_pdf(tmp_path / "a.pdf", "关于开展道德讲堂活动的通知", NOTICE_BODY)
+    doc = repo.ingest([p], track="civilized-unit", criterion="1.3", year=2023, ocr=False).added[0]
+    proc = run_cli("search", "道德讲堂", "--json", root=repo.root, check=True)
+    data = json.loads(proc.stdout)
+    assert list(data) == ["query", "total", "hits"] and data["query"] == "道德讲堂" and data["total"] == 1
+    (hit,) = data["hits"]
+    assert list(hit) == ["id", "sha256", "title", "track", "criterion", "year", "score", "snippet"]
+    assert (hit["id"], hit["sha256"], hit["title"], hit["track"], hit["criterion"], hit["year"]) == (
+        doc.id, doc.sha256, doc.title, "civilized-unit", "1.3", 2023)
+    assert isinstance(hit["score"], float) and hit["score"] > 0 and "【道德讲堂】" in hit["snippet"]
