@@ -116,13 +116,15 @@ class WhooshIndex:
     @contextmanager
     def _writing(self) -> Iterator[Any]:
         """A writer committed at the end of the block, cancelled on any failure (a failed file
-        write becomes one clear repository error)."""
+        write becomes one clear repository error). whoosh3 closes and unlocks a writer whose
+        commit failed, and cancelling it then would raise over the real error."""
         w = self._writer()
         try:
             yield w
             w.commit()
         except BaseException as e:
-            w.cancel()
+            if not w.is_closed:
+                w.cancel()
             if isinstance(e, OSError):
                 raise write_failed(self.path, e) from None
             raise
