@@ -373,7 +373,7 @@ def test_an_unknown_whoosh_version_is_one_clear_error(tmp_path: Path) -> None:
 
     for known in TESTED:
         check_version((*known, 9)[:3])
-    for unknown in ((2, 7, 4), (3, 55, 0), (5, 4, 0)):
+    for unknown in ((2, 7, 4), (3, 55, 0), (5, 5, 0), (6, 0, 0)):
         with pytest.raises(RepositoryError, match=r"Whoosh " + r"\.".join(map(str, unknown))):
             check_version(unknown)
     root = tmp_path / "repo"

@@ -32,6 +32,7 @@ from archive_kit.errors import RepositoryError
 TESTED: dict[tuple[int, ...], str] = {
     (3, 54): "whoosh3 3.54.x",
     (2, 7, 5): "whoosh-reloaded 2.7.5",
+    (5, 4): "whoosh-ng 5.4.x",
 }
 
 
