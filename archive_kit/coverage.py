@@ -3,7 +3,7 @@
 Counting: ``documents``/``pages`` count the documents filed at the criterion itself or linked to it
 (``links`` table); ``subtree_documents``/``subtree_pages`` also count its descendants, each
 document once. A criterion is missing when its subtree has no document; mandatory (必备) ones
-are flagged loudest.
+are flagged loudest. Documents filed by content alone, unconfirmed, are not counted but named.
 """
 from __future__ import annotations
 
@@ -62,7 +62,8 @@ class CoverageReport:
     rows: list[CoverageRow]
     total_documents: int
     unplaced: list[int] = field(default_factory=list)
-    root: Path | None = None  # the repository, which ``write`` never writes into
+    root: Path | None = None
+    unconfirmed: list[int] = field(default_factory=list)  # filed here by content alone: not counted  # the repository, which ``write`` never writes into
 
     @property
     def missing(self) -> list[CoverageRow]:
@@ -74,6 +75,12 @@ class CoverageReport:
         """Mandatory criteria without any evidence."""
         return [r for r in self.rows if r.missing and r.required]
 
+    @property
+    def unconfirmed_note(self) -> str:
+        """The line naming the documents left uncounted because content only proposed their tags."""
+        return (f"not counted: {len(self.unconfirmed)} document(s) whose tags content only proposed "
+                f"(ids {', '.join(map(str, self.unconfirmed))}): confirm with `archive-kit tag ID --confirm`")
+
     def to_json(self) -> dict[str, Any]:
         """Rows, totals, the codes of missing criteria and how documents are counted."""
         return {
@@ -83,6 +90,7 @@ class CoverageReport:
             "missing": [r.code for r in self.missing],
             "missing_required": [r.code for r in self.missing_required],
             "unplaced": self.unplaced,
+            "unconfirmed": self.unconfirmed,
         }
 
     def to_text(self) -> str:
@@ -106,6 +114,8 @@ class CoverageReport:
             lines.append(f"{MISSING_REQUIRED}: " + ", ".join(f"{r.code} {r.name}" for r in self.missing_required))
         if self.unplaced:
             lines.append(f"{len(self.unplaced)} document(s) have no valid criterion: see `archive-kit review`")
+        if self.unconfirmed:
+            lines.append(self.unconfirmed_note)
         lines.append(f"(counting: {COUNTING})")
         return "\n".join(lines)
 
@@ -139,7 +149,11 @@ def coverage_report(cat: Catalogue, registry: TrackRegistry, root: Path, *, trac
     pages: dict[int, int] = {}
     documents: set[int] = set()
     unplaced: list[int] = []
+    unconfirmed = cat.unconfirmed_under(schema.id, year)
+    left_out = set(unconfirmed)
     for doc_id, code, n in cat.filed_under(schema.id, year):
+        if doc_id in left_out:
+            continue
         documents.add(doc_id)
         pages[doc_id] = n or 0
         if code and schema.criterion(code) is not None:
@@ -160,4 +174,5 @@ def coverage_report(cat: Catalogue, registry: TrackRegistry, root: Path, *, trac
             below |= own.get(d.code, set())
         rows.append(CoverageRow(crit.code, crit.name, crit.depth, crit.points, crit.required, len(mine),
                                 sum(pages[i] for i in mine), len(below), sum(pages[i] for i in below)))
-    return CoverageReport(schema.id, schema.name, year, rows, len(documents), unplaced, root=root)
+    return CoverageReport(schema.id, schema.name, year, rows, len(documents), unplaced, root=root,
+                          unconfirmed=unconfirmed)

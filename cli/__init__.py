@@ -2,6 +2,7 @@
 repository's ``cli/`` folder). Importing it registers every command on the group ``cli``;
 ``main`` is the console script."""
 from . import bundles, documents, records, repository, search  # noqa: F401  (each registers its commands)
+from . import editing  # noqa: F401  (issue 11: metadata editing)
 from .main import cli, main
 
 __all__ = ["cli", "main"]

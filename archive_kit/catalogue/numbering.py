@@ -172,6 +172,12 @@ class Numbering(Documents):
             (now_iso(), actor(), doc_id, action, json.dumps(detail, ensure_ascii=False, sort_keys=True)),
         )
 
+    def number_log_of(self, doc_id: int) -> list[dict[str, Any]]:
+        """The numbering log's entries about one document, oldest first."""
+        return [{"at": r[0], "actor": r[1], "action": r[2], "detail": json.loads(r[3])}
+                for r in self.db.execute("SELECT at, actor, action, detail FROM number_log WHERE doc_id = ? ORDER BY id",
+                                         (doc_id,))]
+
     def number_log(self, *, limit: int | None = None) -> list[dict[str, Any]]:
         """Entries of the append-only numbering log, oldest first (the last ``limit`` if given)."""
         sql = "SELECT id, at, actor, doc_id, action, detail FROM number_log ORDER BY id"
