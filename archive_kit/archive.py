@@ -291,7 +291,7 @@ class Archive:
         from .editing import edit_documents
 
         self.require_writable("editing")
-        docs = [self.get(i) for i in ids]
+        docs = [self.get(i) for i in dict.fromkeys(ids)]  # every id checked before anything changes
         changes = {"title": title, "doc_number": doc_number, "author": author, "date": date, "secrecy": secrecy,
                    "retention": retention, "remarks": remarks}
         changed = edit_documents(self.catalogue, self.config, docs, changes, force=force)

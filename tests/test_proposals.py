@@ -129,3 +129,29 @@ def test_number_refuses_a_year_that_conflicts_with_the_date(tmp_path: Path) -> N
     assert code == 0
     code, data = cli_json("number", root=root)
     assert code == 0 and sorted(d["id"] for d in data["numbered"]) == sorted([late, later])
+
+
+def test_an_older_catalogue_keeps_numbered_documents_decided(proposed: tuple[Path, int, int], tmp_path: Path) -> None:
+    """Upgrading a catalogue of format 4 (before proposals): a document content filed that was
+    already numbered (stamped, boxed) counts as decided; an unnumbered one is a proposal."""
+    import sqlite3
+
+    root, doc, filed = proposed
+    loose = tmp_path / "loose2"
+    loose.mkdir()
+    make_pdf(loose / "另一.pdf", "关于开展志愿服务活动的通知", ["组织志愿者开展学雷锋志愿服务活动，义务劳动。"])
+    code, data = cli_json("ingest", str(loose), "--no-ocr", root=root)
+    other = data["added"][0]["id"]
+    assert data["added"][0]["proposed"]
+    db = sqlite3.connect(root / "catalogue.sqlite")
+    with db:  # the catalogue as format 4 left it, with the first document numbered then
+        db.execute("UPDATE documents SET item_number = 1, archival_code = 'J001-WS·2023-D30-WM-0001', box = 1 "
+                   "WHERE id = ?", (doc,))
+        db.execute("DROP TABLE edit_log")
+        db.execute("ALTER TABLE documents DROP COLUMN secrecy")
+        db.execute("ALTER TABLE documents DROP COLUMN tags_confirmed")
+        db.execute("PRAGMA user_version = 4")
+    db.close()
+    assert show(root, doc)["proposed"] == {} and show(root, doc)["history"] == []
+    assert show(root, other)["proposed"] == {"track": True, "criterion": True}
+    assert show(root, filed)["secrecy"] is None
