@@ -72,7 +72,7 @@ def ingest(ctx: Ctx, paths: tuple[Path, ...], track: str | None, criterion: str 
             echo(doc_rows(report.added))
         echo(f"{len(report.added)} added, {len(report.duplicates)} duplicate(s), "
              f"{len(report.failed)} failed, {len(report.skipped)} skipped")
-        untagged = sum(1 for d in report.added if not (d.track and d.criterion and d.year))
+        untagged = sum(1 for d in report.added if not (d.track and d.criterion and d.year) or d.proposed_tags)
         if untagged:
             echo(f"{untagged} document(s) need a tag decision: run `archive-kit review`")
     return 1 if report.failed else 0
