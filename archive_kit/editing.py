@@ -98,5 +98,6 @@ def edit_documents(cat: Catalogue, config: Config, docs: Iterable[Document], cha
                         f"document {doc.id} is numbered ({doc.archival_code}); edit it with --force (its number "
                         "stays; later listings and bundles show the new values)")
             cat.update_document(doc.id, diff)
+            cat.log_edits(doc.id, [(name, getattr(doc, name), value) for name, value in diff.items()])
             changed.append(doc.id)
     return changed
