@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Iterable, Iterator
 
 from .catalogue import Document
 from .errors import ArchiveKitError, CatalogueDamagedError, LockTimeout, ReadOnlyError, RepositoryError
+from .stages import mark
 
 if TYPE_CHECKING:
     from .archive import Archive
@@ -87,6 +88,7 @@ def _apply(archive: "Archive", index: "SearchIndex", ids: Iterable[int]) -> None
     replaced where catalogued, removed where not."""
     for chunk, docs in _batches(archive, sorted(set(ids))):
         if docs:
+            mark("index-update")
             index.add(_index_docs(archive, docs))
         gone = set(chunk) - {d.id for d in docs}
         if gone:
@@ -161,6 +163,7 @@ def _catch_up(archive: "Archive") -> int:
         if not pending:
             break
         _apply(archive, archive.index, [doc_id for doc_id, _ in pending])
+        mark("index-queue-clear")
         with rebuild_lock(archive, exclusive=False) as no_rebuild:
             cat.done_index(pending, hold=not no_rebuild)
         count += len(pending)
@@ -224,18 +227,24 @@ def rebuild_index(archive: "Archive", *, only_if_missing: bool = False) -> int |
         def catch_up(fresh: "SearchIndex") -> None:
             """Under the index write lock, just before the swap: every change queued since the
             catalogue was read (held entries of concurrent syncs included)."""
+            mark("index-rebuild-publish")
             applied.extend(cat.queued_index())
             _apply(archive, fresh, [doc_id for doc_id, _ in applied])
 
-        everything = (d for _, docs in _batches(archive, ids) for d in _index_docs(archive, docs))
+        def everything() -> Iterator["IndexDoc"]:
+            mark("index-rebuild-write")
+            for _, docs in _batches(archive, ids):
+                yield from _index_docs(archive, docs)
+
         if live is not None:
-            live.rebuild(everything, before_publish=catch_up)
+            live.rebuild(everything(), before_publish=catch_up)
         else:
             if archive._index is not None:   # opened before its folder went: stale
                 archive._index.close()
                 archive._index = None
-            build_index(archive.index_dir, everything, lock_timeout=archive.config.lock_timeout_s,
+            build_index(archive.index_dir, everything(), lock_timeout=archive.config.lock_timeout_s,
                         before_publish=catch_up)
+        mark("index-rebuild-queue-clear")
         cat.done_index(applied)
         if damaged is not None:
             shutil.rmtree(damaged, ignore_errors=True)

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from .catalogue import Document, now_iso
 from .errors import NumberingError, UsageError
 from .schemas import TrackSchema, natural_code_key
+from .stages import mark
 
 if TYPE_CHECKING:
     from .archive import Archive
@@ -230,6 +231,8 @@ def number_documents(archive: "Archive", *, track: str | None = None, year: int 
                 cat.log("unnumber", {"previous_code": old, "reason": "no longer in a numbered unit"}, doc_id)
         if freeze:
             report.frozen_units = _freeze(cat, _units_in_scope(db, track_id, year), stamp)
+        if doc_rows:
+            mark("number-catalogue")
     if given:
         docs = {d.id: d for d in _query_ids(cat, given)}
         report.numbered = [docs[i] for i in given if i in docs]

@@ -12,6 +12,7 @@ from typing import Iterable
 
 from .dates import parse_year
 from .schemas import TrackRegistry, TrackSchema
+from .stages import mark
 
 PRIORITY = ("manual", "cli", "manifest", "path", "content")
 TITLE_WEIGHT = 3
@@ -246,4 +247,6 @@ def set_manual_tags(archive, docs, *, track: str | None, criterion: str | None, 
             if values or links or unlinks:
                 cat.queue_index(doc.id)
                 changed.append(doc.id)
+        if changed:
+            mark("tag-catalogue")
     return changed

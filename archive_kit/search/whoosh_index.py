@@ -29,6 +29,7 @@ from archive_kit.search.analysis import SEP, make_schema
 from archive_kit.search.fastwrite import ArrayPostingWriter
 from archive_kit.search.query import Term, parse_query
 from archive_kit.search.snippet import make_snippet
+from archive_kit.stages import mark
 from archive_kit.textnorm import normalize_text
 
 INDEX_NAME = "MAIN"
@@ -233,6 +234,7 @@ class WhooshIndex:
             for f in tmp.iterdir():
                 if f.name.startswith(INDEX_NAME + "_") and not f.name.endswith((".toc", "LOCK")):
                     os.replace(f, self.path / f.name)
+            mark("index-rebuild-swap")
             gen = self._ix.latest_generation() + 1
             TOC(toc.schema, toc.segments, gen).write(self._ix.storage, INDEX_NAME)
             clean_files(self._ix.storage, INDEX_NAME, gen, toc.segments)
