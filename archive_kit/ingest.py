@@ -20,6 +20,7 @@ from .extract import ExtractOptions, Extraction, extract
 from .formats import detect, readable_name
 from .manifest import ManifestRow, read_manifest
 from .metadata import DocMetadata, extract_metadata
+from .stages import mark
 from .store import atomic_write_bytes, hash_file
 from .tagging import Proposal, decide, path_proposal
 from .workers import Outcome, WorkerPool
@@ -454,6 +455,7 @@ class _BatchWriter:
         try:
             values, hints = describe(item, ext, meta, self.archive, cli)
             self.archive.store.put(item.path, item.sha256)
+            mark("ingest-store")
         except RepositoryError:
             raise  # the repository cannot be written (disk full): the whole command stops, not one file
         except ArchiveKitError as e:
@@ -478,6 +480,7 @@ class _BatchWriter:
                 else:
                     self.report.duplicates.append({"path": item.source_path, "sha256": item.sha256, "id": doc_id})
                 cat.add_source(item.sha256, item.source_path)
+            mark("ingest-catalogue")
         self.pending = []
         self.report.added.extend(d for d in (cat.get(i) for i in ids) if d is not None)
         self.since_sync += len(ids)

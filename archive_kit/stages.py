@@ -8,7 +8,8 @@ Off unless the environment asks for them (one dictionary lookup per call otherwi
 - ``ARCHIVE_KIT_STAGE_HOLD=STAGE`` (with the log): on reaching STAGE the process stops there and
   waits to be killed, so a test can SIGKILL it at exactly that stage instead of after a guessed delay.
 
-Stages are named where they are marked: ``tag-catalogue`` and ``number-catalogue`` (rows written,
+Stages are named where they are marked: ``ingest-store`` (an original stored, its row not yet
+catalogued), ``ingest-catalogue``, ``tag-catalogue`` and ``number-catalogue`` (rows written,
 transaction not yet committed), ``index-update`` and ``index-queue-clear`` (catalogue committed,
 search index being brought up to it), ``index-rebuild-write``, ``index-rebuild-publish``,
 ``index-rebuild-swap`` and ``index-rebuild-queue-clear`` (a rebuild building aside, then switching).

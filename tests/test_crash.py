@@ -60,6 +60,7 @@ class KillLog:
 
 
 NO_WRITE_YET = "(before any write stage)"
+INGEST_STAGES = ("ingest-store", "ingest-catalogue", "index-update", "index-queue-clear")
 TAG_STAGES = ("tag-catalogue", "index-update", "index-queue-clear")
 NUMBER_STAGES = ("number-catalogue",)
 REINDEX_STAGES = ("index-rebuild-write", "index-rebuild-publish", "index-rebuild-swap", "index-rebuild-queue-clear")
@@ -274,8 +275,11 @@ def test_kills_during_ingest(tmp_path: Path, sources) -> None:
     total = _timed(calib, "ingest", str(src), "--jobs", "2")
     log = KillLog("ingest")
     args = ("ingest", str(src), "--jobs", "2")
+    first = _fresh(tmp_path, "repo0")
+    kills_at_every_write_stage(first, args, INGEST_STAGES, log)
+    _complete_ingest(first, src, shas)
     round_ = 0
-    while log.killed < 12 and round_ < 12:  # a fresh repository per round: kills early, middle and late
+    while log.killed < 12 + len(INGEST_STAGES) and round_ < 12:  # a fresh repository per round: kills early, middle and late
         round_ += 1
         root = _fresh(tmp_path, f"repo{round_}")
         for _ in range(3):  # kill, verify, rerun (killed again) until the work is done or 3 kills
@@ -288,7 +292,8 @@ def test_kills_during_ingest(tmp_path: Path, sources) -> None:
             assert_verifies(root, log)
         _complete_ingest(root, src, shas)
     print(log.line())
-    assert log.killed >= 12, log.line()
+    assert log.killed >= 12 + len(INGEST_STAGES), log.line()
+    assert set(INGEST_STAGES) <= set(log.marks), log.line()
 
 
 def test_kills_during_tag(ingested: Path, sources) -> None:
@@ -309,7 +314,7 @@ def test_kills_during_tag(ingested: Path, sources) -> None:
 def test_kills_during_number(ingested: Path, sources) -> None:
     rng = random.Random(SEED + 2)
     log = KillLog("number")
-    kill_points(ingested, ("number",), log, rng, want=1, span=(0.15, 0.4))
+    kills_at_every_write_stage(ingested, ("number",), NUMBER_STAGES, log)  # the first numbering, killed as it writes
     args = ("number", "--renumber")
     total = _timed(ingested, *args)
     kills_at_every_write_stage(ingested, args, NUMBER_STAGES, log)
