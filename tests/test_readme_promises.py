@@ -140,7 +140,7 @@ def test_legacy_office_formats_are_read_through_libreoffice(repo: Archive, legac
     assert doc["format"] == fmt
     assert words in doc["text"].replace("\n", ""), doc["text"]
     assert doc["pages"] and doc["pages"] >= 1
-    assert rendition_path(repo, doc["sha256"]).is_file(), "the LibreOffice PDF is kept as the rendition"
+    assert rendition_path(repo.renditions_dir, doc["sha256"]).is_file(), "the LibreOffice PDF is kept as the rendition"
 
 
 # --- "ocr_engine": "tesseract" --------------------------------------------------------------------
