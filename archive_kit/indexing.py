@@ -24,6 +24,7 @@ from .catalogue import Catalogue, Document
 from .criteria.registry import TrackRegistry
 from .errors import ArchiveKitError, CatalogueDamagedError, LockTimeout, ReadOnlyError, RepositoryError
 from .repo import Repo
+from .stages import mark
 
 if TYPE_CHECKING:
     from .search import IndexDoc, SearchIndex
@@ -88,6 +89,7 @@ def _apply(repo: Repo, index: "SearchIndex", ids: Iterable[int]) -> None:
     replaced where catalogued, removed where not."""
     for chunk, docs in _batches(repo.catalogue, sorted(set(ids))):
         if docs:
+            mark("index-update")
             index.add(_index_docs(repo, docs))
         gone = set(chunk) - {d.id for d in docs}
         if gone:
@@ -162,6 +164,7 @@ def _catch_up(repo: Repo) -> int:
         if not pending:
             break
         _apply(repo, repo.index, [doc_id for doc_id, _ in pending])
+        mark("index-queue-clear")
         with rebuild_lock(repo, exclusive=False) as no_rebuild:
             cat.done_index(pending, hold=not no_rebuild)
         count += len(pending)
@@ -226,15 +229,21 @@ def rebuild_index(repo: Repo, *, only_if_missing: bool = False) -> int | None:
         def catch_up(fresh: "SearchIndex") -> None:
             """Under the index write lock, just before the swap: every change queued since the
             catalogue was read (held entries of concurrent syncs included)."""
+            mark("index-rebuild-publish")
             applied.extend(cat.queued_index())
             _apply(repo, fresh, [doc_id for doc_id, _ in applied])
 
-        everything = (d for _, docs in _batches(cat, ids) for d in _index_docs(repo, docs))
+        def everything() -> Iterator["IndexDoc"]:
+            mark("index-rebuild-write")
+            for _, docs in _batches(cat, ids):
+                yield from _index_docs(repo, docs)
+
         if live is not None:
-            live.rebuild(everything, before_publish=catch_up)
+            live.rebuild(everything(), before_publish=catch_up)
         else:
             repo.index_slot.drop()   # one opened before its folder went is stale
-            build_index(index_dir, everything, lock_timeout=repo.config.lock_timeout_s, before_publish=catch_up)
+            build_index(index_dir, everything(), lock_timeout=repo.config.lock_timeout_s, before_publish=catch_up)
+        mark("index-rebuild-queue-clear")
         cat.done_index(applied)
         if damaged is not None:
             shutil.rmtree(damaged, ignore_errors=True)

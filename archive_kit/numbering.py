@@ -19,6 +19,7 @@ from .config import Config
 from .criteria.model import TrackSchema, natural_code_key
 from .criteria.registry import TrackRegistry
 from .errors import NumberingError, UsageError
+from .stages import mark
 from .tagging import proposal_reason, year_conflict
 
 RETENTION_NAMES = {"Y": "永久", "D30": "30年", "D10": "10年"}
@@ -211,6 +212,8 @@ def number_documents(cat: Catalogue, registry: TrackRegistry, cfg: Config, *, tr
                 cat.log("unnumber", {"previous_code": old, "reason": "no longer in a numbered unit"}, doc_id)
         if freeze:
             report.frozen_units = _freeze(cat, _units_in_scope(cat, track_id, year))
+        if numbers:
+            mark("number-catalogue")
     if given:
         docs = {d.id: d for d in cat.by_ids(given)}
         report.numbered = [docs[i] for i in given if i in docs]

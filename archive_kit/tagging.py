@@ -17,6 +17,7 @@ from .criteria.registry import TrackRegistry
 from .dates import parse_date, parse_year
 from .errors import NumberingError, UsageError
 from .metadata import DocMetadata, metadata_concerns
+from .stages import mark
 
 PRIORITY = ("manual", "cli", "manifest", "path", "content")
 
@@ -265,6 +266,8 @@ def set_manual_tags(cat: Catalogue, registry: TrackRegistry, docs: Iterable[Docu
             if values or links or unlinks:
                 cat.queue_index(doc.id)
                 changed.append(doc.id)
+        if changed:
+            mark("tag-catalogue")
     return changed
 
 

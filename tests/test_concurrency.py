@@ -84,8 +84,11 @@ def test_searches_succeed_while_an_ingest_writes(repo: Archive, folders) -> None
     assert hits["total"] == len(shas)
 
 
-def test_a_lock_held_beyond_the_wait_is_exit_3_with_a_clear_message(repo: Archive, folders) -> None:
+def test_a_lock_held_beyond_the_wait_is_exit_3_with_a_clear_message(repo: Archive, folders, tmp_path: Path) -> None:
     a, _, _ = folders
+    lone = make_docx(tmp_path / "单独.docx", "锁等待测试文件", ["只为让 tag 有一个真实的文件可改。"])
+    rc, first = cli_json("ingest", str(lone), "--no-ocr", root=repo.root)  # so tag reaches the catalogue's lock
+    assert rc == 0 and [d["id"] for d in first["added"]] == [1]
     repo.config.lock_timeout_s = 1
     repo.config.save(repo.root / "config.json")
     holder = sqlite3.connect(str(repo.root / "catalogue.sqlite"), isolation_level=None)
@@ -101,9 +104,12 @@ def test_a_lock_held_beyond_the_wait_is_exit_3_with_a_clear_message(repo: Archiv
     assert proc.returncode == 3, proc.stderr
     assert "locked" in proc.stderr and "try again" in proc.stderr and "Traceback" not in proc.stderr
     assert elapsed < 60
-    assert tag.returncode in (2, 3) and "Traceback" not in tag.stderr
+    assert tag.returncode == 3, tag.stderr
+    assert "locked" in tag.stderr and "Traceback" not in tag.stderr
     rc, data = cli_json("ingest", str(a), "--no-ocr", root=repo.root)  # once the lock is gone, all is well
     assert rc == 0 and len(data["added"]) == 15
+    assert run_cli("tag", "1", "--year", "2023", root=repo.root).returncode == 0
+    assert cli_json("show", "1", root=repo.root)[1]["year"] == 2023
     assert cli_json("verify", root=repo.root)[0] == 0
 
 

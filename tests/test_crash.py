@@ -4,6 +4,11 @@ and bundle.
 After every kill the repository must verify (or verify after the one-command ``repair``), a rerun
 of the same command must complete the work (no document lost, none duplicated), and no process the
 killed command started may live on (worker pools included).
+
+Every kill records the last write stage the command had reached (``archive_kit.stages``: the
+command appends a marker to ``ARCHIVE_KIT_STAGE_LOG`` as it passes each one), so a kill that landed
+before any write shows as such. For tag, number and reindex every write stage is also killed once
+exactly: with ``ARCHIVE_KIT_STAGE_HOLD`` the command stops at that stage and is killed there.
 """
 from __future__ import annotations
 
@@ -23,6 +28,7 @@ import psutil
 import pytest
 
 from archive_kit.archive import Archive
+from archive_kit.stages import HOLD_ENV, LOG_ENV
 from bench.gen_docs import NOTICE_BODY, make_docx, make_pdf
 from tests.conftest import cli_json, run_cli
 from tests.test_safety_repo import BULK_N, bulk_repository
@@ -41,12 +47,23 @@ class KillLog:
     repaired: int = 0
     delays: list[float] = field(default_factory=list)
     stages: list[str] = field(default_factory=list)
+    marks: list[str] = field(default_factory=list)
 
     def line(self) -> str:
-        stages = ", ".join(f"{n}× {s}" for s, n in sorted({s: self.stages.count(s) for s in self.stages}.items()))
+        def counted(seen: list[str]) -> str:
+            return ", ".join(f"{n}× {s}" for s, n in sorted({s: seen.count(s) for s in seen}.items()))
+
         return (f"{self.command}: {self.killed} kill(s) survived ({self.repaired} after repair), "
                 f"{self.missed} finished before the kill; delays {min(self.delays, default=0):.2f}–"
-                f"{max(self.delays, default=0):.2f} s; stages hit: {stages}")
+                f"{max(self.delays, default=0):.2f} s; processes at the kill: {counted(self.stages)}; "
+                f"write stage reached: {counted(self.marks)}")
+
+
+NO_WRITE_YET = "(before any write stage)"
+INGEST_STAGES = ("ingest-store", "ingest-catalogue", "index-update", "index-queue-clear")
+TAG_STAGES = ("tag-catalogue", "index-update", "index-queue-clear")
+NUMBER_STAGES = ("number-catalogue",)
+REINDEX_STAGES = ("index-rebuild-write", "index-rebuild-publish", "index-rebuild-swap", "index-rebuild-queue-clear")
 
 
 def _cmd(root: Path, *args: str) -> list[str]:
@@ -100,25 +117,74 @@ def assert_no_orphans(root: Path, children: list[psutil.Process], command: str) 
         time.sleep(0.1)
 
 
+def _stage_log(root: Path) -> Path:
+    """A fresh file (beside the repository) for the markers of the next run."""
+    path = root.parent / f"{root.name}.stages.log"
+    path.unlink(missing_ok=True)
+    return path
+
+
+def last_mark(stage_log: Path, pid: int) -> str:
+    """The last write stage the process ``pid`` marked (its own line, not one of its workers')."""
+    lines = stage_log.read_text(encoding="utf-8").splitlines() if stage_log.exists() else []
+    ours = [line.split(" ", 1)[1] for line in lines if line.split(" ", 1)[0] == str(pid)]
+    return ours[-1] if ours else NO_WRITE_YET
+
+
+def _kill(proc: subprocess.Popen, root: Path, args: tuple[str, ...], stage_log: Path, log: KillLog | None) -> None:
+    """SIGKILL the command, note where it was, and check that nothing it started lives on."""
+    try:
+        children = psutil.Process(proc.pid).children(recursive=True)
+    except psutil.Error:
+        children = []
+    if log is not None:
+        log.stages.append(stage_of(root, children))
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    if log is not None:
+        log.marks.append(last_mark(stage_log, proc.pid))
+    assert_no_orphans(root, children, " ".join(args[:1]))
+
+
 def kill_after(root: Path, args: tuple[str, ...], delay: float, log: KillLog | None = None) -> bool:
     """Start the command, SIGKILL it after ``delay`` s; True when it was still running (a real kill).
     Then check that nothing it started lives on, and note the stage the kill hit."""
+    stage_log = _stage_log(root)
     proc = subprocess.Popen(_cmd(root, *args), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                            env={**os.environ, "PYTHONWARNINGS": "ignore"})
+                            env={**os.environ, "PYTHONWARNINGS": "ignore", LOG_ENV: str(stage_log)})
     try:
         proc.wait(timeout=delay)
         return False
     except subprocess.TimeoutExpired:
-        try:
-            children = psutil.Process(proc.pid).children(recursive=True)
-        except psutil.Error:
-            children = []
-        if log is not None:
-            log.stages.append(stage_of(root, children))
-        proc.send_signal(signal.SIGKILL)
-        proc.wait()
-        assert_no_orphans(root, children, " ".join(args[:1]))
+        _kill(proc, root, args, stage_log, log)
         return True
+
+
+def kill_at(root: Path, args: tuple[str, ...], stage: str, log: KillLog, timeout: float = 300) -> None:
+    """Run the command until it reaches the write stage ``stage`` (where it waits, held by
+    ``ARCHIVE_KIT_STAGE_HOLD``), and SIGKILL it there."""
+    stage_log = _stage_log(root)
+    proc = subprocess.Popen(_cmd(root, *args), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                            env={**os.environ, "PYTHONWARNINGS": "ignore", LOG_ENV: str(stage_log), HOLD_ENV: stage})
+    deadline = time.monotonic() + timeout
+    while last_mark(stage_log, proc.pid) != stage:
+        if proc.poll() is not None:
+            raise AssertionError(f"{' '.join(args)} ended (exit {proc.returncode}) without reaching stage {stage}: "
+                                 f"{proc.stderr.read()[-500:]}; stages: {stage_log.read_text() if stage_log.exists() else ''}")
+        if time.monotonic() > deadline:
+            proc.kill()
+            raise AssertionError(f"{' '.join(args)} did not reach stage {stage} in {timeout} s")
+        time.sleep(0.01)
+    _kill(proc, root, args, stage_log, log)
+    proc.stderr.close()
+
+
+def kills_at_every_write_stage(root: Path, args: tuple[str, ...], stages: tuple[str, ...], log: KillLog) -> None:
+    """Kill the command once at each of its write stages; after each the repository verifies."""
+    for stage in stages:
+        kill_at(root, args, stage, log)
+        log.killed += 1
+        assert_verifies(root, log)
 
 
 def assert_verifies(root: Path, log: KillLog) -> None:
@@ -209,8 +275,11 @@ def test_kills_during_ingest(tmp_path: Path, sources) -> None:
     total = _timed(calib, "ingest", str(src), "--jobs", "2")
     log = KillLog("ingest")
     args = ("ingest", str(src), "--jobs", "2")
+    first = _fresh(tmp_path, "repo0")
+    kills_at_every_write_stage(first, args, INGEST_STAGES, log)
+    _complete_ingest(first, src, shas)
     round_ = 0
-    while log.killed < 12 and round_ < 12:  # a fresh repository per round: kills early, middle and late
+    while log.killed < 12 + len(INGEST_STAGES) and round_ < 12:  # a fresh repository per round: kills early, middle and late
         round_ += 1
         root = _fresh(tmp_path, f"repo{round_}")
         for _ in range(3):  # kill, verify, rerun (killed again) until the work is done or 3 kills
@@ -223,7 +292,8 @@ def test_kills_during_ingest(tmp_path: Path, sources) -> None:
             assert_verifies(root, log)
         _complete_ingest(root, src, shas)
     print(log.line())
-    assert log.killed >= 12, log.line()
+    assert log.killed >= 12 + len(INGEST_STAGES), log.line()
+    assert set(INGEST_STAGES) <= set(log.marks), log.line()
 
 
 def test_kills_during_tag(ingested: Path, sources) -> None:
@@ -232,7 +302,9 @@ def test_kills_during_tag(ingested: Path, sources) -> None:
     args = ("tag", *ids, "--link", "workers-home:1.1", "--year", "2023")
     total = _timed(ingested, *args)
     log = KillLog("tag")
-    kill_points(ingested, args, log, rng, want=5, span=(0.05, total))
+    kills_at_every_write_stage(ingested, args, TAG_STAGES, log)
+    kill_points(ingested, args, log, rng, want=log.killed + 5, span=(0.05, total))
+    assert set(TAG_STAGES) <= set(log.marks), log.line()
     assert subprocess.run(_cmd(ingested, *args), capture_output=True).returncode == 0
     rc, data = cli_json("list", "--track", "workers-home", "--criterion", "1.1", root=ingested)
     assert len(data["documents"]) == len(sources[1])
@@ -242,10 +314,12 @@ def test_kills_during_tag(ingested: Path, sources) -> None:
 def test_kills_during_number(ingested: Path, sources) -> None:
     rng = random.Random(SEED + 2)
     log = KillLog("number")
-    kill_points(ingested, ("number",), log, rng, want=1, span=(0.15, 0.4))
+    kills_at_every_write_stage(ingested, ("number",), NUMBER_STAGES, log)  # the first numbering, killed as it writes
     args = ("number", "--renumber")
     total = _timed(ingested, *args)
-    kill_points(ingested, args, log, rng, want=6, span=(0.05, total))
+    kills_at_every_write_stage(ingested, args, NUMBER_STAGES, log)
+    kill_points(ingested, args, log, rng, want=log.killed + 6, span=(0.05, total))
+    assert set(NUMBER_STAGES) <= set(log.marks), log.line()
     assert subprocess.run(_cmd(ingested, *args), capture_output=True).returncode == 0
     rc, data = cli_json("list", root=ingested)
     numbers = sorted(d["item_number"] for d in data["documents"])
@@ -257,7 +331,9 @@ def test_kills_during_reindex(ingested: Path, sources) -> None:
     rng = random.Random(SEED + 3)
     total = _timed(ingested, "reindex")
     log = KillLog("reindex")
-    kill_points(ingested, ("reindex",), log, rng, want=6, span=(0.05, total))
+    kills_at_every_write_stage(ingested, ("reindex",), REINDEX_STAGES, log)
+    kill_points(ingested, ("reindex",), log, rng, want=log.killed + 6, span=(0.05, total))
+    assert set(REINDEX_STAGES) <= set(log.marks), log.line()
     assert run_cli("reindex", root=ingested).returncode == 0
     rc, hits = cli_json("search", "志愿服务", "--limit", "100", root=ingested)
     assert hits["total"] == len(sources[1])

@@ -77,36 +77,106 @@ def test_a_docx_of_zeros_under_the_size_limit_fails_cleanly(tmp_path: Path) -> N
         extract(junk, "docx", ExtractOptions(ocr=False))
 
 
-def billion_laughs_docx(path: Path) -> Path:
-    """A DOCX whose document.xml defines nested entities that would expand to gigabytes."""
+def docx_with_document_xml(path: Path, document_xml: str) -> Path:
+    """A real DOCX (made by python-docx) whose word/document.xml is replaced by ``document_xml``."""
     src = make_docx(path.with_suffix(".src.docx"), "标题", ["正文"])
-    lol = ['<!ENTITY lol0 "lol">'] + [f'<!ENTITY lol{i} "{("&lol%d;" % (i - 1)) * 10}">' for i in range(1, 10)]
-    doc = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<!DOCTYPE w:document [' + "".join(lol) + ']>'
-           '<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body>'
-           '<w:p><w:r><w:t>笑声&lol9;结束</w:t></w:r></w:p></w:body></w:document>')
     with zipfile.ZipFile(src) as zin, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zout:
         for item in zin.infolist():
-            data = doc.encode("utf-8") if item.filename == "word/document.xml" else zin.read(item)
+            data = document_xml.encode("utf-8") if item.filename == "word/document.xml" else zin.read(item)
             zout.writestr(item, data)
     src.unlink()
     return path
 
 
-def test_entity_expansion_in_a_docx_does_not_expand(tmp_path: Path, repo: Archive) -> None:
-    from docx.oxml.parser import oxml_parser
+def billion_laughs_docx(path: Path, depth: int = 9) -> Path:
+    """A DOCX whose document.xml defines nested entities that expand to 3·10^depth characters
+    (depth 9: gigabytes)."""
+    lol = ['<!ENTITY lol0 "lol">'] + [f'<!ENTITY lol{i} "{("&lol%d;" % (i - 1)) * 10}">'
+                                      for i in range(1, depth + 1)]
+    doc = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<!DOCTYPE w:document [' + "".join(lol) + ']>'
+           '<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body>'
+           f'<w:p><w:r><w:t>笑声&lol{depth};结束</w:t></w:r></w:p></w:body></w:document>')
+    return docx_with_document_xml(path, doc)
 
-    bomb = billion_laughs_docx(tmp_path / "笑.docx")
-    assert oxml_parser.resolve_entities is False if hasattr(oxml_parser, "resolve_entities") else True
+
+class FifoWatch:
+    """A named pipe standing in for a local file a document points to. Opening it for reading is
+    seen from here (a non-blocking writer can open a FIFO only while a reader has it open); the
+    reader then gets ``secret`` so a read, were it to happen, would also show in the text."""
+
+    def __init__(self, path: Path, secret: str) -> None:
+        import threading
+
+        os.mkfifo(path)
+        self.path, self.secret, self.opened = path, secret, 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._watch, daemon=True)
+        self._thread.start()
+
+    def _watch(self) -> None:
+        while not self._stop.is_set():
+            try:
+                fd = os.open(self.path, os.O_WRONLY | os.O_NONBLOCK)
+            except OSError:  # ENXIO: nobody has it open for reading
+                time.sleep(0.005)
+                continue
+            self.opened += 1
+            try:
+                os.write(fd, self.secret.encode("utf-8"))
+            finally:
+                os.close(fd)
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(5)
+
+
+def external_entity_docx(path: Path, target: Path) -> Path:
+    """A DOCX whose document.xml names a local file three ways: an external general entity used in
+    the text, an external parameter entity used in the DTD, and an external DTD."""
+    uri = target.as_uri()
+    doc = ('<?xml version="1.0" encoding="UTF-8"?>\n'
+           f'<!DOCTYPE w:document SYSTEM "{uri}" [<!ENTITY xxe SYSTEM "{uri}"><!ENTITY % pe SYSTEM "{uri}"> %pe;]>'
+           '<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body>'
+           '<w:p><w:r><w:t>外部实体&xxe;结束</w:t></w:r></w:p></w:body></w:document>')
+    return docx_with_document_xml(path, doc)
+
+
+# depth 3 (3,000 characters) is small enough that libxml2's own amplification guard lets it through,
+# so only our parser settings keep it out; depth 9 is the real bomb, which must end quickly.
+@pytest.mark.parametrize("depth", [3, 9])
+def test_entity_expansion_in_a_docx_does_not_expand(tmp_path: Path, repo: Archive, depth: int) -> None:
+    bomb = billion_laughs_docx(tmp_path / "笑.docx", depth)
     start = time.monotonic()
     try:
         text = extract(bomb, "docx", ExtractOptions(ocr=False)).text
     except ArchiveKitError as e:
         text = str(e)
-    assert "lollollol" not in text and len(text) < 10_000
+    assert "lollol" not in text and len(text) < 1_000
     rc, data = cli_json("ingest", str(bomb), "--no-ocr", root=repo.root)
     assert time.monotonic() - start < 30
     added = data["added"]
-    assert (rc == 0 and added[0]["text_chars"] < 10_000) or (rc == 1 and "\n" not in data["failed"][0]["error"])
+    assert (rc == 0 and added[0]["text_chars"] < 1_000) or (rc == 1 and "\n" not in data["failed"][0]["error"])
+    assert all("lollol" not in repo.text(d["id"]) for d in added)
+
+
+def test_external_entities_in_a_docx_read_nothing(tmp_path: Path, repo: Archive) -> None:
+    secret = "机密外部文件内容XXE"
+    watch = FifoWatch(tmp_path / "secret.txt", secret)
+    try:
+        docx = external_entity_docx(tmp_path / "外部实体.docx", watch.path)
+        try:
+            text = extract(docx, "docx", ExtractOptions(ocr=False)).text
+        except ArchiveKitError as e:
+            text = str(e)
+        rc, data = cli_json("ingest", str(docx), "--no-ocr", root=repo.root)
+        stored = [repo.text(d["id"]) for d in data["added"]]
+    finally:
+        watch.stop()
+    assert watch.opened == 0, "the referenced file was opened"
+    assert secret not in text and "XXE" not in text
+    assert all(secret not in t for t in stored)
+    assert (rc == 0 and "外部实体" in stored[0]) or (rc == 1 and "\n" not in data["failed"][0]["error"])
 
 
 def test_image_decompression_bombs_fail_with_a_clear_line(tmp_path: Path, repo: Archive) -> None:

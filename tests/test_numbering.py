@@ -10,7 +10,7 @@ import pytest
 
 from archive_kit.archive import Archive
 from archive_kit.config import CODE_PATTERNS
-from archive_kit.errors import NumberingError
+from archive_kit.errors import NumberingError, UsageError
 
 from .conftest import cli_json, run_cli
 
@@ -190,7 +190,7 @@ def test_every_assignment_is_logged(repo: Archive, monkeypatch: pytest.MonkeyPat
 def test_a_failed_run_leaves_nothing_numbered(repo: Archive) -> None:
     add(repo, retention="D30")
     repo.config.code_pattern = "{fonds}-{nonsense}"
-    with pytest.raises(Exception):
+    with pytest.raises(UsageError, match=r"archival code pattern .*nonsense"):
         repo.number()
     assert all(d.item_number is None for d in repo.documents())
     assert repo.number_log() == []

@@ -134,7 +134,16 @@ def test_repair_fixes_what_the_repository_holds_and_a_reingest_restores_the_rest
 
 
 def test_reindex_rebuilds_a_damaged_index(filled) -> None:
-    archive, _, _ = filled
-    for s in archive.index_dir.glob("*.seg"):
+    archive, _, ids = filled
+    segments = list(archive.index_dir.glob("*.seg"))
+    assert segments
+    for s in segments:
         s.unlink()
     assert run_cli("reindex", root=archive.root).returncode == 0
+    rc, data = cli_json("verify", root=archive.root)  # before any search, which would mend a gap on its own
+    assert rc == 0 and data["ok"] and not data["problems"], data
+    rc, hits = cli_json("search", "志愿服务", "--limit", "50", root=archive.root)
+    assert rc == 0 and hits["total"] == len(ids)
+    assert sorted(h["id"] for h in hits["hits"]) == ids
+    rc, hits = cli_json("search", "台账资料", root=archive.root)  # body text of the four notices, not a title
+    assert hits["total"] == 4

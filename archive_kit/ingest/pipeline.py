@@ -12,6 +12,7 @@ from ..extract import ExtractOptions, Extraction
 from ..indexing import sync_index
 from ..metadata import DocMetadata
 from ..repo import Repo, RepoPaths
+from ..stages import mark
 from ..workers import Limits, Outcome, WorkerPool
 from .analyse import analyse
 from .cache import load_cached, save_cache
@@ -128,6 +129,7 @@ class _BatchWriter:
         try:
             values, hints = describe(item, ext, meta, self.repo.registry, cli, self.repo.config.default_secrecy)
             self.repo.store.put(item.path, item.sha256)
+            mark("ingest-store")
         except RepositoryError:
             raise  # the repository cannot be written (disk full): the whole command stops, not one file
         except ArchiveKitError as e:
@@ -152,6 +154,7 @@ class _BatchWriter:
                 else:
                     self.report.duplicates.append({"path": item.source_path, "sha256": item.sha256, "id": doc_id})
                 cat.add_source(item.sha256, item.source_path)
+            mark("ingest-catalogue")
         self.pending = []
         self.report.added.extend(d for d in (cat.get(i) for i in ids) if d is not None)
         self.since_sync += len(ids)

@@ -21,7 +21,7 @@ from __future__ import annotations
 import os
 from array import array
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator
 
 import whoosh
 
@@ -267,14 +267,18 @@ def write_lock(ix: Any) -> Any:
     return ix.lock("WRITELOCK")
 
 
-def adopt_index(ix: Any, path: Path, folder: Path, indexname: str) -> None:
+def adopt_index(ix: Any, path: Path, folder: Path, indexname: str,
+                moved: Callable[[], None] | None = None) -> None:
     """Move the segments of the finished index in ``folder`` into ``ix`` (whose folder is ``path``)
     and publish them as its next generation (one TOC write), then delete the files of the segments
-    replaced. The caller holds ``write_lock(ix)``."""
+    replaced. ``moved`` is called between the move and the publishing write (the kill tests' stage
+    marker). The caller holds ``write_lock(ix)``."""
     toc = TOC.read(FileStorage(str(folder)), indexname)
     for f in folder.iterdir():
         if f.name.startswith(indexname + "_") and not f.name.endswith((".toc", "LOCK")):
             os.replace(f, path / f.name)
+    if moved is not None:
+        moved()
     gen = ix.latest_generation() + 1
     TOC(toc.schema, toc.segments, gen).write(ix.storage, indexname)
     clean_files(ix.storage, indexname, gen, toc.segments)

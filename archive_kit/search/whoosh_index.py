@@ -30,6 +30,7 @@ from archive_kit.search.query import Term, parse_query
 from archive_kit.search.snippet import make_snippet
 from archive_kit.search.whoosh_compat import (ArrayPostingWriter, adopt_index, build_segment, deleted_docs,
                                               read_postings, write_lock, write_toc)
+from archive_kit.stages import mark
 from archive_kit.textnorm import normalize_text
 
 INDEX_NAME = "MAIN"
@@ -167,7 +168,7 @@ class WhooshIndex:
         try:
             if before_publish is not None:
                 _apply(tmp, before_publish, self.lock_timeout)
-            adopt_index(self._ix, self.path, tmp, INDEX_NAME)
+            adopt_index(self._ix, self.path, tmp, INDEX_NAME, moved=lambda: mark("index-rebuild-swap"))
         finally:
             lock.release()
 
