@@ -227,6 +227,20 @@ def _document_parts(reader):
     return parts
 
 
+def active_content(reader) -> set[str]:
+    """What in a whole PDF can act (JavaScript, launch actions, embedded files…), by name, without
+    changing it: the document's catalog parts and every page with what it reaches (四性 security)."""
+    seen: set = set()
+    found = _walk(_document_parts(reader), seen, fix=False) or set()
+    try:
+        pages = list(reader.pages)
+    except Exception:  # noqa: BLE001 - a broken page tree: what was found so far stands
+        return found
+    for page in pages:
+        found |= _walk(page, seen, fix=False) or set()
+    return found
+
+
 def _walk(root, seen: set, fix: bool) -> set[str] | None:
     """Everything that can act in the object graph under ``root``, by name (see ``_judge``).
 
