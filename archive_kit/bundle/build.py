@@ -171,7 +171,7 @@ def _build_into(repo: Repo, bag: Path, plan: Plan, meta: BundleMeta, track: str,
                                        "start_page": e.start, "pdf_page": e.index + 1, "pages": e.pages,
                                        "linked": linked, "rendition": e.rendition.path is not None}
                                       for e, linked in s.rows]} for s in plan.sections]
-    write_report(bag, four_property_checks(bag))
+    write_report(bag, four_property_checks(bag, len(plan.entries)))
     if site:
         build_site(bag, plan, meta, names_of, repo.catalogue.text)
     info = [("Source-Organization", meta.unit or meta.fonds), ("Bagging-Date", meta.made.isoformat()),
@@ -179,7 +179,8 @@ def _build_into(repo: Repo, bag: Path, plan: Plan, meta: BundleMeta, track: str,
                                                          (meta.criterion or "").split(" ")[0]) if x)),
             ("External-Description", f"{meta.track_name} {meta.year}年度 迎检资料汇编"),
             ("Bag-Software-Agent", AGENT), ("Fonds-Code", meta.fonds), ("Track", track),
-            ("Track-Name", meta.track_name), ("Year", str(meta.year))]
+            ("Track-Name", meta.track_name), ("Year", str(meta.year)),
+            ("Item-Count", str(len(plan.entries)))]
     if meta.criterion:
         info.append(("Criterion", meta.criterion))
     info = [(k, v) for k, v in info if v]

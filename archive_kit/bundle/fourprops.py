@@ -101,8 +101,11 @@ class _Item:
         self.where = f"data/{ORIGINALS}/{name}"
 
 
-def four_property_checks(bundle: Path) -> list[Check]:
-    """Every 四性 check of the bundle folder ``bundle``, bundle-wide checks first, then per item."""
+def four_property_checks(bundle: Path, expected_items: int | None = None) -> list[Check]:
+    """Every 四性 check of the bundle folder ``bundle``, bundle-wide checks first, then per item.
+
+    The item count is checked against ``expected_items`` (at build time) or else the bag-info's
+    ``Item-Count``."""
     checks: list[Check] = []
     try:
         recorded = json.loads((bundle / "data" / ORIGINALS_JSON).read_text(encoding="utf-8"))
@@ -112,7 +115,7 @@ def four_property_checks(bundle: Path) -> list[Check]:
         return [Check("integrity", "item_count", None, False, f"data/{ORIGINALS_JSON} cannot be read ({e})")]
     items = [_Item(bundle, n, r if isinstance(r, dict) else {}) for n, r in sorted(recorded.items())]
     items.sort(key=lambda i: (i.number is None, i.number or 0, i.name))
-    checks += _bundle_checks(bundle, items)
+    checks += _bundle_checks(bundle, items, expected_items)
     for item in items:
         checks += _item_checks(item)
     return checks
@@ -130,13 +133,18 @@ def _bag_info(bundle: Path) -> dict[str, str]:
     return {k.strip(): v.strip() for k, _, v in (line.partition(":") for line in text.splitlines()) if k.strip()}
 
 
-def _bundle_checks(bundle: Path, items: list[_Item]) -> Iterator[Check]:
+def _bundle_checks(bundle: Path, items: list[_Item], expected: int | None) -> Iterator[Check]:
     folder = bundle / "data" / ORIGINALS
     present = sorted(p.name for p in folder.iterdir() if p.is_file()) if folder.is_dir() else []
     extra = sorted(set(present) - {i.name for i in items})
-    yield Check("integrity", "item_count", None, not extra and len(present) >= len(items),
-                f"{len(items)} item(s) recorded, {len(present)} original(s) present"
-                + (f"; not recorded: {', '.join(extra)}" if extra else ""))
+    declared = _bag_info(bundle).get("Item-Count")
+    if expected is None and declared is not None:
+        expected = int(declared) if declared.isdigit() else -1
+    ok = not extra and expected in (None, len(items))
+    yield Check("integrity", "item_count", None, ok,
+                f"{len(items)} item(s) recorded" + (f", {expected} declared (bag-info Item-Count)"
+                                                   if expected is not None else "")
+                + (f"; files no item records: {', '.join(extra)}" if extra else ""))
     yield _numbering(bundle, items)
     pdf = bundle / "bundle.pdf"
     reader, why = _open_pdf(pdf)
