@@ -159,25 +159,31 @@ def _bundle_checks(bundle: Path, items: list[_Item], expected: int | None) -> It
 
 
 def _numbering(bundle: Path, items: list[_Item]) -> Check:
-    """Item numbers of the bundle's own track and year run 1..n with no gap (漏号) nor repeat."""
+    """Item numbers of each class (DA/T 22: year, retention period, track) of the bundle's own
+    track and year run 1..n with no gap (漏号) nor repeat."""
     info = _bag_info(bundle)
     if info.get("Criterion"):
         return Check("integrity", "item_numbers", None, True,
                      "criterion bundle: it holds a part of the year's numbers, continuity not checked")
     track, year = info.get("Track"), info.get("Year")
-    own = [i.number for i in items if i.number is not None and (track is None or i.rec.get("track") == track)
-           and (year is None or str(i.rec.get("year")) == year)]
-    if not own:
+    classes: dict[str, list[int]] = {}
+    for i in items:
+        if i.number is not None and (track is None or i.rec.get("track") == track) \
+                and (year is None or str(i.rec.get("year")) == year):
+            classes.setdefault(str(i.rec.get("retention") or "-"), []).append(i.number)
+    if not classes:
         return Check("integrity", "item_numbers", None, not items, "no numbered item" if items else "no items")
-    missing = sorted(set(range(1, max(own) + 1)) - set(own))
-    repeated = sorted({n for n in own if own.count(n) > 1})
-    reasons = []
-    if missing:
-        reasons.append("missing item number(s) (漏号): " + ", ".join(f"{n:04d}" for n in missing[:20]))
-    if repeated:
-        reasons.append("repeated item number(s): " + ", ".join(f"{n:04d}" for n in repeated[:20]))
+    reasons, spans = [], []
+    for retention, own in sorted(classes.items()):
+        missing = sorted(set(range(1, max(own) + 1)) - set(own))
+        repeated = sorted({n for n in own if own.count(n) > 1})
+        spans.append(f"{retention} 0001–{max(own):04d}")
+        if missing:
+            reasons.append(f"{retention}: missing item number(s) (漏号): " + ", ".join(f"{n:04d}" for n in missing[:20]))
+        if repeated:
+            reasons.append(f"{retention}: repeated item number(s): " + ", ".join(f"{n:04d}" for n in repeated[:20]))
     return Check("integrity", "item_numbers", None, not reasons,
-                 "; ".join(reasons) or f"items 0001–{max(own):04d}, continuous")
+                 "; ".join(reasons) or f"continuous: {', '.join(spans)}")
 
 
 # ----------------------------------------------------------------------------------- per item
