@@ -1,4 +1,5 @@
-"""Bundle commands: ``bundle`` (an inspection bundle as a BagIt folder) and ``verify-bundle``."""
+"""Bundle commands: ``bundle`` (an inspection bundle as a BagIt folder, optionally with its offline
+inspector site) and ``verify-bundle``."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -52,7 +53,8 @@ def bundle(ctx: Ctx, track: str, year: int, criterion: str | None, out: Path, ma
 @json_option
 @pass_ctx
 def verify_bundle(ctx: Ctx, path: Path, as_json: bool) -> int:
-    """Check a bundle: BagIt validity and every original against the repository's SHA-256.
+    """Check a bundle: BagIt validity, every original against the repository's SHA-256, and the
+    四性 checks (DA/T 70-2018: authenticity, integrity, usability, security).
 
     Exit 1 when the bundle fails a check.
     """

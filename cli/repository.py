@@ -122,7 +122,7 @@ def show_verify(report: "VerifyReport", as_json: bool, checked: str) -> None:
 @command()
 @click.option("--quick", is_flag=True, help="Skip re-hashing every original (existence checks only).")
 @click.option("--bundle", "bundle_dir", type=click.Path(path_type=Path), default=None,
-              help="Check an inspection bundle instead of the repository.")
+              help="Check an inspection bundle (its bag and 四性 checks) instead of the repository.")
 @json_option
 @pass_ctx
 def verify(ctx: Ctx, quick: bool, bundle_dir: Path | None, as_json: bool) -> int:

@@ -4,7 +4,6 @@ hostile titles shown as text, no request leaving file://, and the site under the
 """
 from __future__ import annotations
 
-import csv
 import hashlib
 import shutil
 from pathlib import Path
@@ -14,7 +13,8 @@ import pytest
 from pypdf import PdfReader
 
 from bench.gen_docs import NOTICE_BODY, make_pdf
-from tests.conftest import cli_json, run_cli
+from tests.conftest import cli_json
+from tests.test_fourprops import manifest_repo
 
 CHROMIUM = Path("/usr/bin/chromium")
 pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="no chromium binary at /usr/bin/chromium "
@@ -35,17 +35,10 @@ def site(tmp_path_factory: pytest.TempPathFactory):
     make_pdf(ev / "waste.pdf", WASTE_TITLE, ["各科室要做好厨余垃圾", "减量工作，开展垃圾分类宣传。"],
              date_text="2023年5月6日")
     make_pdf(ev / "hostile.pdf", HOSTILE, ["检查各办公区域的环境卫生情况。"], date_text="2023年6月1日")
-    manifest = base / "manifest.csv"
-    with open(manifest, "w", encoding="utf-8", newline="") as fh:
-        w = csv.writer(fh)
-        w.writerow(["path", "track", "criterion", "year", "title", "date"])
-        w.writerow(["evidence/notice.pdf", "文明单位", "2.3", "2023", "关于开展志愿服务活动的通知", "2023-03-05"])
-        w.writerow(["evidence/waste.pdf", "文明单位", "7.1", "2023", WASTE_TITLE, "2023-05-06"])
-        w.writerow(["evidence/hostile.pdf", "文明单位", "7.1", "2023", HOSTILE, "2023-06-01"])
-    root = base / "repo"
-    run_cli("init", "--fonds", "J001", "--unit", "测试单位", root=root, check=True)
-    code, ingested = cli_json("ingest", "--manifest", str(manifest), "--no-ocr", root=root)
-    assert code == 0 and len(ingested["added"]) == 3, ingested
+    # two retention periods: two classes, each numbered from 0001
+    root = manifest_repo(base, [["evidence/notice.pdf", "2.3", "关于开展志愿服务活动的通知", "2023-03-05", "D30"],
+                                ["evidence/waste.pdf", "7.1", WASTE_TITLE, "2023-05-06", "D10"],
+                                ["evidence/hostile.pdf", "7.1", HOSTILE, "2023-06-01", "D10"]])
     out = base / "bundle"
     code, report = cli_json("bundle", "--track", "文明单位", "--year", "2023", "--out", str(out), "--site", root=root)
     assert code == 0, report
@@ -105,6 +98,20 @@ def test_search_finds_the_item_and_leads_to_its_pdf_page_and_original(site, brow
     assert original.parent == out / "data" / "originals"
     assert hashlib.sha256(original.read_bytes()).digest() == hashlib.sha256((ev / "waste.pdf").read_bytes()).digest()
     assert page.seen == {"dialogs": [], "errors": [], "remote": []}
+
+
+def test_every_item_has_its_own_page(site, browser) -> None:
+    """Item numbers repeat across classes (D30 0001, D10 0001): each item still gets its page."""
+    root, out, report, ev = site
+    codes = {d["archival_code"] for s in report["contents"] for d in s["documents"]}
+    assert len(codes) == 3 and len({c.rsplit("-", 1)[1] for c in codes}) < 3, codes
+    pages = sorted((out / "site" / "items").glob("*.html"))
+    assert len(pages) == 3
+    for code in codes:
+        assert sum(code in p.read_text(encoding="utf-8") for p in pages) == 1, code
+    page = _open(browser, (out / "index.html").as_uri())
+    hrefs = page.locator("ul.items a").evaluate_all("links => links.map(a => a.href)")
+    assert len(set(hrefs)) == 3
 
 
 def test_a_hostile_title_shows_as_text_everywhere(site, browser) -> None:

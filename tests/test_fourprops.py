@@ -40,19 +40,21 @@ def bundle(tmp_path_factory: pytest.TempPathFactory):
         rows.append([f"evidence/d{i}.pdf", "2.3", title, f"2023-{i + 3:02d}-05"])
     make_photo(ev / "photo.jpg", exif_date=dt.datetime(2023, 7, 1, 9, 30))
     rows.append(["evidence/photo.jpg", "2.3", "社区志愿服务活动现场", "2023-07-01"])
-    root = _repo(base, rows)
+    root = manifest_repo(base, rows)
     out = base / "bundle"
     code, report = cli_json("bundle", "--track", "文明单位", "--year", "2023", "--out", str(out), root=root)
     assert code == 0, report
     return root, out
 
 
-def _repo(base: Path, rows: list[list[str]]) -> Path:
+def manifest_repo(base: Path, rows: list[list[str]]) -> Path:
+    """A repository made with the CLI, its documents ingested from a manifest of ``rows``
+    (path relative to ``base``, criterion of 文明单位, title, date, optionally retention; year 2023)."""
     manifest = base / "manifest.csv"
     with open(manifest, "w", encoding="utf-8", newline="") as fh:
         w = csv.writer(fh)
-        w.writerow(["path", "track", "criterion", "year", "title", "date"])
-        w.writerows([[p, "文明单位", c, "2023", t, d] for p, c, t, d in rows])
+        w.writerow(["path", "track", "criterion", "year", "title", "date", "retention"])
+        w.writerows([[p, "文明单位", c, "2023", t, d, *rest] for p, c, t, d, *rest in rows])
     root = base / "repo"
     run_cli("init", "--fonds", "J001", "--unit", "测试单位", root=root, check=True)
     code, data = cli_json("ingest", "--manifest", str(manifest), "--no-ocr", root=root)
@@ -164,7 +166,7 @@ def test_a_pdf_with_javascript_fails_security(tmp_path: Path) -> None:
     with open(ev / "js.pdf", "wb") as fh:
         writer.write(fh)
     make_pdf(ev / "ok.pdf", TITLES[0], NOTICE_BODY)
-    root = _repo(tmp_path, [["evidence/ok.pdf", "2.3", TITLES[0], "2023-03-05"],
+    root = manifest_repo(tmp_path, [["evidence/ok.pdf", "2.3", TITLES[0], "2023-03-05"],
                             ["evidence/js.pdf", "2.3", JS_TITLE, "2023-03-05"]])
     out = tmp_path / "bundle"
     code, report = cli_json("bundle", "--track", "文明单位", "--year", "2023", "--out", str(out), root=root)

@@ -46,8 +46,9 @@ def _page(title: str, heading: str, body: str, root: str, scripts: tuple[str, ..
 
 
 def item_key(entry: Entry) -> str:
-    """The item page's file stem: its item number, else its document id."""
-    return f"{entry.doc.item_number:04d}" if entry.doc.item_number else f"id{entry.doc.id}"
+    """The item page's file stem: item number and document id (numbers repeat across classes:
+    each retention period numbers from 0001)."""
+    return f"{entry.doc.item_number:04d}-{entry.doc.id}" if entry.doc.item_number else f"id{entry.doc.id}"
 
 
 def build_site(bag: Path, plan: Plan, meta: BundleMeta, originals: dict[int, str],
