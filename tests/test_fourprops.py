@@ -177,3 +177,20 @@ def test_a_pdf_with_javascript_fails_security(tmp_path: Path) -> None:
     assert "JavaScript" in next(c["reason"] for c in data["checks"] if not c["ok"])
     built = json.loads((out / "四性检测报告.json").read_text(encoding="utf-8"))
     assert not built["ok"], "the report written at build time says so too"
+
+
+def test_without_sm3_the_sm3_checks_are_skipped_with_a_reason(bundle, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Where this Python's OpenSSL has no SM3 (simulated: hashlib refuses the name), SHA-256 still
+    guards fixity and each SM3 check passes saying it was skipped, and why."""
+    from archive_kit.bundle import fourprops
+
+    root, out = bundle
+    real_new = hashlib.new
+    monkeypatch.setattr(fourprops.hashlib, "new", lambda name, *a, **k: (_ for _ in ()).throw(
+        ValueError(f"unsupported hash type {name}")) if name == "sm3" else real_new(name, *a, **k))
+    assert not fourprops.sm3_available()
+    checks = fourprops.four_property_checks(out)
+    sm3 = [c for c in checks if c.check == "sm3"]
+    assert len(sm3) == 4 and all(c.ok and c.reason.startswith("skipped: this Python's OpenSSL has no SM3")
+                                 for c in sm3)
+    assert all(c.ok for c in checks if c.check == "sha256")
