@@ -134,7 +134,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"assembly: {report.documents} documents, {report.pages} pages in {assembly_s:.2f} s "
               f"({report.pages / assembly_s:.0f} pages/s), bundle.pdf {size_mb:.1f} MB",
               file=sys.stderr if args.json else sys.stdout)
-        print(f"--site: +{site_s:.2f} s (site/ {_size(work / 'site' / 'site') / 1e6:.1f} MB); 四性 check: "
+        print(f"--site: {site_s:+.2f} s against the build without it (a difference of two builds: noisy) (site/ {_size(work / 'site' / 'site') / 1e6:.1f} MB); 四性 check: "
               f"{fourprops_s:.2f} s for {len(checks)} checks ({sum(not c.ok for c in checks)} failed); "
               f"verify --bundle (bag + 四性): {verify_s:.2f} s", file=sys.stderr if args.json else sys.stdout)
         print(f"DOCX rendition (LibreOffice): {docx_s:.2f} s per document" if docx_s is not None
