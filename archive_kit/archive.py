@@ -416,14 +416,17 @@ class Archive:
         return make_rendition(self.catalogue, self.store, self.renditions_dir, doc).path
 
     def bundle(self, out: Path | str, *, track: str, year: int, criterion: str | None = None,
-               zip: bool = False, force: bool = False) -> "BundleReport":
-        """Build an inspection bundle for a track's year (or one criterion) in folder ``out``."""
+               zip: bool = False, force: bool = False, site: bool = False) -> "BundleReport":
+        """Build an inspection bundle for a track's year (or one criterion) in folder ``out``;
+        ``site`` adds the offline inspector site."""
         from .bundle.build import build_bundle
 
-        return build_bundle(self.repo, Path(out), track=track, year=year, criterion=criterion, zip=zip, force=force)
+        return build_bundle(self.repo, Path(out), track=track, year=year, criterion=criterion, zip=zip, force=force,
+                            site=site)
 
     def verify_bundle(self, path: Path | str) -> "VerifyReport":
-        """Check a bundle: BagIt validity and every original against the repository's SHA-256."""
+        """Check a bundle: BagIt validity, every original against the repository's SHA-256, and the
+        四性 checks (DA/T 70-2018)."""
         from .bundle.verify import verify_bundle
 
         return verify_bundle(self.catalogue, Path(path))

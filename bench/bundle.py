@@ -1,5 +1,6 @@
 """Benchmark: assembling an inspection bundle of 300 documents / about 1,500 pages (renditions
-cached), and LibreOffice rendition time per DOCX.
+cached), the extra cost of its offline inspector site (``--site``) and of its 四性 check (also run
+inside every build, for the report), and LibreOffice rendition time per DOCX.
 
     python bench/bundle.py [--docs 300] [--docx 3] [--json]
 """
@@ -18,6 +19,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the repository root: bench.*, this archive_kit
 
 from archive_kit.archive import Archive  # noqa: E402
+from archive_kit.bundle.fourprops import four_property_checks  # noqa: E402
 from archive_kit.fonts import require_cjk_font  # noqa: E402
 from archive_kit.office import soffice_path  # noqa: E402
 from bench.gen_docs import PHRASES, make_docx, random_paragraphs  # noqa: E402
@@ -62,6 +64,11 @@ def make_fast_pdfs(folder: Path, n: int, pages: int, seed: int = 1) -> list[Path
     return out
 
 
+def _size(folder: Path) -> int:
+    """Bytes of every file under ``folder``."""
+    return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the benchmark; ``--json`` ends with one JSON object."""
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -91,6 +98,15 @@ def main(argv: list[str] | None = None) -> int:
         t = time.perf_counter()
         report = archive.bundle(work / "out", track=TRACK, year=2023)
         assembly_s = time.perf_counter() - t
+        t = time.perf_counter()
+        archive.bundle(work / "site", track=TRACK, year=2023, site=True)
+        site_s = time.perf_counter() - t - assembly_s
+        t = time.perf_counter()
+        checks = four_property_checks(work / "out")
+        fourprops_s = time.perf_counter() - t
+        t = time.perf_counter()
+        verified = archive.verify_bundle(work / "out")
+        verify_s = time.perf_counter() - t
         docx_s = None
         if soffice_path() and args.docx:
             rng = random.Random(3)
@@ -108,12 +124,19 @@ def main(argv: list[str] | None = None) -> int:
                   "pages_per_s": round(report.pages / assembly_s, 1),
                   "docx_rendition_s": round(docx_s, 2) if docx_s is not None else None,
                   "bundle_mb": round(size_mb, 1), "cpu_count": os.cpu_count(),
+                  "site_s": round(site_s, 2), "site_mb": round(_size(work / "site" / "site") / 1e6, 1),
+                  "fourprops_s": round(fourprops_s, 2), "fourprops_checks": len(checks),
+                  "fourprops_failed": sum(not c.ok for c in checks), "verify_bundle_s": round(verify_s, 2),
+                  "verify_bundle_ok": verified.ok,
                   "generate_s": round(gen_s, 1), "ingest_s": round(ingest_s, 1)}
         print(f"cpu_count={os.cpu_count()}  generated {args.docs} PDFs in {gen_s:.1f} s, ingested in {ingest_s:.1f} s",
               file=sys.stderr if args.json else sys.stdout)
         print(f"assembly: {report.documents} documents, {report.pages} pages in {assembly_s:.2f} s "
               f"({report.pages / assembly_s:.0f} pages/s), bundle.pdf {size_mb:.1f} MB",
               file=sys.stderr if args.json else sys.stdout)
+        print(f"--site: {site_s:+.2f} s against the build without it (a difference of two builds: noisy) (site/ {_size(work / 'site' / 'site') / 1e6:.1f} MB); 四性 check: "
+              f"{fourprops_s:.2f} s for {len(checks)} checks ({sum(not c.ok for c in checks)} failed); "
+              f"verify --bundle (bag + 四性): {verify_s:.2f} s", file=sys.stderr if args.json else sys.stdout)
         print(f"DOCX rendition (LibreOffice): {docx_s:.2f} s per document" if docx_s is not None
               else f"DOCX rendition: not measured ({'--docx 0' if soffice_path() else 'LibreOffice not installed'})",
               file=sys.stderr if args.json else sys.stdout)

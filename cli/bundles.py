@@ -1,4 +1,5 @@
-"""Bundle commands: ``bundle`` (an inspection bundle as a BagIt folder) and ``verify-bundle``."""
+"""Bundle commands: ``bundle`` (an inspection bundle as a BagIt folder, optionally with its offline
+inspector site) and ``verify-bundle``."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -21,13 +22,17 @@ command = cli.section("Bundles")
 @click.option("--zip", "make_zip", is_flag=True, help="Also write DIR.zip (its top folder is DIR's name).")
 @click.option("--force", is_flag=True,
               help="Replace a previous bundle in DIR (and DIR.zip); never a folder archive-kit did not make.")
+@click.option("--site", is_flag=True,
+              help="Add the offline inspector site (DIR/index.html): criteria tree, item pages, full-text search.")
 @json_option
 @pass_ctx
 def bundle(ctx: Ctx, track: str, year: int, criterion: str | None, out: Path, make_zip: bool, force: bool,
-           as_json: bool) -> int:
-    """Build an inspection bundle (numbers unnumbered documents of the track's year first)."""
+           site: bool, as_json: bool) -> int:
+    """Build an inspection bundle (numbers unnumbered documents of the track's year first), with its
+    四性检测报告 (DA/T 70-2018)."""
     with ctx.open() as archive:
-        report = archive.bundle(out, track=track, year=year, criterion=criterion, zip=make_zip, force=force)
+        report = archive.bundle(out, track=track, year=year, criterion=criterion, zip=make_zip, force=force,
+                                site=site)
     if as_json:
         emit_json(report.to_json())
         return 0
@@ -48,7 +53,8 @@ def bundle(ctx: Ctx, track: str, year: int, criterion: str | None, out: Path, ma
 @json_option
 @pass_ctx
 def verify_bundle(ctx: Ctx, path: Path, as_json: bool) -> int:
-    """Check a bundle: BagIt validity and every original against the repository's SHA-256.
+    """Check a bundle: BagIt validity, every original against the repository's SHA-256, and the
+    四性 checks (DA/T 70-2018: authenticity, integrity, usability, security).
 
     Exit 1 when the bundle fails a check.
     """

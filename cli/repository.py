@@ -107,14 +107,22 @@ def show_verify(report: "VerifyReport", as_json: bool, checked: str) -> None:
     problem_lines(report.problems)
     for n in report.notes:
         echo(f"note: {n}")
+    checks = getattr(report, "checks", [])
+    for c in checks:
+        if not c.ok:
+            echo(f"FAIL {c.property} {c.check}" + (f" item {c.item:04d}" if c.item else "") + f": {c.reason}")
+    if checks:
+        echo("四性: " + ", ".join(f"{p} {sum(c.ok for c in checks if c.property == p)}/"
+                                 f"{sum(c.property == p for c in checks)} passed"
+                                 for p in ("authenticity", "integrity", "usability", "security")))
     echo(f"{'OK' if report.ok else 'DAMAGED'}: {report.checked} {checked} checked, "
-         f"{len(report.problems)} problem(s)")
+         f"{len(report.problems)} problem(s)" + (f", {sum(not c.ok for c in checks)} failed check(s)" if checks else ""))
 
 
 @command()
 @click.option("--quick", is_flag=True, help="Skip re-hashing every original (existence checks only).")
 @click.option("--bundle", "bundle_dir", type=click.Path(path_type=Path), default=None,
-              help="Check an inspection bundle instead of the repository.")
+              help="Check an inspection bundle (its bag and 四性 checks) instead of the repository.")
 @json_option
 @pass_ctx
 def verify(ctx: Ctx, quick: bool, bundle_dir: Path | None, as_json: bool) -> int:

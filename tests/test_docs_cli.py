@@ -181,8 +181,8 @@ def outputs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[dict[str
     run("log", "log")
     run("coverage", "coverage", "--track", "文明单位", "--year", "2023")
     run("bundle", "bundle", "--track", "文明单位", "--year", "2023", "--out", str(tmp / "迎检"), "--zip")
-    run("verify", "verify-bundle", str(tmp / "迎检"))
-    run("verify", "verify", "--bundle", str(tmp / "迎检"))
+    run("verify-bundle", "verify-bundle", str(tmp / "迎检"))
+    run("verify-bundle", "verify", "--bundle", str(tmp / "迎检"))
     run("verify", "verify")
     schema = ROOT / "schemas" / "workers-home.yaml"
     run("schema-add", "schema", "add", str(schema))

@@ -4,7 +4,9 @@
     目录.docx, 目录.xlsx    the same contents, editable
     bagit.txt, bag-info.txt, manifest-sha256.txt, tagmanifest-sha256.txt
     data/originals/        each original as ``<item number>_<title>.<ext>`` (the bag's payload)
-    data/originals.json    file name -> sha256 and archival code, for ``verify.verify_bundle``
+    data/originals.json    file name -> SHA-256, SM3 and the catalogue record, for ``verify.verify_bundle``
+    四性检测报告.json/.xlsx  the 四性 checks (DA/T 70-2018) made at build time (``fourprops``)
+    index.html, site/      with ``site``: the offline inspector site (``site``)
 
 What inspectors open (bundle.pdf and the contents) sits at the top of the folder as BagIt tag
 files, covered by the tag manifest; the originals, whose fixity is the point, are the payload.
@@ -22,5 +24,6 @@ someone added a file, is never removed. The same holds for ``DIR.zip``.
 
 Modules: ``plan`` (criteria sections and page numbers), ``front`` (cover, contents, stamps),
 ``pdf`` (assembling bundle.pdf), ``tables`` (目录.docx/.xlsx), ``bag`` (BagIt, zip, recognising a
-previous bundle), ``build`` (the build) and ``verify`` (checking a bundle against the repository).
+previous bundle), ``build`` (the build), ``fourprops`` (the 四性 checks and their report), ``site``
+(the inspector site) and ``verify`` (checking a bundle against the repository).
 """

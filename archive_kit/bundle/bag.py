@@ -53,9 +53,12 @@ def write_bag(bag: Path, info: list[tuple[str, str]], hashes: dict[str, str] | N
     text = "".join(f"{k}: {' '.join(clean_text(str(v)).split())}\n" for k, v in fields)
     (bag / "bag-info.txt").write_text(text, encoding="utf-8")
     (bag / "manifest-sha256.txt").write_text("".join(lines), encoding="utf-8")
-    # every top-level file is a tag file (bundle.pdf and the contents too), so all are fixity-checked
-    tags = sorted(p.name for p in bag.iterdir() if p.is_file() and not p.name.startswith("tagmanifest-"))
-    (bag / "tagmanifest-sha256.txt").write_text("".join(f"{hash_file(bag / t)}  {t}\n" for t in tags), encoding="utf-8")
+    # every file outside data/ is a tag file (bundle.pdf, the contents, the 四性 report and the
+    # inspector site in its tag folder too), so all are fixity-checked
+    tags = sorted(p.relative_to(bag).as_posix() for p in bag.rglob("*")
+                  if p.is_file() and p.relative_to(bag).parts[0] != "data" and not p.name.startswith("tagmanifest-"))
+    (bag / "tagmanifest-sha256.txt").write_text("".join(f"{hash_file(bag / t)}  {_encode_path(t)}\n" for t in tags),
+                                                encoding="utf-8")
 
 
 def validate_bag(bag: Path) -> list[str]:

@@ -20,8 +20,10 @@ from ..repo import Repo
 from ..safenames import NameAllocator
 from ..tagging import proposal_reason
 from .bag import AGENT, ORIGINALS, ORIGINALS_JSON, bundle_problem, bundle_zip_problem, write_bag, zip_bag
+from .fourprops import digests, four_property_checks, write_report
 from .front import BundleMeta
 from .pdf import build_pdf
+from .site import build_site
 from .plan import Plan, make_plan
 from .tables import write_docx, write_xlsx
 
@@ -54,9 +56,10 @@ class BundleReport:
 
 
 def build_bundle(repo: Repo, out: Path, *, track: str, year: int, criterion: str | None = None,
-                 zip: bool = False, force: bool = False) -> BundleReport:
+                 zip: bool = False, force: bool = False, site: bool = False) -> BundleReport:
     """Build the inspection bundle of a track's year (or one criterion and its descendants) in ``out``.
 
+    ``site`` adds the offline inspector site (``index.html``, ``site/``).
     ``force`` replaces a previous bundle (and its zip) there, never anything else.
     """
     schema = repo.registry.require(track)
@@ -91,7 +94,7 @@ def build_bundle(repo: Repo, out: Path, *, track: str, year: int, criterion: str
     tmp = temp_dir(out)
     try:
         with output_errors(out, *([zip_path] if zip_path else [])):
-            _build_into(repo, tmp, plan, meta, schema.id, report)
+            _build_into(repo, tmp, plan, meta, schema.id, report, site)
             if zip_path is not None:
                 _check_target(out, zip_path, force)  # checked again: it may have appeared meanwhile
                 zip_bag(tmp, zip_path, out.name)
@@ -148,13 +151,15 @@ def _number_first(repo: Repo, track: str, year: int) -> int:
 
 
 def _build_into(repo: Repo, bag: Path, plan: Plan, meta: BundleMeta, track: str,
-                report: BundleReport) -> None:
-    """Write the payload and the bag files into the (temporary) folder ``bag``."""
+                report: BundleReport, site: bool) -> None:
+    """Write the payload, the 四性 report, the inspector site (``site``) and the bag files into the
+    (temporary) folder ``bag``; the report and the site are tag files, so the tag manifest covers them."""
     data = bag / "data"
     (data / ORIGINALS).mkdir(parents=True)
     known: dict[str, str] = {}
     originals: dict[str, dict[str, Any]] = {}
     names = NameAllocator()
+    names_of: dict[int, str] = {}
     for entry in sorted(plan.entries, key=lambda e: (e.doc.item_number is None, e.doc.item_number or 0, e.doc.id)):
         doc = entry.doc
         ext = EXTENSIONS.get(doc.format) or _image_ext(doc.original_name)
@@ -162,8 +167,13 @@ def _build_into(repo: Repo, bag: Path, plan: Plan, meta: BundleMeta, track: str,
         name = names.name(f"{prefix}_{entry.title}", ext)
         repo.store.copy_to(doc.sha256, data / ORIGINALS / name)
         known[f"data/{ORIGINALS}/{name}"] = doc.sha256
-        originals[name] = {"sha256": doc.sha256, "archival_code": doc.archival_code, "id": doc.id,
-                           "original_name": doc.original_name}
+        names_of[doc.id] = name
+        originals[name] = {"sha256": doc.sha256, "sm3": digests(data / ORIGINALS / name)[1],
+                           "archival_code": doc.archival_code, "id": doc.id, "original_name": doc.original_name,
+                           "item_number": doc.item_number, "title": doc.title, "date": doc.date,
+                           "doc_number": doc.doc_number, "author": doc.author, "retention": doc.retention,
+                           "pages": doc.pages, "format": doc.format, "track": doc.track, "year": doc.year,
+                           "rendition": entry.rendition.path is not None}
     seed = json.dumps([[e.doc.sha256, e.doc.archival_code, e.title, e.start, e.pages] for e in plan.entries]
                       + [meta.track_name, meta.year, meta.criterion or "", meta.made.isoformat()],
                       ensure_ascii=False).encode("utf-8")
@@ -178,12 +188,16 @@ def _build_into(repo: Repo, bag: Path, plan: Plan, meta: BundleMeta, track: str,
                                        "start_page": e.start, "pdf_page": e.index + 1, "pages": e.pages,
                                        "linked": linked, "rendition": e.rendition.path is not None}
                                       for e, linked in s.rows]} for s in plan.sections]
+    write_report(bag, four_property_checks(bag, len(plan.entries)))
+    if site:
+        build_site(bag, plan, meta, names_of, repo.catalogue.text)
     info = [("Source-Organization", meta.unit or meta.fonds), ("Bagging-Date", meta.made.isoformat()),
             ("External-Identifier", "-".join(x for x in (meta.fonds, track, str(meta.year),
                                                          (meta.criterion or "").split(" ")[0]) if x)),
             ("External-Description", f"{meta.track_name} {meta.year}年度 迎检资料汇编"),
             ("Bag-Software-Agent", AGENT), ("Fonds-Code", meta.fonds), ("Track", track),
-            ("Track-Name", meta.track_name), ("Year", str(meta.year))]
+            ("Track-Name", meta.track_name), ("Year", str(meta.year)),
+            ("Item-Count", str(len(plan.entries)))]
     if meta.criterion:
         info.append(("Criterion", meta.criterion))
     info = [(k, v) for k, v in info if v]

@@ -43,6 +43,7 @@ _WEB_SCHEMES = ("http:", "https:", "mailto:")
 # a resource pointing at the document catalog or at an annotation brings none of these along
 _NEVER_COPIED = ("/Annots", "/AA", "/OpenAction", "/Names", "/AcroForm", "/Pages", "/Outlines", "/Dests",
                  "/StructTreeRoot", "/Threads", "/Thumb", "/AF", "/EmbeddedFiles", "/EF", "/JS", "/RichMediaContent")
+_DRAWING = ("/Contents", "/Resources", "/Parent", "/MediaBox", "/CropBox", "/Group", "/Thumb", "/PieceInfo")
 _WALK_LIMIT = 200_000  # objects looked at per document, so a hostile graph cannot stall the bundle
 
 
@@ -225,6 +226,25 @@ def _document_parts(reader):
     except Exception:  # noqa: BLE001 - a broken catalog: nothing of it is copied anyway
         pass
     return parts
+
+
+def active_content(reader) -> set[str]:
+    """What in a whole PDF can act (JavaScript, launch actions, embedded files…), by name, without
+    changing it: the document's catalog parts and every page with what it reaches (四性 security)."""
+    from pypdf.generic import DictionaryObject
+
+    seen: set = set()
+    found = _walk(_document_parts(reader), seen, fix=False) or set()
+    try:
+        pages = list(reader.pages)
+    except Exception:  # noqa: BLE001 - a broken page tree: what was found so far stands
+        return found
+    for page in pages:
+        # what a viewer acts on in a page: its actions and its annotations (links, attachments,
+        # widgets, media); its drawing (contents, resources) is not opened, which keeps this fast
+        acting = DictionaryObject({k: v for k, v in dict.items(page) if k not in _DRAWING})
+        found |= _walk(acting, seen, fix=False) or set()
+    return found
 
 
 def _walk(root, seen: set, fix: bool) -> set[str] | None:

@@ -60,8 +60,12 @@ def write_docx(plan: Plan, meta: BundleMeta, path: Path) -> None:
 
 def write_xlsx(plan: Plan, meta: BundleMeta, path: Path) -> None:
     """The contents as a spreadsheet with a frozen header; every text is a text cell (``xlsx_cell``)."""
-    wb = xlsx_workbook([contents_sheet(plan, meta)])
-    wb.properties.creator = clean(meta.unit or meta.fonds)
+    save_fixed_xlsx(xlsx_workbook([contents_sheet(plan, meta)]), path, creator=clean(meta.unit or meta.fonds))
+
+
+def save_fixed_xlsx(wb, path: Path, *, creator: str) -> None:
+    """Save a workbook with fixed properties and zip timestamps, so a rebuild gives the same bytes."""
+    wb.properties.creator = creator
     wb.properties.created = wb.properties.modified = FIXED
     wb.properties.lastModifiedBy = "archive-kit"
     save_package(wb, path)
