@@ -7,11 +7,11 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Iterable
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping
 
 from .catalogue import Catalogue, Document
 from .config import Config
-from .errors import ReadOnlyError, RepositoryError, UsageError
+from .errors import InputFileError, NotFoundError, ReadOnlyError, RepositoryError, UsageError
 from .ingest import CliTags, IngestReport, run_ingest
 from .schemas import TrackRegistry, TrackSchema, builtin_schemas, load_schema_file, load_schema_text
 
@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from .coverage import CoverageReport
     from .extract import ExtractOptions
     from .numbering import NumberReport
+    from .pages import PageView
     from .search import SearchIndex
     from .verify import VerifyReport
     from .workers import Limits
@@ -204,12 +205,17 @@ class Archive:
     def ingest(self, paths: Iterable[Path | str], *, manifest: Path | str | None = None,
                track: str | None = None, criterion: str | None = None, year: int | None = None,
                ocr: bool = True, jobs: int | None = None,
-               progress: Callable[[int, int, str], None] | None = None) -> IngestReport:
-        """Add files and folders; returns what was added, duplicated, failed or skipped."""
+               progress: Callable[[int, int, str], None] | None = None,
+               names: Mapping[Path, str] | None = None) -> IngestReport:
+        """Add files and folders; returns what was added, duplicated, failed or skipped.
+
+        ``names`` gives files saved under generated names (the console's uploads) the name people
+        know them by: the catalogue keeps it as original_name and source_path, and their folder
+        gives no tags."""
         self.require_writable("ingesting")
         cli = self._cli_tags(track, criterion, year)
         return run_ingest(self, [Path(p) for p in paths], manifest=Path(manifest) if manifest else None,
-                          cli=cli, ocr=ocr, jobs=jobs, progress=progress)
+                          cli=cli, ocr=ocr, jobs=jobs, progress=progress, names=names)
 
     def _cli_tags(self, track: str | None, criterion: str | None, year: int | None) -> CliTags:
         """Validate command-line tags before any file is touched (a mistake is a usage error)."""
@@ -254,11 +260,26 @@ class Archive:
         return where, params
 
     def get(self, doc_id: int) -> Document:
-        """One document; a missing id is a usage error."""
-        doc = self.catalogue.get(doc_id)
+        """One document; a missing id is a ``NotFoundError`` (a usage error)."""
+        from .catalogue import is_document_id
+
+        doc = self.catalogue.get(doc_id) if is_document_id(doc_id) else None
         if doc is None:
-            raise UsageError(f"no document with id {doc_id}")
+            raise NotFoundError(f"no document with id {doc_id}")
         return doc
+
+    def years(self, *, track: str | None = None) -> list[int]:
+        """The years documents are filed under (for a track: filed there or linked to it), ascending."""
+        return sorted({d.year for d in self.documents(track=track) if d.year is not None})
+
+    def original_path(self, doc_id: int) -> Path:
+        """Where a document's original is stored (a read-only file: read it, never change it)."""
+        doc = self.get(doc_id)
+        path = self.store.path_for(doc.sha256)
+        if not path.is_file():
+            raise InputFileError(doc.original_name, "the original is missing from the object store "
+                                 "(`archive-kit verify` and `repair` say more)")
+        return path
 
     def text(self, doc_id: int) -> str:
         """A document's extracted text."""
@@ -373,6 +394,11 @@ class Archive:
 
         return read_log(self, limit=limit)
 
+    def document_log(self, doc_id: int) -> list[dict[str, Any]]:
+        """One document's entries of the numbering and retagging log, oldest first."""
+        self.get(doc_id)
+        return [entry for entry in self.number_log() if entry["doc_id"] == doc_id]
+
     def listing(self, out: Path | str, *, fmt: str, level: str = "item", track: str | None = None,
                 year: int | None = None) -> Path:
         """Write the item catalogue (``item``) or box listing (``box``) as csv, xlsx, docx or pdf."""
@@ -395,11 +421,69 @@ class Archive:
         return rendition_for(self, doc)
 
     def bundle(self, out: Path | str, *, track: str, year: int, criterion: str | None = None,
-               zip: bool = False, force: bool = False) -> "BundleReport":
-        """Build an inspection bundle for a track's year (or one criterion) in folder ``out``."""
+               zip: bool = False, force: bool = False,
+               progress: Callable[[int, int, str], None] | None = None) -> "BundleReport":
+        """Build an inspection bundle for a track's year (or one criterion) in folder ``out``;
+        ``progress(done, total, name)`` hears of each document's rendition and the final steps."""
         from .bundle import build_bundle
 
-        return build_bundle(self, Path(out), track=track, year=year, criterion=criterion, zip=zip, force=force)
+        return build_bundle(self, Path(out), track=track, year=year, criterion=criterion, zip=zip, force=force,
+                            progress=progress)
+
+    def bundle_order(self, *, track: str, year: int, criterion: str | None = None) -> list[Document]:
+        """The documents a bundle of the track's year (or of one criterion and its descendants) holds,
+        in the bundle's order: criteria in tree order, inside each by item number, date and id."""
+        from .bundle_plan import make_plan
+        from .renditions import Rendition
+
+        schema = self.registry.require(track)
+        if criterion is not None and schema.criterion(criterion) is None:
+            raise UsageError(f"unknown criterion {criterion!r} in track {schema.id}")
+        docs = self.documents(track=schema.id, criterion=criterion, year=year)
+        plan = make_plan(schema, docs, {d.id: Rendition(None) for d in docs}, criterion)
+        return [entry.doc for entry in plan.entries]
+
+    # --- pages (the console) ---------------------------------------------------------------
+
+    def page_png(self, doc_id: int, page: int) -> bytes:
+        """Page ``page`` (1-based) of a document as a PNG image, drawn from its PDF or rendition and
+        cached by content hash under derived/pages/ (a read-only repository renders it every time)."""
+        from .pages import page_png
+
+        doc = self.get(doc_id)
+        cache = None if self.read_only else self.derived / "pages"
+        return page_png(self._page_source(doc), doc.sha256, page, cache, self.worker_limits(), doc.original_name)
+
+    def page_view(self, doc_id: int, query: str | None = None) -> "PageView":
+        """A document's page count and sizes, and where ``query``'s terms are on its pages: text-layer
+        positions, or the OCR line boxes the ingest kept for scans and photos."""
+        from .pages import page_view, read_ocr_pages
+        from .search import parse_query
+
+        doc = self.get(doc_id)
+        terms = [t.folded for t in parse_query(query)] if query and query.strip() else []
+        ocr_pages = read_ocr_pages(self.derived / "extract", doc.sha256) if terms and doc.ocr else []
+        return page_view(self._page_source(doc), terms, ocr_pages, image_document=doc.format == "image",
+                         limits=self.worker_limits(), name=doc.original_name, query=query)
+
+    def _page_source(self, doc: Document) -> Path:
+        """The PDF a document's pages are drawn from: the original PDF, else its rendition."""
+        if doc.format == "pdf":
+            return self.original_path(doc.id)
+        rendition = self.rendition(doc)
+        if rendition is None:
+            raise InputFileError(doc.original_name, "its pages cannot be shown: no PDF rendition could be made "
+                                 "(`archive-kit doctor` shows whether LibreOffice works)")
+        return rendition
+
+    @staticmethod
+    def highlight_parts(snippet: str, query: str) -> list[tuple[str, bool]]:
+        """A search hit's snippet as (text, is_match) parts: a 【…】 pair is a match only where its text
+        is one of ``query``'s terms, so a document's own brackets (渝工发【2023】35号) stay text."""
+        from .search import parse_query
+        from .search.snippet import split_marks
+
+        return split_marks(snippet, parse_query(query))
 
     def verify_bundle(self, path: Path | str) -> "VerifyReport":
         """Check a bundle: BagIt validity and every original against the repository's SHA-256."""

@@ -28,7 +28,7 @@ import os
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Callable
 
 from .bundle_bag import AGENT, bundle_problem, bundle_zip_problem, validate_bag, write_bag, zip_bag
 from .bundle_front import BundleMeta
@@ -72,10 +72,12 @@ class BundleReport:
 
 
 def build_bundle(archive: "Archive", out: Path, *, track: str, year: int, criterion: str | None = None,
-                 zip: bool = False, force: bool = False) -> BundleReport:
+                 zip: bool = False, force: bool = False,
+                 progress: Callable[[int, int, str], None] | None = None) -> BundleReport:
     """Build the inspection bundle of a track's year (or one criterion and its descendants) in ``out``.
 
-    ``force`` replaces a previous bundle (and its zip) there, never anything else.
+    ``force`` replaces a previous bundle (and its zip) there, never anything else. ``progress(done,
+    total, name)`` is told of each document's rendition, then of the PDF and bag being written.
     """
     schema = archive.registry.require(track)
     if criterion is not None and schema.criterion(criterion) is None:
@@ -86,8 +88,12 @@ def build_bundle(archive: "Archive", out: Path, *, track: str, year: int, criter
     report = BundleReport(out)
     renditions: dict[int, Rendition] = {}
     # renditions first, so numbering (boxes fill by pages) sees the renditions' page counts
-    for doc in archive.documents(track=schema.id, criterion=criterion, year=year):
+    in_scope = archive.documents(track=schema.id, criterion=criterion, year=year)
+    steps = len(in_scope) + 2
+    for done, doc in enumerate(in_scope, 1):
         renditions[doc.id] = make_rendition(archive, doc)
+        if progress:
+            progress(done, steps, doc.original_name)
     report.numbered = _number_first(archive, schema.id, year, report)
     docs = archive.documents(track=schema.id, criterion=criterion, year=year)
     for doc in docs:
@@ -103,6 +109,8 @@ def build_bundle(archive: "Archive", out: Path, *, track: str, year: int, criter
     with output_errors(out):
         out.parent.mkdir(parents=True, exist_ok=True)
     tmp = temp_dir(out)
+    if progress:
+        progress(steps - 1, steps, PDF_NAME)
     try:
         with output_errors(out, *([zip_path] if zip_path else [])):
             _build_into(archive, tmp, plan, meta, schema.id, report)
@@ -117,6 +125,8 @@ def build_bundle(archive: "Archive", out: Path, *, track: str, year: int, criter
     report.documents = len(plan.entries)
     report.pages = plan.pages
     report.missing = [{"criterion": s.code or "", "name": s.name} for s in plan.sections if s.missing]
+    if progress:
+        progress(steps, steps, "")
     return report
 
 

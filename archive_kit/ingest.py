@@ -12,7 +12,7 @@ import os
 import stat
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Iterable, Iterator
+from typing import TYPE_CHECKING, Callable, Iterable, Iterator, Mapping
 
 from .catalogue import Document
 from .errors import ArchiveKitError, InputFileError, RepositoryError, UsageError
@@ -43,11 +43,12 @@ class Item:
     manifest: dict[str, str] = field(default_factory=dict)
     sha256: str = ""
     format: str = ""
+    display_name: str | None = None  # an upload's own name; ``path`` is where it was saved
 
     @property
     def name(self) -> str:
         """The file's name as people see it and the catalogue stores it (never a lone surrogate)."""
-        return readable_name(self.path.name)
+        return readable_name(self.display_name or self.path.name)
 
 
 @dataclass
@@ -145,8 +146,9 @@ def _resolved(path: Path) -> Path | None:
 
 
 def collect(paths: Iterable[Path], manifest: Path | None, report: IngestReport,
-            repository: Path | None = None) -> list[Item]:
-    """Turn the command's PATHs and manifest into items; missing paths fail, folders are walked."""
+            repository: Path | None = None, names: Mapping[Path, str] | None = None) -> list[Item]:
+    """Turn the command's PATHs and manifest into items; missing paths fail, folders are walked.
+    A file ``names`` gives a name to is known by that name alone (its folder says nothing)."""
     rows: list[ManifestRow] = read_manifest(manifest) if manifest else []
     by_path: dict[Path, ManifestRow] = {}
     held: set[Path] = set()  # files whose row is in error: not ingested until the manifest is fixed
@@ -173,6 +175,8 @@ def collect(paths: Iterable[Path], manifest: Path | None, report: IngestReport,
             report.fail(p, "is inside the archive-kit repository; ingest the original files instead")
         elif p.is_dir():
             items.extend(walk(p, report, skip, repository))
+        elif names and p in names:
+            items.append(Item(path=p, source_path=readable_name(names[p]), parts=[], display_name=names[p]))
         else:
             real = _resolved(p) or p.absolute()
             items.append(Item(path=p, source_path=readable_name(str(p)),
@@ -286,7 +290,7 @@ def describe(item: Item, extraction: Extraction, meta: DocMetadata, archive: "Ar
     values = {
         "sha256": item.sha256,
         "original_name": item.name,
-        "original_name_bytes": os.fsencode(item.path.name),
+        "original_name_bytes": os.fsencode(item.display_name or item.path.name),
         "source_path": item.source_path,
         "format": item.format,
         "title": title,
@@ -363,10 +367,12 @@ def validate_manifest_row(item: Item, archive: "Archive") -> None:
 
 def run_ingest(archive: "Archive", paths: list[Path], *, manifest: Path | None = None, cli: CliTags = CliTags(),
                ocr: bool = True, jobs: int | None = None,
-               progress: Callable[[int, int, str], None] | None = None) -> IngestReport:
-    """Ingest files and folders into ``archive``; every file succeeds or fails on its own."""
+               progress: Callable[[int, int, str], None] | None = None,
+               names: Mapping[Path, str] | None = None) -> IngestReport:
+    """Ingest files and folders into ``archive``; every file succeeds or fails on its own
+    (``names``: display names of files saved under generated names, see ``collect``)."""
     report = IngestReport()
-    items = collect(paths, manifest, report, archive.root.resolve())
+    items = collect(paths, manifest, report, archive.root.resolve(), names)
     jobs = jobs or os.cpu_count() or 1
     options = archive.extract_options(ocr)
     seen: dict[str, str] = {}
