@@ -115,8 +115,26 @@ def page_view(source: Path, terms: list[str], ocr_pages: list[dict[str, Any]], *
     return PageView(len(layout), [tuple(info["size"]) for info in layout], hits, query)
 
 
+def _cells(text: str) -> list[float]:
+    """Where each character of an OCR line starts, and where the last one's ink ends, as shares of
+    the line box: half a cell for Latin letters, digits and spaces, a whole one for everything
+    else (Chinese, and punctuation, which OCR normalisation turns half-width but the page prints
+    full-width), and a trailing punctuation mark only the left part of its cell that it inks."""
+    import unicodedata
+
+    widths = [0.5 if c.isascii() and (c.isalnum() or c == " ") else 1.0 for c in text]
+    if text and unicodedata.category(text[-1]).startswith("P"):
+        widths[-1] = 0.4
+    total = sum(widths) or 1.0
+    starts, at = [], 0.0
+    for w in widths:
+        starts.append(at / total)
+        at += w
+    return starts + [1.0]
+
+
 def ocr_marks(ocr: dict[str, Any], terms: list[str], frame: Box) -> list[dict[str, Any]]:
-    """Marks for the ``terms`` on one OCRed page: each match narrowed to its characters' share of
+    """Marks for the ``terms`` on one OCRed page: each match narrowed to its characters' cells of
     the line box (lines read left to right, or top to bottom when taller than wide), as fractions
     of the page, the OCRed image filling ``frame`` of it."""
     from .search.snippet import term_pattern
@@ -132,9 +150,10 @@ def ocr_marks(ocr: dict[str, Any], terms: list[str], frame: Box) -> list[dict[st
         if not text or not box:
             continue
         left, top, right, bottom = (float(v) for v in box)
+        cells = _cells(text)
         for k, pattern in enumerate(patterns):
             for m in pattern.finditer(text):
-                a, b = m.start() / len(text), m.end() / len(text)
+                a, b = cells[m.start()], cells[m.end()]
                 if right - left >= bottom - top:
                     x0, x1, y0, y1 = left + a * (right - left), left + b * (right - left), top, bottom
                 else:

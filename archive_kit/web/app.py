@@ -153,7 +153,7 @@ def download(data_or_path: bytes | Path, name: str, *, media_type: str,
              cleanup: Path | None = None) -> Response:
     """A file to save, never to show inline: sandboxed so that no original can act in the page."""
     headers = {"Content-Disposition": attachment(name),
-               "Content-Security-Policy": "sandbox; default-src 'none'"}
+               "Content-Security-Policy": "sandbox; default-src 'none'; frame-ancestors 'none'"}
     if isinstance(data_or_path, Path):
         task = BackgroundTask(shutil.rmtree, cleanup, ignore_errors=True) if cleanup else None
         return FileResponse(data_or_path, media_type=media_type, headers=headers, background=task)

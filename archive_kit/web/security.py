@@ -11,7 +11,7 @@
   never send one by themselves), and an ``Origin``, where the browser sends one, must be the
   console's own.
 - **Headers.** A Content-Security-Policy that allows only the console's own scripts and styles and
-  no framing, nosniff, no referrer, and no caching of pages and data.
+  no framing, nosniff, no referrer to other sites, and no caching of pages and data.
 """
 from __future__ import annotations
 
@@ -36,7 +36,7 @@ HEADERS = {
     "Content-Security-Policy": CSP,
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",
-    "Referrer-Policy": "no-referrer",
+    "Referrer-Policy": "same-origin",  # "no-referrer" makes browsers send "Origin: null" on form posts
     "Cross-Origin-Opener-Policy": "same-origin",
     "Cross-Origin-Resource-Policy": "same-origin",
     "Permissions-Policy": "camera=(), microphone=(), geolocation=(), payment=()",

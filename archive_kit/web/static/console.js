@@ -208,11 +208,8 @@ async function initSearch() {
   const status = document.getElementById("status");
   const list = document.getElementById("results");
   const params = new URLSearchParams(location.search);
-  const tracks = await loadTracks();
-  fillTracks(trackSel, tracks, params.get("track"), "全部类别");
-  fillCriteria(critSel, tracks, params.get("track"), params.get("criterion"), "全部指标");
-  await fillYears(yearSel, null, params.get("year"), "全部年度");
-  input.value = params.get("q") || "";
+  if (params.get("q") && !input.value) input.value = params.get("q");
+  let tracks = [];
   let selected = -1;
   let sequence = 0;
   let controller = null;
@@ -270,6 +267,7 @@ async function initSearch() {
     show(status, result.total ? `共 ${result.total} 件${more}。↑/↓ 选择，回车打开。` : "没有找到包含这些词的文件。");
   }
 
+  // listening starts before the filters are loaded, so nothing typed meanwhile is lost
   const later = debounce(run, 200);
   input.addEventListener("input", later);
   trackSel.addEventListener("change", () => { fillCriteria(critSel, tracks, trackSel.value, null, "全部指标"); run(); });
@@ -284,6 +282,10 @@ async function initSearch() {
       if (item) { event.preventDefault(); location.href = item.querySelector("a").href; }
     }
   });
+  tracks = await loadTracks();
+  fillTracks(trackSel, tracks, params.get("track"), "全部类别");
+  fillCriteria(critSel, tracks, params.get("track"), params.get("criterion"), "全部指标");
+  await fillYears(yearSel, null, params.get("year"), "全部年度");
   if (input.value) run();
 }
 
