@@ -40,7 +40,8 @@ def console_source(tmp_path_factory: pytest.TempPathFactory) -> Path:
     volunteer = inbox / VOLUNTEER_FOLDER
     volunteer.mkdir(parents=True)
     make_pdf(volunteer / "志愿服务活动通知.pdf", NOTICE_TITLE, NOTICE_BODY, doc_number="市直工委发〔2023〕35号", pages=2)
-    render_text_page(SAMPLE_TEXTS["volunteer"], seed=2).save(volunteer / "学雷锋通知扫描.png")
+    # wider than A4's proportions: its rendition puts it on an A4 page with margins above and below
+    render_text_page(SAMPLE_TEXTS["volunteer"], size=(1654, 1300), seed=2).save(volunteer / "学雷锋通知扫描.png")
     party = inbox / "党建" / "2023"
     party.mkdir(parents=True)
     make_scanned_pdf(party / "三会一课计划扫描.pdf", [render_text_page(SAMPLE_TEXTS["three_meetings"], seed=3)])
@@ -83,10 +84,10 @@ class Served:
         return self.url.removesuffix("login").rstrip("/")
 
 
-def start_console(root: Path, tmpdir: Path, *args: str) -> Served:
+def start_console(root: Path, tmpdir: Path, *args: str, env: dict[str, str] | None = None) -> Served:
     """Start the real CLI's console on a free port (``--port 0``) and read its URL (and token)."""
     tmpdir.mkdir(parents=True, exist_ok=True)
-    env = {**os.environ, "PYTHONWARNINGS": "ignore", "TMPDIR": str(tmpdir)}
+    env = {**os.environ, "PYTHONWARNINGS": "ignore", "TMPDIR": str(tmpdir), **(env or {})}
     proc = subprocess.Popen([sys.executable, "-m", "archive_kit", "--root", str(root), "serve", "--port", "0", *args],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
     first = proc.stdout.readline()
@@ -133,8 +134,8 @@ def serve(tmp_path: Path) -> Iterator[Any]:
     """``serve(root, *args)`` starts a console; all are stopped (and checked for tracebacks) at the end."""
     started: list[Served] = []
 
-    def start(root: Path, *args: str) -> Served:
-        served = start_console(root, tmp_path / f"console-tmp-{len(started)}", *args)
+    def start(root: Path, *args: str, env: dict[str, str] | None = None) -> Served:
+        served = start_console(root, tmp_path / f"console-tmp-{len(started)}", *args, env=env)
         started.append(served)
         return served
 
