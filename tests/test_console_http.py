@@ -441,3 +441,26 @@ def test_an_upload_declared_too_large_is_refused_before_its_body_is_read(console
         answer = sock.recv(4096).decode("utf-8", "replace")
     assert answer.startswith("HTTP/1.1 413"), answer
 
+
+def test_an_upload_cut_off_midway_is_dropped_quietly(console_repo: Path, serve) -> None:  # noqa: F811
+    """A browser closed during an upload: the partial file is removed and the server logs no traceback
+    (the ``serve`` fixture checks its stderr when it stops it)."""
+    import socket
+
+    served = serve(console_repo)
+    with client(served) as http:
+        token = csrf_of(http)
+        batch = http.post("/api/uploads", headers={"X-CSRF-Token": token}).json()["batch"]
+    host, port = served.base.removeprefix("http://").rsplit(":", 1)
+    with socket.create_connection((host, int(port)), timeout=10) as sock:
+        sock.sendall(f"POST /api/uploads/{batch}/files HTTP/1.1\r\nHost: {host}:{port}\r\nX-CSRF-Token: {token}\r\n"
+                     f"X-File-Name: half.pdf\r\nContent-Length: 100000\r\n\r\n".encode() + b"%PDF-1.4\n" * 1000)
+        time.sleep(0.5)
+    for _ in range(50):
+        if not [p for p in private_files(served.tmpdir) if p.name == "0001.pdf"]:
+            break
+        time.sleep(0.1)
+    assert not [p for p in private_files(served.tmpdir) if p.name == "0001.pdf"]
+    with client(served) as http:
+        ingest = http.post(f"/api/uploads/{batch}/ingest", headers={"X-CSRF-Token": token}, json={})
+    assert ingest.status_code == 400 and "no files" in ingest.json()["error"]

@@ -10,7 +10,7 @@ import logging
 from typing import Any
 
 from starlette.exceptions import HTTPException
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 
 from ..errors import (ArchiveKitError, DiskFullError, InputFileError, LockTimeout, ManifestError, NotFoundError,
@@ -88,6 +88,13 @@ async def on_http_error(request: Request, exc: Exception) -> Response:
     return problem(request, exc.status_code, message)
 
 
+async def on_disconnect(request: Request, exc: Exception) -> Response:
+    """The client went away mid-request (a browser closed during an upload): nothing to report, as
+    whatever the request had half done is already undone (an upload removes its partial file)."""
+    log.info("client left during %s %s", request.method, request.url.path)
+    return Response(status_code=400)
+
+
 async def on_unexpected(request: Request, exc: Exception) -> Response:
     """A bug: logged with its traceback on the server, a generic 500 for the client."""
     log.error("unexpected error on %s %s", request.method, request.url.path, exc_info=exc)
@@ -97,4 +104,4 @@ async def on_unexpected(request: Request, exc: Exception) -> Response:
 
 
 HANDLERS = {ArchiveKitError: on_library_error, Refusal: on_refusal, HTTPException: on_http_error,
-            Exception: on_unexpected}
+            ClientDisconnect: on_disconnect, Exception: on_unexpected}
