@@ -7,6 +7,7 @@ import io
 import time
 import zipfile
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -427,17 +428,25 @@ def test_serve_refuses_a_missing_repository_and_a_busy_port(console_source: Path
     assert "Traceback" not in busy.stderr
 
 
-def test_an_upload_declared_too_large_is_refused_before_its_body_is_read(console_repo: Path, serve) -> None:  # noqa: F811
+def _start_raw_upload(served, name: str, declared: int, body: bytes = b"") -> tuple[Any, str, str]:
+    """A new upload batch, and an upload into it begun on a raw socket (its headers declaring
+    ``declared`` bytes, then ``body``) and left unfinished: the socket, the CSRF token, the batch."""
     import socket
 
-    served = serve(console_repo, "--max-upload-mb", "1")
     with client(served) as http:
         token = csrf_of(http)
         batch = http.post("/api/uploads", headers={"X-CSRF-Token": token}).json()["batch"]
     host, port = served.base.removeprefix("http://").rsplit(":", 1)
-    with socket.create_connection((host, int(port)), timeout=10) as sock:
-        sock.sendall(f"POST /api/uploads/{batch}/files HTTP/1.1\r\nHost: {host}:{port}\r\nX-CSRF-Token: {token}\r\n"
-                     f"X-File-Name: big.pdf\r\nContent-Length: 2000000\r\n\r\n".encode())  # and no body at all
+    sock = socket.create_connection((host, int(port)), timeout=10)
+    sock.sendall(f"POST /api/uploads/{batch}/files HTTP/1.1\r\nHost: {host}:{port}\r\nX-CSRF-Token: {token}\r\n"
+                 f"X-File-Name: {name}\r\nContent-Length: {declared}\r\n\r\n".encode() + body)
+    return sock, token, batch
+
+
+def test_an_upload_declared_too_large_is_refused_before_its_body_is_read(console_repo: Path, serve) -> None:  # noqa: F811
+    served = serve(console_repo, "--max-upload-mb", "1")
+    sock, _, _ = _start_raw_upload(served, "big.pdf", 2_000_000)  # and no body at all
+    with sock:
         answer = sock.recv(4096).decode("utf-8", "replace")
     assert answer.startswith("HTTP/1.1 413"), answer
 
@@ -445,16 +454,9 @@ def test_an_upload_declared_too_large_is_refused_before_its_body_is_read(console
 def test_an_upload_cut_off_midway_is_dropped_quietly(console_repo: Path, serve) -> None:  # noqa: F811
     """A browser closed during an upload: the partial file is removed and the server logs no traceback
     (the ``serve`` fixture checks its stderr when it stops it)."""
-    import socket
-
     served = serve(console_repo)
-    with client(served) as http:
-        token = csrf_of(http)
-        batch = http.post("/api/uploads", headers={"X-CSRF-Token": token}).json()["batch"]
-    host, port = served.base.removeprefix("http://").rsplit(":", 1)
-    with socket.create_connection((host, int(port)), timeout=10) as sock:
-        sock.sendall(f"POST /api/uploads/{batch}/files HTTP/1.1\r\nHost: {host}:{port}\r\nX-CSRF-Token: {token}\r\n"
-                     f"X-File-Name: half.pdf\r\nContent-Length: 100000\r\n\r\n".encode() + b"%PDF-1.4\n" * 1000)
+    sock, token, batch = _start_raw_upload(served, "half.pdf", 100_000, b"%PDF-1.4\n" * 1000)
+    with sock:
         time.sleep(0.5)
     for _ in range(50):
         if not [p for p in private_files(served.tmpdir) if p.name == "0001.pdf"]:
