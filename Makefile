@@ -44,6 +44,7 @@ bench: setup
 	$(PY) bench/search.py
 	$(PY) bench/listing.py
 	$(PY) bench/bundle.py
+	$(PY) bench/serve.py
 
 # coverage-guided fuzzing with atheris (FUZZ_TARGET=pdf|docx|image|manifest|schema, SECONDS=600)
 FUZZ_TARGET ?= pdf
