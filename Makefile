@@ -7,7 +7,7 @@ PYTHON ?= python3
 APT_PACKAGES := tesseract-ocr tesseract-ocr-chi-sim fonts-wqy-microhei fonts-noto-cjk poppler-utils \
                 libreoffice-writer-nogui libreoffice-calc-nogui chromium
 
-.PHONY: all setup system venv demo test bench fuzz clean
+.PHONY: all setup system venv demo test docs bench fuzz clean
 
 all: test
 
@@ -38,6 +38,10 @@ demo: setup
 
 test: setup
 	$(PY) -m pytest -q -p no:cacheprovider
+
+# regenerate the command reference in docs/cli.md from the live --help
+docs: setup
+	$(PY) docs/gen_cli.py
 
 bench: setup
 	$(PY) bench/ingest.py

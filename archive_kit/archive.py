@@ -1,44 +1,41 @@
-"""The ``Archive``: one repository folder, owning its config, catalogue, object store and index.
+"""The ``Archive``: the facade over one repository folder.
 
-Everything else receives what it needs from here; nothing reads global state.
+It opens or creates the repository, builds its collaborators (a ``repo.Repo``: config, catalogue,
+object store, tracks, search index), resolves arguments and calls the services, which take those
+collaborators and never the ``Archive``. Nothing in archive_kit imports this module but the
+package's ``__init__``; nothing reads global state.
 """
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping
 
 from .catalogue import Catalogue, Document
 from .config import Config
-from .errors import InputFileError, NotFoundError, ReadOnlyError, RepositoryError, UsageError
-from .ingest import CliTags, IngestReport, run_ingest
-from .schemas import TrackRegistry, TrackSchema, builtin_schemas, load_schema_file, load_schema_text
+from .criteria.model import TrackSchema
+from .criteria.registry import TrackRegistry
+from .errors import NotFoundError, RepositoryError, UsageError
+from .extract import ExtractOptions
+from .indexing import rebuild_index, sync_index
+from .ingest.pipeline import extract_options, run_ingest
+from .ingest.records import CliTags, IngestReport
+from .repo import Lazy, Repo, RepoPaths, read_only_reason
+from .store import ObjectStore
+from .workers import Limits
 
 if TYPE_CHECKING:
-    from .bundle import BundleReport
+    import datetime
+
+    from .assignments import AssignReport
+    from .bundle.build import BundleReport
     from .coverage import CoverageReport
-    from .extract import ExtractOptions
     from .numbering import NumberReport
     from .pages import PageView
+    from .repair import RepairReport
     from .search import SearchIndex
+    from .tagging import ReviewEntry
     from .verify import VerifyReport
-    from .workers import Limits
-
-CONFIG = "config.json"
-CATALOGUE = "catalogue.sqlite"
-
-
-@dataclass
-class ReviewEntry:
-    """A document that needs a person's decision, and why."""
-
-    document: Document
-    reasons: list[str]
-
-    def to_json(self) -> dict[str, Any]:
-        """The document record plus ``review_reasons``."""
-        return {**self.document.to_json(), "review_reasons": self.reasons}
 
 
 @dataclass
@@ -72,48 +69,92 @@ class SearchResult:
         return {"query": self.query, "total": self.total, "hits": [h.to_json() for h in self.hits]}
 
 
-def read_only_reason(root: Path) -> str | None:
-    """Why the repository at ``root`` cannot be written (a read-only file system, no write
-    permission), or None when it can."""
-    try:
-        if os.statvfs(root).f_flag & os.ST_RDONLY:
-            return "read-only file system"
-    except OSError:
-        pass
-    effective = os.access in os.supports_effective_ids
-    for path in (root, root / CATALOGUE):
-        if path.exists() and not os.access(path, os.W_OK, effective_ids=effective):
-            return f"no permission to write {path}"
-    return None
+def _load_registry(catalogue: Catalogue) -> TrackRegistry:
+    """The tracks registered in a repository, parsed from the schema sources its catalogue keeps.
+
+    The schema loader (YAML, JSON Schema) is imported here, where schemas are read, and not with
+    this module: every process that imports archive_kit (extraction workers too) would load it."""
+    from .criteria.loader import load_schema_text
+
+    return TrackRegistry([load_schema_text(src, f"<{origin}: {track}>")
+                          for track, src, origin in catalogue.schema_sources()])
+
+
+def _open_index(paths: RepoPaths, config: Config) -> "SearchIndex":
+    """The repository's existing search index (a missing one is an error: it was lost)."""
+    from .search import open_index
+
+    return open_index(paths.index, lock_timeout=config.lock_timeout_s, create=False)
 
 
 class Archive:
     """An archive-kit repository. Create with ``Archive.init``, open with ``Archive.open``.
 
+    The facade over the library: it builds the repository's collaborators (``repo``: config,
+    catalogue, object store, tracks, search index), resolves arguments (track names to ids) and
+    calls the services, which take those collaborators and never the ``Archive``.
+
     A repository that cannot be written (``read_only`` says why) opens all the same: searching,
     listing, showing and verifying work, and every write says the repository is read-only."""
 
     def __init__(self, root: Path, config: Config, catalogue: Catalogue, read_only: str | None = None) -> None:
-        self.root = root
-        self.config = config
-        self.catalogue = catalogue
-        self.read_only = read_only
-        from .store import ObjectStore
+        paths = RepoPaths(root)
+        self.repo = Repo(paths, config, catalogue, ObjectStore(paths.objects),
+                         registry_slot=Lazy(lambda: _load_registry(catalogue)),
+                         index_slot=Lazy(lambda: _open_index(paths, config), close=lambda index: index.close()),
+                         read_only=read_only)
 
-        self.store = ObjectStore(root / "objects")
-        self.derived = root / "derived"
-        self.index_dir = root / "index"
-        self.renditions_dir = self.derived / "renditions"
-        self._index = None
-        self._registry: TrackRegistry | None = None
+    @property
+    def root(self) -> Path:
+        """The repository folder."""
+        return self.repo.root
+
+    @property
+    def config(self) -> Config:
+        """The repository's config (``config.json``)."""
+        return self.repo.config
+
+    @property
+    def catalogue(self) -> Catalogue:
+        """The catalogue, the source of truth."""
+        return self.repo.catalogue
+
+    @property
+    def store(self) -> ObjectStore:
+        """The object store holding every original once."""
+        return self.repo.store
+
+    @property
+    def read_only(self) -> str | None:
+        """Why the repository cannot be written, or None when it can."""
+        return self.repo.read_only
+
+    @property
+    def derived(self) -> Path:
+        """The folder of derived data (caches, renditions)."""
+        return self.repo.paths.derived
+
+    @property
+    def index_dir(self) -> Path:
+        """The search index's folder."""
+        return self.repo.paths.index
+
+    @property
+    def renditions_dir(self) -> Path:
+        """The folder of cached PDF renditions."""
+        return self.repo.paths.renditions
 
     # --- lifecycle -------------------------------------------------------------------------
 
     @classmethod
     def init(cls, root: Path | str, *, fonds: str = "J001", unit: str = "") -> "Archive":
         """Create a repository at ``root`` (an empty or missing folder) with the built-in tracks."""
-        root = Path(root)
-        if (root / CONFIG).exists():
+        from .criteria.loader import builtin_schemas
+        from .search import open_index
+
+        paths = RepoPaths(Path(root))
+        root = paths.root
+        if paths.config.exists():
             raise UsageError(f"{root}: already an archive-kit repository")
         if root.exists() and not root.is_dir():
             raise UsageError(f"{root}: exists and is not a folder")
@@ -121,39 +162,34 @@ class Archive:
             raise UsageError(f"{root}: folder is not empty; choose a new or empty folder")
         if len(fonds) != 4:
             raise UsageError(f"fonds code {fonds!r} must have 4 characters (e.g. J001)")
-        for sub in ("objects", "derived", "index"):
-            (root / sub).mkdir(parents=True, exist_ok=True)
-        catalogue = Catalogue(root / CATALOGUE, create=True)
+        for folder in (paths.objects, paths.derived, paths.index):
+            folder.mkdir(parents=True, exist_ok=True)
+        catalogue = Catalogue(paths.catalogue, create=True)
         for schema in builtin_schemas():
             catalogue.put_schema(schema.id, schema.source, "built-in")
-        from .search import open_index
-
-        open_index(root / "index", create=True).close()  # from now on a missing index means it was lost
-        Config(fonds=fonds, unit=unit).save(root / CONFIG)  # written last: marks the repository complete
+        open_index(paths.index, create=True).close()  # from now on a missing index means it was lost
+        Config(fonds=fonds, unit=unit).save(paths.config)  # written last: marks the repository complete
         catalogue.close()
         return cls.open(root)
 
     @classmethod
     def open(cls, root: Path | str) -> "Archive":
         """Open an existing repository; exit-3 errors when missing, newer or damaged."""
-        root = Path(root)
-        if not root.is_dir():
-            raise RepositoryError(f"{root}: no archive-kit repository here (run `archive-kit init` first)")
-        config = Config.load(root / CONFIG)
-        read_only = read_only_reason(root)
-        catalogue = Catalogue(root / CATALOGUE, lock_timeout=config.lock_timeout_s, read_only=bool(read_only))
-        return cls(root, config, catalogue, read_only)
+        paths = RepoPaths(Path(root))
+        if not paths.root.is_dir():
+            raise RepositoryError(f"{paths.root}: no archive-kit repository here (run `archive-kit init` first)")
+        config = Config.load(paths.config)
+        read_only = read_only_reason(paths)
+        catalogue = Catalogue(paths.catalogue, lock_timeout=config.lock_timeout_s, read_only=bool(read_only))
+        return cls(paths.root, config, catalogue, read_only)
 
     def require_writable(self, what: str) -> None:
         """Raise ReadOnlyError (exit 3) before ``what`` writes anything to a read-only repository."""
-        if self.read_only:
-            raise ReadOnlyError(f"the repository is read-only ({self.read_only}): {what} needs to write to {self.root}")
+        self.repo.require_writable(what)
 
     def close(self) -> None:
         """Release the catalogue and the index."""
-        if self._index is not None:
-            self._index.close()
-            self._index = None
+        self.repo.index_slot.drop()
         self.catalogue.close()
 
     def __enter__(self) -> "Archive":
@@ -167,17 +203,16 @@ class Archive:
     @property
     def registry(self) -> TrackRegistry:
         """The tracks registered in this repository."""
-        if self._registry is None:
-            schemas = [load_schema_text(src, f"<{origin}: {track}>") for track, src, origin in self.catalogue.schema_sources()]
-            self._registry = TrackRegistry(schemas)
-        return self._registry
+        return self.repo.registry
 
     def add_schema(self, path: Path) -> TrackSchema:
         """Register (or replace) a track's criteria schema from a YAML file."""
+        from .criteria.loader import load_schema_file
+
         self.require_writable("registering a schema")
         schema = load_schema_file(path)
         self.catalogue.put_schema(schema.id, schema.source, str(path))
-        self._registry = None
+        self.repo.registry_slot.drop()
         return schema
 
     # --- ingest and documents --------------------------------------------------------------
@@ -188,18 +223,12 @@ class Archive:
 
         return DEFAULT_ENGINE
 
-    def extract_options(self, ocr: bool) -> "ExtractOptions":
-        """How this repository extracts text: its OCR engine (one thread per worker: parallelism
-        comes from the worker count, never oversubscribed), its OCR page ceiling, its renditions."""
-        from .extract import ExtractOptions
+    def extract_options(self, ocr: bool) -> ExtractOptions:
+        """How this repository extracts text: its OCR engine, its OCR page ceiling, its renditions."""
+        return extract_options(self.config, self.repo.paths, ocr)
 
-        return ExtractOptions(ocr=ocr, ocr_engine=self.config.ocr_engine or self.default_ocr_engine(), threads=1,
-                              renditions_dir=str(self.renditions_dir), ocr_max_pages=self.config.ocr_max_pages)
-
-    def worker_limits(self) -> "Limits":
+    def worker_limits(self) -> Limits:
         """The time and memory limits of one file's extraction, from the config."""
-        from .workers import Limits
-
         return Limits.from_config(self.config)
 
     def ingest(self, paths: Iterable[Path | str], *, manifest: Path | str | None = None,
@@ -214,7 +243,7 @@ class Archive:
         gives no tags."""
         self.require_writable("ingesting")
         cli = self._cli_tags(track, criterion, year)
-        return run_ingest(self, [Path(p) for p in paths], manifest=Path(manifest) if manifest else None,
+        return run_ingest(self.repo, [Path(p) for p in paths], manifest=Path(manifest) if manifest else None,
                           cli=cli, ocr=ocr, jobs=jobs, progress=progress, names=names)
 
     def _cli_tags(self, track: str | None, criterion: str | None, year: int | None) -> CliTags:
@@ -231,39 +260,12 @@ class Archive:
     def documents(self, *, track: str | None = None, criterion: str | None = None, year: int | None = None,
                   untagged: bool = False) -> list[Document]:
         """Documents filed (or, for a criterion, linked) under the filters, in id order."""
-        where, params = self._filter_sql(track, criterion, year)
-        if untagged:
-            where.append("(track IS NULL OR criterion IS NULL OR year IS NULL)")
-        return self.catalogue.query(" AND ".join(where), params)
-
-    def _filter_sql(self, track: str | None, criterion: str | None, year: int | None) -> tuple[list[str], list]:
-        """SQL conditions for the contract's filters; a criterion matches descendants and links."""
-        where: list[str] = []
-        params: list[Any] = []
         track_id = self.registry.require(track).id if track else None
-        if criterion:
-            crit_match = "(criterion = ? OR criterion LIKE ?)"
-            link_cond = "EXISTS (SELECT 1 FROM links l WHERE l.doc_id = documents.id AND (l.criterion = ? OR l.criterion LIKE ?)"
-            cp = [criterion, criterion + ".%"]
-            if track_id:
-                where.append(f"((track = ? AND {crit_match}) OR {link_cond} AND l.track = ?))")
-                params += [track_id, *cp, *cp, track_id]
-            else:
-                where.append(f"({crit_match} OR {link_cond}))")
-                params += [*cp, *cp]
-        elif track_id:
-            where.append("(track = ? OR EXISTS (SELECT 1 FROM links l WHERE l.doc_id = documents.id AND l.track = ?))")
-            params += [track_id, track_id]
-        if year is not None:
-            where.append("year = ?")
-            params.append(year)
-        return where, params
+        return self.catalogue.documents(track=track_id, criterion=criterion, year=year, untagged=untagged)
 
     def get(self, doc_id: int) -> Document:
         """One document; a missing id is a ``NotFoundError`` (a usage error)."""
-        from .catalogue import is_document_id
-
-        doc = self.catalogue.get(doc_id) if is_document_id(doc_id) else None
+        doc = self.catalogue.get(doc_id)
         if doc is None:
             raise NotFoundError(f"no document with id {doc_id}")
         return doc
@@ -274,12 +276,9 @@ class Archive:
 
     def original_path(self, doc_id: int) -> Path:
         """Where a document's original is stored (a read-only file: read it, never change it)."""
-        doc = self.get(doc_id)
-        path = self.store.path_for(doc.sha256)
-        if not path.is_file():
-            raise InputFileError(doc.original_name, "the original is missing from the object store "
-                                 "(`archive-kit verify` and `repair` say more)")
-        return path
+        from .pages import original_file
+
+        return original_file(self.store, self.get(doc_id))
 
     def text(self, doc_id: int) -> str:
         """A document's extracted text."""
@@ -297,7 +296,7 @@ class Archive:
         docs = [self.get(i) for i in ids]
         links = [self._parse_link(x) for x in link]
         unlinks = [self._parse_link(x) for x in unlink]
-        changed = set_manual_tags(self, docs, track=track, criterion=criterion, year=year,
+        changed = set_manual_tags(self.catalogue, self.registry, docs, track=track, criterion=criterion, year=year,
                                   links=links, unlinks=unlinks, force=force)
         self.sync_index()
         return [self.get(d) for d in changed]
@@ -312,40 +311,27 @@ class Archive:
             raise UsageError(f"unknown criterion {code!r} in track {schema.id}")
         return schema.id, code
 
-    def review(self) -> list[ReviewEntry]:
+    def review(self) -> list["ReviewEntry"]:
         """Documents whose track, criterion or year is missing, in conflict or no longer valid."""
-        from .tagging import review_reasons
+        from .tagging import review
 
-        out = []
-        for doc in self.catalogue.query():
-            reasons = review_reasons(doc, self.catalogue.hints_of(doc.id), self.registry)
-            if reasons:
-                out.append(ReviewEntry(doc, reasons))
-        return out
+        return review(self.catalogue, self.registry)
 
     # --- search ----------------------------------------------------------------------------
 
     @property
     def index(self) -> "SearchIndex":
         """The full-text index, opened on first use."""
-        if self._index is None:
-            from .search import open_index
-
-            self._index = open_index(self.index_dir, lock_timeout=self.config.lock_timeout_s, create=False)
-        return self._index
+        return self.repo.index
 
     def sync_index(self, *, strict: bool = False) -> int:
         """Bring the index up to the catalogue (after a crash, a failed index write, a lost index);
         returns how many documents it updated. ``strict``: raise instead of warning when it cannot."""
-        from .indexing import sync_index
-
-        return sync_index(self, strict=strict)
+        return sync_index(self.repo, strict=strict)
 
     def reindex(self) -> int:
         """Rebuild the whole index from the catalogue alone; returns the number of documents."""
-        from .indexing import rebuild_index
-
-        return rebuild_index(self) or 0
+        return rebuild_index(self.repo) or 0
 
     def search(self, query: str, *, track: str | None = None, criterion: str | None = None,
                year: int | None = None, limit: int = 20) -> SearchResult:
@@ -354,8 +340,7 @@ class Archive:
         self.sync_index(strict=True)  # never answer from an index that is missing or behind the catalogue
         key = f"{track_id}:{criterion}" if (criterion and track_id) else criterion
         res = self.index.search(query, track=track_id, criterion=key, year=year, limit=limit)
-        docs = {d.id: d for d in self.catalogue.query(
-            "id IN (%s)" % ",".join("?" * len(res.hits)), [h.id for h in res.hits])} if res.hits else {}
+        docs = {d.id: d for d in self.catalogue.by_ids(h.id for h in res.hits)}
         hits = []
         for h in res.hits:
             d = docs.get(h.id)
@@ -370,13 +355,31 @@ class Archive:
         """Fixity and consistency check of the whole repository; collects every problem."""
         from .verify import verify_repository
 
-        return verify_repository(self, full=full)
+        return verify_repository(self.repo, full=full)
 
     def doctor(self) -> dict[str, Any]:
-        """Which optional engines are present (OCR, office conversion, CJK fonts)."""
+        """Which optional engines are present (OCR, office conversion, CJK fonts) and which this repository uses."""
         from .doctor import doctor_report
 
-        return doctor_report(self)
+        return doctor_report(self.config, root=self.root, documents=self.catalogue.count())
+
+    @classmethod
+    def doctor_at(cls, root: Path | str) -> dict[str, Any]:
+        """``doctor`` for the repository at ``root``; when none opens there, the machine's engines
+        and why (doctor is what people run when nothing works, so it reports instead of raising)."""
+        from .doctor import doctor_report
+
+        try:
+            with cls.open(root) as archive:
+                return archive.doctor()
+        except RepositoryError as e:
+            return doctor_report(root=Path(root), problem=str(e))
+
+    def repair(self, *, ocr: bool = True) -> "RepairReport":
+        """Fix what a crash or damage left behind (never originals or numbers), then verify again."""
+        from .repair import repair_repository
+
+        return repair_repository(self.repo, ocr=ocr)
 
     # --- numbering, listings, coverage -----------------------------------------------------
 
@@ -386,13 +389,12 @@ class Archive:
         from .numbering import number_documents
 
         self.require_writable("numbering")
-        return number_documents(self, track=track, year=year, box_pages=box_pages, renumber=renumber, freeze=freeze)
+        return number_documents(self.catalogue, self.registry, self.config, track=track, year=year,
+                                box_pages=box_pages, renumber=renumber, freeze=freeze)
 
     def number_log(self, *, limit: int | None = None) -> list[dict[str, Any]]:
         """The append-only log of numbering and retagging, oldest first."""
-        from .numbering import read_log
-
-        return read_log(self, limit=limit)
+        return self.catalogue.number_log(limit=limit)
 
     def document_log(self, doc_id: int) -> list[dict[str, Any]]:
         """One document's entries of the numbering and retagging log, oldest first."""
@@ -404,77 +406,84 @@ class Archive:
         """Write the item catalogue (``item``) or box listing (``box``) as csv, xlsx, docx or pdf."""
         from .output.listings import write_listing
 
-        return write_listing(self, Path(out), fmt=fmt, level=level, track=track, year=year)
+        return write_listing(self.repo, Path(out), fmt=fmt, level=level, track=track, year=year)
 
-    def coverage(self, track: str, year: int) -> "CoverageReport":
-        """Every criterion of a track with its documents and pages for a year; gaps flagged."""
+    def coverage(self, track: str, year: int, *, today: "datetime.date | None" = None) -> "CoverageReport":
+        """Every criterion of a track with its documents and pages for a year; gaps flagged, missing
+        periods (as of ``today``, default the real today), owners, due dates and points at risk."""
         from .coverage import coverage_report
 
-        return coverage_report(self, track=track, year=year)
+        return coverage_report(self.catalogue, self.registry, self.root, track=track, year=year, today=today)
+
+    def assign(self, target: str, *, owner: str, due: str | None = None) -> "AssignReport":
+        """Set the owner and due date of a criterion ``TRACK:CODE`` (责任分解); a mistake is a usage
+        error and changes nothing."""
+        from .assignments import AssignReport, assign, assignment
+
+        self.require_writable("assigning")
+        report = AssignReport([assignment(self.registry, target, owner=owner, due=due)])
+        assign(self.catalogue, report.assigned)
+        return report
+
+    def assign_csv(self, path: Path | str, *, track: str | None = None) -> "AssignReport":
+        """Set owners and due dates from a CSV (UTF-8 or GB18030): good rows are stored, bad rows
+        are reported by line in ``failed``; ``track`` serves rows that name no track."""
+        from .assignments import assign, read_assignments_csv
+
+        self.require_writable("assigning")
+        report = read_assignments_csv(Path(path), self.registry, track=self.registry.require(track).id if track else None)
+        assign(self.catalogue, report.assigned)
+        return report
 
     # --- renditions and bundles ------------------------------------------------------------
 
     def rendition(self, doc: Document) -> Path | None:
         """The document's cached PDF rendition, made on first use; None when it cannot be made."""
-        from .renditions import rendition_for
+        from .renditions import make_rendition
 
-        return rendition_for(self, doc)
+        return make_rendition(self.catalogue, self.store, self.renditions_dir, doc).path
 
     def bundle(self, out: Path | str, *, track: str, year: int, criterion: str | None = None,
                zip: bool = False, force: bool = False,
                progress: Callable[[int, int, str], None] | None = None) -> "BundleReport":
         """Build an inspection bundle for a track's year (or one criterion) in folder ``out``;
         ``progress(done, total, name)`` hears of each document's rendition and the final steps."""
-        from .bundle import build_bundle
+        from .bundle.build import build_bundle
 
-        return build_bundle(self, Path(out), track=track, year=year, criterion=criterion, zip=zip, force=force,
+        return build_bundle(self.repo, Path(out), track=track, year=year, criterion=criterion, zip=zip, force=force,
                             progress=progress)
+
+    def bundle_scope(self, track: str, criterion: str | None = None) -> TrackSchema:
+        """The track a bundle would be made for; an unknown track or criterion is a usage error now."""
+        from .bundle.plan import bundle_scope
+
+        return bundle_scope(self.registry, track, criterion)
 
     def bundle_order(self, *, track: str, year: int, criterion: str | None = None) -> list[Document]:
         """The documents a bundle of the track's year (or of one criterion and its descendants) holds,
         in the bundle's order: criteria in tree order, inside each by item number, date and id."""
-        from .bundle_plan import make_plan
-        from .renditions import Rendition
+        from .bundle.plan import bundle_order
 
-        schema = self.registry.require(track)
-        if criterion is not None and schema.criterion(criterion) is None:
-            raise UsageError(f"unknown criterion {criterion!r} in track {schema.id}")
-        docs = self.documents(track=schema.id, criterion=criterion, year=year)
-        plan = make_plan(schema, docs, {d.id: Rendition(None) for d in docs}, criterion)
-        return [entry.doc for entry in plan.entries]
+        return bundle_order(self.catalogue, self.registry, track=track, year=year, criterion=criterion)
 
     # --- pages (the console) ---------------------------------------------------------------
 
     def page_png(self, doc_id: int, page: int) -> bytes:
         """Page ``page`` (1-based) of a document as a PNG image, drawn from its PDF or rendition and
         cached by content hash under derived/pages/ (a read-only repository renders it every time)."""
-        from .pages import page_png
+        from .pages import document_page_png
 
-        doc = self.get(doc_id)
-        cache = None if self.read_only else self.derived / "pages"
-        return page_png(self._page_source(doc), doc.sha256, page, cache, self.worker_limits(), doc.original_name)
+        return document_page_png(self.repo, self.get(doc_id), page)
 
     def page_view(self, doc_id: int, query: str | None = None) -> "PageView":
         """A document's page count and sizes, and where ``query``'s terms are on its pages: text-layer
         positions, or the OCR line boxes the ingest kept for scans and photos."""
-        from .pages import page_view, read_ocr_pages
+        from .pages import document_page_view
         from .search import parse_query
 
         doc = self.get(doc_id)
         terms = [t.folded for t in parse_query(query)] if query and query.strip() else []
-        ocr_pages = read_ocr_pages(self.derived / "extract", doc.sha256) if terms and doc.ocr else []
-        return page_view(self._page_source(doc), terms, ocr_pages, image_document=doc.format == "image",
-                         limits=self.worker_limits(), name=doc.original_name, query=query)
-
-    def _page_source(self, doc: Document) -> Path:
-        """The PDF a document's pages are drawn from: the original PDF, else its rendition."""
-        if doc.format == "pdf":
-            return self.original_path(doc.id)
-        rendition = self.rendition(doc)
-        if rendition is None:
-            raise InputFileError(doc.original_name, "its pages cannot be shown: no PDF rendition could be made "
-                                 "(`archive-kit doctor` shows whether LibreOffice works)")
-        return rendition
+        return document_page_view(self.repo, doc, terms, query)
 
     @staticmethod
     def highlight_parts(snippet: str, query: str) -> list[tuple[str, bool]]:
@@ -487,6 +496,6 @@ class Archive:
 
     def verify_bundle(self, path: Path | str) -> "VerifyReport":
         """Check a bundle: BagIt validity and every original against the repository's SHA-256."""
-        from .bundle import verify_bundle
+        from .bundle.verify import verify_bundle
 
-        return verify_bundle(self, Path(path))
+        return verify_bundle(self.catalogue, Path(path))

@@ -10,7 +10,8 @@ import datetime as _dt
 import re
 import unicodedata
 
-__all__ = ["parse_date", "find_dates", "iter_date_matches", "parse_year", "MIN_YEAR", "MAX_YEAR"]
+__all__ = ["parse_date", "find_dates", "iter_date_matches", "parse_year", "compact_date", "chinese_date",
+           "MIN_YEAR", "MAX_YEAR"]
 
 #: Plausible years for filing (parse_year); the founding of the PRC to the end of the century.
 MIN_YEAR = 1949
@@ -145,3 +146,13 @@ def parse_year(s: str) -> int | None:
     if m:
         return _plausible(int(m.group("y")))
     return None
+
+
+def compact_date(date: str | None) -> str:
+    """An ISO date as the item catalogue writes it: ``2023-03-05`` → ``20230305`` (8 digits); none → ``""``."""
+    return (date or "").replace("-", "")
+
+
+def chinese_date(d: _dt.date) -> str:
+    """A date as a cover page writes it: ``2023年3月5日`` (no leading zeros)."""
+    return f"{d.year}年{d.month}月{d.day}日"

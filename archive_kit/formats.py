@@ -185,8 +185,8 @@ def _zip_kind(path: Path) -> str | None:
 
 
 def detect(path: Path) -> str:
-    """The format archive-kit will ingest this file as: ``pdf``, ``docx``, ``image`` or an office
-    format (``doc``, ``wps``, ``rtf``, ``odt``, ``xls``, ``xlsx``); refuses anything else with a reason."""
+    """The format archive-kit will ingest this file as: ``pdf``, ``docx``, ``image``, ``ofd`` or an
+    office format (``doc``, ``wps``, ``rtf``, ``odt``, ``xls``, ``xlsx``); refuses anything else with a reason."""
     name = str(path)
     try:
         with open(path, "rb") as f:
@@ -204,6 +204,10 @@ def detect(path: Path) -> str:
     if head[4:12] in (b"ftypheic", b"ftypheix", b"ftypmif1", b"ftypmsf1", b"ftyphevc"):
         raise UnsupportedFormatError(name, "HEIC photos are not supported; export them as JPEG first")
     if head.startswith(b"PK\x03\x04"):
+        from .ofd import is_ofd  # OFD (GB/T 33190) is a zip with OFD.xml at its root
+
+        if is_ofd(path):
+            return "ofd"
         kind = _zip_kind(path)
         if kind == "docx":
             return "docx"
@@ -239,4 +243,4 @@ def _refuse_unknown(name: str, ext: str, head: bytes) -> str:
     except UnicodeDecodeError:
         looks = "unknown binary data"
     label = ext or "no extension"
-    raise UnsupportedFormatError(name, f"unsupported format ({label}, content is {looks}); archive-kit takes PDF, Word and images")
+    raise UnsupportedFormatError(name, f"unsupported format ({label}, content is {looks}); archive-kit takes PDF, OFD, Word, other office files and images")

@@ -11,14 +11,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import Any, NamedTuple
 
-from .catalogue import Document, now_iso
+from .catalogue import Catalogue, Document
+from .catalogue.numbering import ItemNumber
+from .config import Config
+from .criteria.model import TrackSchema, natural_code_key
+from .criteria.registry import TrackRegistry
 from .errors import NumberingError, UsageError
-from .schemas import TrackSchema, natural_code_key
-
-if TYPE_CHECKING:
-    from .archive import Archive
 
 RETENTION_NAMES = {"Y": "永久", "D30": "30年", "D10": "10年"}
 _LAST = (float("inf"),)
@@ -137,55 +137,40 @@ def resolve_retention(doc: Document, schema: TrackSchema, default: str) -> str:
 class _UnitState:
     """Where a unit stands before appending: last item number, last box, its pages and state."""
 
-    last_item: int = 0
-    last_box: int = 0
-    box_used: int = 0
-    box_frozen: bool = False
+    last_item: int
+    last_box: int
+    box_used: int
+    box_frozen: bool
 
 
-def number_documents(archive: "Archive", *, track: str | None = None, year: int | None = None,
-                     box_pages: int | None = None, renumber: bool = False, freeze: bool = False) -> NumberReport:
+def number_documents(cat: Catalogue, registry: TrackRegistry, cfg: Config, *, track: str | None = None,
+                     year: int | None = None, box_pages: int | None = None, renumber: bool = False,
+                     freeze: bool = False) -> NumberReport:
     """Number the unnumbered documents in scope (appending to their units), in one transaction.
 
     ``renumber`` first releases every number of the units in scope (refused if one is frozen);
     ``freeze`` afterwards marks the units in scope, and every box in them, as physically labelled.
     """
-    registry = archive.registry
     track_id = registry.require(track).id if track else None
-    limit = archive.config.box_pages if box_pages is None else box_pages
+    limit = cfg.box_pages if box_pages is None else box_pages
     if limit < 1:
         raise UsageError(f"--box-pages must be at least 1 (got {limit})")
-    cfg = archive.config
-    cat = archive.catalogue
-    db = cat.db
     report = NumberReport()
     given: list[int] = []
     with cat.transaction():
         released: dict[int, str | None] = {}
         if renumber:
-            units = _units_in_scope(db, track_id, year)
-            frozen = [u for u in units if _is_frozen(db, u)]
+            units = _units_in_scope(cat, track_id, year)
+            frozen = [u for u in units if cat.is_frozen(u)]
             if frozen:
                 names = ", ".join(u.label() for u in frozen)
                 raise NumberingError(
                     f"unit(s) {names} are frozen (boxes are labelled): their numbers can no longer be rebuilt; "
                     "new documents can still be appended with `archive-kit number`")
-            released = _release(db, units)
+            released = cat.release_units(units)
             report.renumbered_units = units
-        where = ["item_number IS NULL"]
-        params: list[Any] = []
-        if track_id:
-            where.append("(track = ? OR track IS NULL)")
-            params.append(track_id)
-        if year is not None:
-            where.append("(year = ? OR year IS NULL)")
-            params.append(year)
-        cond = " AND ".join(where)
-        if released:
-            cond = f"({cond}) OR id IN ({','.join(str(i) for i in released)})"
-        candidates = cat.query(cond, params)
         by_unit: dict[Unit, list[tuple[Document, str]]] = {}
-        for doc in candidates:
+        for doc in cat.numbering_candidates(track_id, year, also=released):
             reason = _skip_reason(doc, registry)
             if reason:
                 report.skipped.append((doc, reason))
@@ -193,11 +178,9 @@ def number_documents(archive: "Archive", *, track: str | None = None, year: int 
             schema = registry.get(doc.track)
             ret = resolve_retention(doc, schema, cfg.default_retention)
             by_unit.setdefault(Unit(doc.track, doc.year, ret), []).append((doc, ret))
-        stamp = now_iso()
-        doc_rows: list[tuple] = []
-        item_rows: list[tuple] = []
+        numbers: list[ItemNumber] = []
         for unit in sorted(by_unit):
-            state = _unit_state(db, unit)
+            state = _UnitState(*cat.unit_end(unit))
             code = track_code(registry.get(unit.track))
             for doc, ret in sorted(by_unit[unit], key=lambda dr: item_sort_key(dr[0])):
                 pages = doc.pages if doc.pages and doc.pages > 0 else 1
@@ -210,8 +193,8 @@ def number_documents(archive: "Archive", *, track: str | None = None, year: int 
                 number = state.last_item
                 ac = archival_code(cfg.code_pattern, fonds=cfg.fonds, category=cfg.category, year=unit.year,
                                    retention=unit.retention, track_code=code, item=number)
-                doc_rows.append((number, ac, state.last_box, ret, stamp, doc.id))
-                item_rows.append((doc.id, unit.track, unit.year, unit.retention, number, state.last_box, pages))
+                numbers.append(ItemNumber(doc.id, unit.track, unit.year, unit.retention, number, ac,
+                                          state.last_box, pages))
                 detail = {"unit": unit.label(), "item_number": number, "archival_code": ac,
                           "box": state.last_box, "retention": ret}
                 if doc.id in released:
@@ -220,23 +203,20 @@ def number_documents(archive: "Archive", *, track: str | None = None, year: int 
                 else:
                     cat.log("number", detail, doc.id)
                 given.append(doc.id)
-        db.executemany("UPDATE documents SET item_number = ?, archival_code = ?, box = ?, retention = ?, "
-                       "updated_at = ? WHERE id = ?", doc_rows)
-        db.executemany("INSERT INTO numbered_items (doc_id, track, year, retention, item_number, box, pages) "
-                       "VALUES (?, ?, ?, ?, ?, ?, ?)", item_rows)
+        cat.record_numbers(numbers)
         given_set = set(given)
         for doc_id, old in released.items():
             if doc_id not in given_set:
                 cat.log("unnumber", {"previous_code": old, "reason": "no longer in a numbered unit"}, doc_id)
         if freeze:
-            report.frozen_units = _freeze(cat, _units_in_scope(db, track_id, year), stamp)
+            report.frozen_units = _freeze(cat, _units_in_scope(cat, track_id, year))
     if given:
-        docs = {d.id: d for d in _query_ids(cat, given)}
+        docs = {d.id: d for d in cat.by_ids(given)}
         report.numbered = [docs[i] for i in given if i in docs]
     return report
 
 
-def _skip_reason(doc: Document, registry) -> str | None:
+def _skip_reason(doc: Document, registry: TrackRegistry) -> str | None:
     """Why a document in scope cannot be numbered, or None."""
     missing = [name for name in ("track", "year") if getattr(doc, name) is None]
     if missing:
@@ -246,110 +226,44 @@ def _skip_reason(doc: Document, registry) -> str | None:
     return None
 
 
-def _units_in_scope(db, track_id: str | None, year: int | None) -> list[Unit]:
+def _units_in_scope(cat: Catalogue, track_id: str | None, year: int | None) -> list[Unit]:
     """Units that hold numbered items under the filters."""
-    where, params = _unit_filter(track_id, year)
-    rows = db.execute(f"SELECT DISTINCT track, year, retention FROM numbered_items {where} "
-                      "ORDER BY track, year, retention", params).fetchall()
-    return [Unit(*r) for r in rows]
+    return [Unit(*key) for key in cat.numbered_units_in(track_id, year)]
 
 
-def _unit_filter(track_id: str | None, year: int | None, prefix: str = "") -> tuple[str, list[Any]]:
-    conds, params = [], []
-    if track_id:
-        conds.append(f"{prefix}track = ?")
-        params.append(track_id)
-    if year is not None:
-        conds.append(f"{prefix}year = ?")
-        params.append(year)
-    return ("WHERE " + " AND ".join(conds)) if conds else "", params
-
-
-def _is_frozen(db, unit: Unit) -> bool:
-    return db.execute("SELECT 1 FROM frozen_units WHERE track = ? AND year = ? AND retention = ?",
-                      tuple(unit)).fetchone() is not None
-
-
-def _release(db, units: list[Unit]) -> dict[int, str | None]:
-    """Take the numbers of every item of ``units`` away; returns {doc id: previous archival code}."""
-    released: dict[int, str | None] = {}
-    for unit in units:
-        rows = db.execute("SELECT n.doc_id, d.archival_code FROM numbered_items n JOIN documents d ON d.id = n.doc_id "
-                          "WHERE n.track = ? AND n.year = ? AND n.retention = ?", tuple(unit)).fetchall()
-        released.update({r[0]: r[1] for r in rows})
-        db.execute("DELETE FROM numbered_items WHERE track = ? AND year = ? AND retention = ?", tuple(unit))
-    db.executemany("UPDATE documents SET item_number = NULL, archival_code = NULL, box = NULL WHERE id = ?",
-                   [(i,) for i in released])
-    return released
-
-
-def _unit_state(db, unit: Unit) -> _UnitState:
-    """Last item and last box of a unit as numbered so far."""
-    row = db.execute("SELECT MAX(item_number), MAX(box) FROM numbered_items WHERE track = ? AND year = ? "
-                     "AND retention = ?", tuple(unit)).fetchone()
-    state = _UnitState(last_item=row[0] or 0, last_box=row[1] or 0)
-    if state.last_box:
-        used, frozen = db.execute(
-            "SELECT SUM(pages), MAX(frozen_at IS NOT NULL) FROM numbered_items WHERE track = ? AND year = ? "
-            "AND retention = ? AND box = ?", (*unit, state.last_box)).fetchone()
-        state.box_used, state.box_frozen = used or 0, bool(frozen)
-    return state
-
-
-def _freeze(cat, units: list[Unit], stamp: str) -> list[Unit]:
+def _freeze(cat: Catalogue, units: list[Unit]) -> list[Unit]:
     """Mark units and all their boxes frozen; logged per unit."""
-    import os
-
-    actor = os.environ.get("ARCHIVE_KIT_USER") or os.environ.get("USER") or "unknown"
     for unit in units:
-        cat.db.execute("INSERT OR IGNORE INTO frozen_units (track, year, retention, at, actor) VALUES (?, ?, ?, ?, ?)",
-                       (*unit, stamp, actor))
-        cur = cat.db.execute("UPDATE numbered_items SET frozen_at = ? WHERE track = ? AND year = ? AND retention = ? "
-                             "AND frozen_at IS NULL", (stamp, *unit))
-        cat.log("freeze", {"unit": unit.label(), "items_frozen": cur.rowcount})
+        frozen = cat.freeze_unit(unit)
+        cat.log("freeze", {"unit": unit.label(), "items_frozen": frozen})
     return units
-
-
-def _query_ids(cat, ids: list[int]) -> list[Document]:
-    out: list[Document] = []
-    for start in range(0, len(ids), 900):
-        chunk = ids[start:start + 900]
-        out += cat.query(f"id IN ({','.join('?' * len(chunk))})", chunk)
-    return out
 
 
 # --------------------------------------------------------------------------- reading back
 
 
-def numbered_units(archive: "Archive", *, track: str | None = None,
+def numbered_units(cat: Catalogue, registry: TrackRegistry, *, track: str | None = None,
                    year: int | None = None) -> dict[Unit, list[Document]]:
     """Numbered documents per unit (units sorted, items in number order), under the filters."""
-    track_id = archive.registry.require(track).id if track else None
-    where, params = _unit_filter(track_id, year, "n.")
-    rows = archive.catalogue.db.execute(
-        f"SELECT n.doc_id, n.track, n.year, n.retention FROM numbered_items n {where} "
-        "ORDER BY n.track, n.year, n.retention, n.item_number", params).fetchall()
-    docs = {d.id: d for d in _query_ids(archive.catalogue, [r[0] for r in rows])}
+    track_id = registry.require(track).id if track else None
+    rows = cat.numbered_items_in(track_id, year)
+    docs = {d.id: d for d in cat.by_ids(r[0] for r in rows)}
     out: dict[Unit, list[Document]] = {}
     for doc_id, t, y, r in rows:
         out.setdefault(Unit(t, y, r), []).append(docs[doc_id])
     return out
 
 
-def list_boxes(archive: "Archive", *, track: str | None = None, year: int | None = None) -> list[Box]:
+def list_boxes(cat: Catalogue, registry: TrackRegistry, cfg: Config, *, track: str | None = None,
+               year: int | None = None) -> list[Box]:
     """Every box under the filters with its spine data, in unit and box order."""
-    track_id = archive.registry.require(track).id if track else None
-    where, params = _unit_filter(track_id, year, "n.")
-    rows = archive.catalogue.db.execute(
-        f"SELECT n.track, n.year, n.retention, n.box, n.item_number, n.pages, n.frozen_at, d.criterion "
-        f"FROM numbered_items n JOIN documents d ON d.id = n.doc_id {where} "
-        "ORDER BY n.track, n.year, n.retention, n.box, n.item_number", params).fetchall()
+    track_id = registry.require(track).id if track else None
     boxes: list[Box] = []
     crit_sets: list[set[str]] = []
-    for t, y, r, b, item, pages, frozen_at, crit in rows:
+    for t, y, r, b, item, pages, frozen_at, crit in cat.box_items_in(track_id, year):
         if not boxes or (boxes[-1].track, boxes[-1].year, boxes[-1].retention, boxes[-1].box) != (t, y, r, b):
-            schema = archive.registry.get(t)
-            boxes.append(Box(archive.config.fonds, t, schema.name if schema else t,
+            schema = registry.get(t)
+            boxes.append(Box(cfg.fonds, t, schema.name if schema else t,
                              track_code(schema) if schema else t, y, r, b, item, item, 0, 0, [], False))
             crit_sets.append(set())
         box = boxes[-1]
@@ -362,15 +276,3 @@ def list_boxes(archive: "Archive", *, track: str | None = None, year: int | None
     for box, crits in zip(boxes, crit_sets):
         box.criteria = sorted(crits, key=natural_code_key)
     return boxes
-
-
-def read_log(archive: "Archive", *, limit: int | None = None) -> list[dict[str, Any]]:
-    """Entries of the append-only numbering log, oldest first (the last ``limit`` if given)."""
-    import json
-
-    sql = "SELECT id, at, actor, doc_id, action, detail FROM number_log ORDER BY id"
-    if limit is not None:
-        sql = f"SELECT * FROM ({sql} DESC LIMIT {int(limit)}) ORDER BY id"
-    return [{"id": r[0], "at": r[1], "actor": r[2], "doc_id": r[3], "action": r[4], "detail": json.loads(r[5])}
-            for r in archive.catalogue.db.execute(sql)]
-

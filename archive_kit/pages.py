@@ -27,7 +27,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .catalogue import Document
 from .errors import InputFileError, NotFoundError
+from .renditions import make_rendition
+from .repo import Repo
+from .store import ObjectStore
 from .workers import Limits, WorkerPool
 
 RENDER_VERSION = 1          # part of every cached page image's name: bump when the rendering changes
@@ -57,6 +61,43 @@ class PageView:
         [{"box": [left, top, right, bottom], "term": k}]}]}`` (boxes as fractions of the page)."""
         return {"pages": self.pages, "sizes": [[round(w, 2), round(h, 2)] for w, h in self.sizes],
                 "query": self.query, "marks": self.marks, "hits": self.hits}
+
+
+def original_file(store: ObjectStore, doc: Document) -> Path:
+    """Where ``doc``'s original is stored (read it, never change it); a missing one is an
+    ``InputFileError`` naming the document."""
+    path = store.path_for(doc.sha256)
+    if not path.is_file():
+        raise InputFileError(doc.original_name, "the original is missing from the object store "
+                             "(`archive-kit verify` and `repair` say more)")
+    return path
+
+
+def page_source(repo: Repo, doc: Document) -> Path:
+    """The PDF ``doc``'s pages are drawn from: the original PDF, else its rendition (made on first use)."""
+    if doc.format == "pdf":
+        return original_file(repo.store, doc)
+    rendition = make_rendition(repo.catalogue, repo.store, repo.paths.renditions, doc).path
+    if rendition is None:
+        raise InputFileError(doc.original_name, "its pages cannot be shown: no PDF rendition could be made "
+                             "(`archive-kit doctor` shows whether LibreOffice works)")
+    return rendition
+
+
+def document_page_png(repo: Repo, doc: Document, page: int) -> bytes:
+    """Page ``page`` (1-based) of ``doc`` as PNG, cached under ``derived/pages/`` unless the
+    repository is read-only (then rendered every time)."""
+    cache = None if repo.read_only else repo.paths.pages
+    return page_png(page_source(repo, doc), doc.sha256, page, cache, Limits.from_config(repo.config),
+                    doc.original_name)
+
+
+def document_page_view(repo: Repo, doc: Document, terms: list[str], query: str | None = None) -> PageView:
+    """``doc``'s pages and where the folded ``terms`` are on them: text-layer positions, or the OCR
+    line boxes the ingest kept in the extraction cache for scans and photos."""
+    ocr_pages = read_ocr_pages(repo.paths.extract_cache, doc.sha256) if terms and doc.ocr else []
+    return page_view(page_source(repo, doc), terms, ocr_pages, image_document=doc.format == "image",
+                     limits=Limits.from_config(repo.config), name=doc.original_name, query=query)
 
 
 def page_cache_file(cache_dir: Path, sha256: str, page: int) -> Path:

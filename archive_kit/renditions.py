@@ -9,14 +9,10 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-from .catalogue import Document
+from .catalogue import Catalogue, Document
 from .errors import ArchiveKitError, InputFileError
-from .store import atomic_write_bytes
-
-if TYPE_CHECKING:
-    from .archive import Archive
+from .store import ObjectStore, atomic_write_bytes
 
 A4_PT = (595.28, 841.89)
 OFFICE_FORMATS = {"docx", "doc", "wps", "rtf", "odt", "xls", "xlsx"}
@@ -34,59 +30,55 @@ class Rendition:
     note: str | None = None
 
 
-def rendition_file(renditions_dir: Path, sha256: str) -> Path:
+def rendition_path(renditions_dir: Path, sha256: str) -> Path:
     """Where the rendition of the original with this hash is cached in ``renditions_dir``."""
     return renditions_dir / f"{sha256}.v{RENDITION_VERSION}.pdf"
-
-
-def rendition_path(archive: "Archive", sha256: str) -> Path:
-    """Where the rendition of the original with this hash is cached in the repository."""
-    return rendition_file(archive.renditions_dir, sha256)
 
 
 def keep_rendition(pdf: bytes, sha256: str, renditions_dir: Path) -> Path:
     """Cache ``pdf`` as the rendition of the original with hash ``sha256`` (unless one is cached),
     removing what an earlier version cached for it."""
-    dest = rendition_file(renditions_dir, sha256)
+    dest = rendition_path(renditions_dir, sha256)
     if not dest.is_file():
         atomic_write_bytes(dest, pdf)
         (renditions_dir / f"{sha256}.pdf").unlink(missing_ok=True)
     return dest
 
 
-def make_rendition(archive: "Archive", doc: Document) -> Rendition:
-    """The document's rendition, made now if not cached; a failure becomes a ``note``, never an error."""
+def make_rendition(catalogue: Catalogue, store: ObjectStore, renditions_dir: Path, doc: Document) -> Rendition:
+    """The document's rendition in ``renditions_dir``, made from its original in ``store`` if not
+    cached; a failure becomes a ``note``, never an error. A page count that differs from the
+    catalogue's is corrected there (and in ``doc``)."""
     from .extract.pdf import open_pdf
 
-    dest = rendition_path(archive, doc.sha256)
+    dest = rendition_path(renditions_dir, doc.sha256)
     try:
         if not dest.is_file():
-            keep_rendition(_render(archive, doc), doc.sha256, archive.renditions_dir)
+            keep_rendition(_render(store, doc), doc.sha256, renditions_dir)
         pages = len(open_pdf(dest).pages)
     except ArchiveKitError as e:
         reason = getattr(e, "reason", None) or str(e)
         return Rendition(None, 0, f"no rendition was made: {reason}")
     if doc.pages != pages:
-        with archive.catalogue.transaction():
-            archive.catalogue.update_document(doc.id, {"pages": pages})
+        with catalogue.transaction():
+            catalogue.update_document(doc.id, {"pages": pages})
         doc.pages = pages
     return Rendition(dest, pages)
 
 
-def rendition_for(archive: "Archive", doc: Document) -> Path | None:
-    """The document's cached PDF rendition, made on first use; None when it cannot be made."""
-    return make_rendition(archive, doc).path
-
-
-def _render(archive: "Archive", doc: Document) -> bytes:
+def _render(store: ObjectStore, doc: Document) -> bytes:
     """The rendition's bytes, by the original's format."""
-    original = archive.store.path_for(doc.sha256)
+    original = store.path_for(doc.sha256)
     if not original.is_file():
         raise InputFileError(doc.original_name, "the original is missing from the object store")
     if doc.format == "pdf":
         return _pdf(original)
     if doc.format == "image":
         return image_to_pdf(original)
+    if doc.format == "ofd":
+        from .ofd import render_ofd_pdf
+
+        return render_ofd_pdf(original)
     if doc.format in OFFICE_FORMATS:
         return _office(original, doc)
     raise InputFileError(doc.original_name, f"no rendition for format {doc.format!r}")

@@ -11,17 +11,16 @@ from __future__ import annotations
 import datetime as dt
 import os
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from .errors import CatalogueDamagedError
+from .indexing import rebuild_index, remove_rebuild_leftovers, sync_index
+from .ingest.analyse import analyse
+from .ingest.pipeline import extract_options
+from .repo import Repo
 from .verify import (CATALOGUE_DAMAGED, INDEX_EXTRA_DOC, INDEX_MISSING, INDEX_MISSING_DOC, INDEX_UNREADABLE,
                      OBJECT_DAMAGED, TEXT_DAMAGED, TEXT_MISSING, VerifyReport, verify_repository)
-
-if TYPE_CHECKING:
-    from .archive import Archive
-
-DAMAGED_DIR = "damaged"
+from .workers import Limits, WorkerPool
 
 
 @dataclass
@@ -42,98 +41,88 @@ class RepairReport:
                 "problems": self.after.problems, "notes": self.after.notes}
 
 
-def repair_repository(archive: "Archive", *, ocr: bool = True) -> RepairReport:
+def repair_repository(repo: Repo, *, ocr: bool = True) -> RepairReport:
     """Verify, fix what can be fixed from the repository alone, and verify again."""
-    archive.require_writable("repair")
+    repo.require_writable("repair")
     report = RepairReport()
-    before = verify_repository(archive, full=True)
+    before = verify_repository(repo, full=True)
     damaged = before.of_kind(CATALOGUE_DAMAGED)
     if damaged:
         raise CatalogueDamagedError(f"{damaged[0].problem.rstrip('.')}; repair cannot rebuild the catalogue, which is "
                                     "the source of truth: restore catalogue.sqlite from a backup")
-    _remove_temp_files(archive, report)
+    _remove_temp_files(repo, report)
     for p in before.of_kind(OBJECT_DAMAGED):
-        _set_aside(archive, p.id, report)
+        _set_aside(repo, p.id, report)
     texts = sorted({p.id for p in before.of_kind(TEXT_MISSING, TEXT_DAMAGED) if p.id is not None})
     if texts:
-        _extract_again(archive, texts, ocr, report)
+        _extract_again(repo, texts, ocr, report)
     lost = before.of_kind(INDEX_MISSING, INDEX_UNREADABLE)
     if lost or before.of_kind(INDEX_MISSING_DOC, INDEX_EXTRA_DOC) or texts:
-        n = archive.reindex()  # sets a damaged index aside first
+        n = rebuild_index(repo) or 0  # sets a damaged index aside first
         why = {INDEX_MISSING: "search index was missing: ", INDEX_UNREADABLE: "search index was unreadable: "}.get(
             lost[0].kind, "") if lost else ""
         report.actions.append(f"{why}rebuilt the search index from the catalogue ({n} document(s))")
     else:
-        archive.sync_index(strict=True)
-    report.after = verify_repository(archive, full=True)
+        sync_index(repo, strict=True)
+    report.after = verify_repository(repo, full=True)
     return report
 
 
-def _remove_temp_files(archive: "Archive", report: RepairReport) -> None:
+def _remove_temp_files(repo: Repo, report: RepairReport) -> None:
     """Temp files and folders of writes a kill interrupted (objects, caches, config, index rebuilds)."""
-    from .indexing import remove_rebuild_leftovers
-
-    root = archive.root
-    n = archive.store.remove_temp_files()
-    for f in list(archive.derived.rglob(".tmp-*")) + list(root.glob(".tmp-*")) + list(archive.index_dir.glob(".tmp-*")):
+    paths = repo.paths
+    n = repo.store.remove_temp_files()
+    for f in list(paths.derived.rglob(".tmp-*")) + list(paths.root.glob(".tmp-*")) + list(paths.index.glob(".tmp-*")):
         if f.is_file():
             f.unlink(missing_ok=True)
             n += 1
-    n += remove_rebuild_leftovers(archive)
+    n += remove_rebuild_leftovers(repo)
     if n:
         report.actions.append(f"removed {n} temporary file(s) left by interrupted writes")
 
 
-def _set_aside(archive: "Archive", doc_id: int | None, report: RepairReport) -> None:
+def _set_aside(repo: Repo, doc_id: int | None, report: RepairReport) -> None:
     """Move a damaged original to ``damaged/`` (kept, never deleted) so a re-ingest can restore it."""
-    doc = archive.catalogue.get(doc_id) if doc_id is not None else None
+    doc = repo.catalogue.get(doc_id) if doc_id is not None else None
     if doc is None:
         return
-    src = archive.store.path_for(doc.sha256)
+    src = repo.store.path_for(doc.sha256)
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
-    dest = archive.root / DAMAGED_DIR / f"{doc.sha256}.{stamp}"
+    dest = repo.paths.damaged / f"{doc.sha256}.{stamp}"
     dest.parent.mkdir(exist_ok=True)
     try:
         os.replace(src, dest)
     except OSError as e:
         report.actions.append(f"document {doc_id}: could not set the damaged original aside ({e.strerror})")
         return
-    report.actions.append(f"document {doc_id}: damaged original moved to {dest.relative_to(archive.root)}; "
+    report.actions.append(f"document {doc_id}: damaged original moved to {dest.relative_to(repo.root)}; "
                           f"ingest the original file again ({doc.source_path}) to restore it")
 
 
-def _extract_again(archive: "Archive", ids: list[int], ocr: bool, report: RepairReport) -> None:
+def _extract_again(repo: Repo, ids: list[int], ocr: bool, report: RepairReport) -> None:
     """Extract again, from their originals (in isolated workers), the texts of documents whose text
     row is gone or no longer matches its recorded hash."""
-    from .ingest import analyse
-    from .workers import WorkerPool
-
-    options = archive.extract_options(ocr)
+    options = extract_options(repo.config, repo.paths, ocr)
     tasks = []
     for doc_id in ids:
-        doc = archive.catalogue.get(doc_id)
+        doc = repo.catalogue.get(doc_id)
         if doc is None:
             continue
-        if not archive.store.has(doc.sha256):
+        if not repo.store.has(doc.sha256):
             report.actions.append(f"document {doc_id}: text could not be extracted again: its original is "
                                   f"missing (ingest the original file again: {doc.source_path})")
             continue
-        path = archive.store.path_for(doc.sha256)
+        path = repo.store.path_for(doc.sha256)
         tasks.append((doc_id, (str(path), doc.format, options, doc.original_name)))
     if not tasks:
         return
-    with WorkerPool(min(len(tasks), os.cpu_count() or 1), archive.worker_limits()) as pool:
+    with WorkerPool(min(len(tasks), os.cpu_count() or 1), Limits.from_config(repo.config)) as pool:
         for out in pool.run(analyse, tasks):
             if out.error:
                 report.actions.append(f"document {out.key}: text could not be extracted again ({out.error})")
                 continue
-            with archive.catalogue.transaction():
-                archive.catalogue.put_text(out.key, out.value[0].text)
-                archive.catalogue.queue_index(out.key)
+            with repo.catalogue.transaction():
+                repo.catalogue.put_text(out.key, out.value[0].text)
+                repo.catalogue.queue_index(out.key)
             report.actions.append(f"document {out.key}: text extracted again from the original")
 
-
-def damaged_originals(root: Path) -> list[Path]:
-    """Originals that repair set aside, for a person to look at."""
-    d = root / DAMAGED_DIR
-    return sorted(d.iterdir()) if d.is_dir() else []

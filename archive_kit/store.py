@@ -24,6 +24,11 @@ def hash_stream(stream: BinaryIO) -> str:
     return h.hexdigest()
 
 
+def text_sha256(text: str) -> str:
+    """SHA-256 of an extracted text as the catalogue stores it (UTF-8, lone surrogates kept): its fixity value."""
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
 def hash_file(path: Path) -> str:
     """SHA-256 of a file's bytes; unreadable files become InputFileError."""
     try:

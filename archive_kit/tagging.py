@@ -8,15 +8,17 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from typing import Iterable
+from typing import Any, Iterable
 
-from .dates import parse_year
-from .schemas import TrackRegistry, TrackSchema
+from .catalogue import Catalogue, Document
+from .classify import classify
+from .criteria.model import TrackSchema
+from .criteria.registry import TrackRegistry
+from .dates import parse_date, parse_year
+from .errors import NumberingError, UsageError
+from .metadata import DocMetadata, metadata_concerns
 
 PRIORITY = ("manual", "cli", "manifest", "path", "content")
-TITLE_WEIGHT = 3
-MIN_SCORE = 3
-WIN_RATIO = 1.5
 
 
 @dataclass
@@ -78,49 +80,6 @@ def criterion_from_parts(parts: list[str], schema: TrackSchema) -> str | None:
     return found
 
 
-def _count(haystack: str, needle: str) -> int:
-    return haystack.count(needle) if needle else 0
-
-
-def score_criteria(text: str, title: str, schemas: Iterable[TrackSchema]) -> list[tuple[float, str, str]]:
-    """Keyword and name hits per criterion: (score, track id, code), best first."""
-    scores = []
-    body = text[:200_000]
-    for schema in schemas:
-        for crit in schema.criteria:
-            terms = set(crit.keywords) | ({crit.name} if len(crit.name) >= 2 else set())
-            score = 0.0
-            for term in terms:
-                score += TITLE_WEIGHT * _count(title, term) + min(_count(body, term), 5)
-            if score:
-                scores.append((score, schema.id, crit.code))
-    scores.sort(key=lambda s: -s[0])
-    return scores
-
-
-def content_criterion(text: str, title: str, schemas: list[TrackSchema]) -> tuple[str, str] | None:
-    """(track, code) of the criterion the content clearly points at, or None when no one clearly wins.
-
-    The winner needs ``MIN_SCORE`` and ``WIN_RATIO`` times the best score outside its own line
-    (its ancestors and descendants do not compete with it).
-    """
-    scores = score_criteria(text, title, schemas)
-    if not scores:
-        return None
-    best, track, code = scores[0]
-    if best < MIN_SCORE:
-        return None
-    rivals = [s for s, t, c in scores[1:] if not (t == track and _same_line(c, code))]
-    if rivals and best < WIN_RATIO * rivals[0]:
-        return None
-    return track, code
-
-
-def _same_line(a: str, b: str) -> bool:
-    """True when one code is the other or its ancestor."""
-    return a == b or a.startswith(b + ".") or b.startswith(a + ".")
-
-
 def decide(proposals: list[Proposal], registry: TrackRegistry, path_rest: list[str],
            content_text: str = "", content_title: str = "") -> TagDecision:
     """Choose track, then criterion (within that track), then year, by source priority."""
@@ -152,20 +111,19 @@ def decide(proposals: list[Proposal], registry: TrackRegistry, path_rest: list[s
             dec.criterion, dec.sources["criterion"] = p.criterion, p.source
     if dec.criterion is None and (content_text or content_title):
         candidates = [schema] if schema is not None else registry.all()
-        won = content_criterion(content_text, content_title, candidates)
-        if won:
-            track, code = won
-            hint("criterion", "content", code)
-            if dec.track is None:
-                hint("track", "content", track)
-                dec.track, dec.sources["track"] = track, "content"
-            dec.criterion, dec.sources["criterion"] = code, "content"
+        won = classify(content_text, content_title, candidates)
+        if won and dec.track is None:
+            hint("track", "content", won.track)
+            dec.track, dec.sources["track"] = won.track, "content"
+        if won and won.criterion:
+            hint("criterion", "content", won.criterion)
+            dec.criterion, dec.sources["criterion"] = won.criterion, "content"
     return dec
 
 
-def review_reasons(doc, hints: dict[str, dict[str, str]], registry: TrackRegistry) -> list[str]:
+def review_reasons(doc: Document, hints: dict[str, dict[str, str]], registry: TrackRegistry) -> list[str]:
     """Why a document needs a person: missing tags, sources that disagree, codes no longer valid,
-    OCR pages read with low confidence."""
+    OCR pages read with low confidence, suspicious catalogue fields (``metadata_concerns``)."""
     reasons = []
     for name in ("track", "criterion", "year"):
         if getattr(doc, name) is None:
@@ -191,22 +149,43 @@ def review_reasons(doc, hints: dict[str, dict[str, str]], registry: TrackRegistr
         reasons.append(f"OCR confidence is low on page(s) {pages}: check the text")
     if doc.text_chars == 0 and doc.format in ("pdf", "docx"):
         reasons.append("no text could be extracted (a scan ingested with --no-ocr?)")
+    reasons += metadata_concerns(DocMetadata(doc.title, doc.doc_number, doc.author, parse_date(doc.date or "")))
     return reasons
 
 
-def set_manual_tags(archive, docs, *, track: str | None, criterion: str | None, year: int | None,
-                    links: list[tuple[str, str]], unlinks: list[tuple[str, str]], force: bool) -> list[int]:
+@dataclass
+class ReviewEntry:
+    """A document that needs a person's decision, and why."""
+
+    document: Document
+    reasons: list[str]
+
+    def to_json(self) -> dict[str, Any]:
+        """The document record plus ``review_reasons``."""
+        return {**self.document.to_json(), "review_reasons": self.reasons}
+
+
+def review(cat: Catalogue, registry: TrackRegistry) -> list[ReviewEntry]:
+    """Every document whose track, criterion or year is missing, in conflict or no longer valid
+    (or whose text needs checking), in id order, with the reasons."""
+    out = []
+    for doc in cat.documents():
+        reasons = review_reasons(doc, cat.hints_of(doc.id), registry)
+        if reasons:
+            out.append(ReviewEntry(doc, reasons))
+    return out
+
+
+def set_manual_tags(cat: Catalogue, registry: TrackRegistry, docs: Iterable[Document], *, track: str | None,
+                    criterion: str | None, year: int | None, links: list[tuple[str, str]],
+                    unlinks: list[tuple[str, str]], force: bool) -> list[int]:
     """Apply hand-set tags and links to documents in one transaction; returns the changed ids.
 
     A numbered document keeps its number; changing its filing needs ``force`` and is logged.
     """
-    from .errors import NumberingError, UsageError
-
-    registry = archive.registry
     schema = registry.require(track) if track else None
     if year is not None and not 1949 <= year <= 2100:
         raise UsageError(f"year {year} is out of range")
-    cat = archive.catalogue
     changed = []
     with cat.transaction():
         for doc in docs:
@@ -235,14 +214,11 @@ def set_manual_tags(archive, docs, *, track: str | None, criterion: str | None, 
                 cat.update_document(doc.id, values)
                 for fieldname in ("track", "criterion", "year"):
                     if fieldname in values and values[fieldname] is not None:
-                        cat.db.execute(
-                            "INSERT OR REPLACE INTO tag_hints (doc_id, field, source, value) VALUES (?, ?, 'manual', ?)",
-                            (doc.id, fieldname, str(values[fieldname])),
-                        )
+                        cat.put_hints(doc.id, [(fieldname, "manual", str(values[fieldname]))])
             for t, c in links:
-                cat.db.execute("INSERT OR IGNORE INTO links (doc_id, track, criterion) VALUES (?, ?, ?)", (doc.id, t, c))
+                cat.add_link(doc.id, t, c)
             for t, c in unlinks:
-                cat.db.execute("DELETE FROM links WHERE doc_id = ? AND track = ? AND criterion = ?", (doc.id, t, c))
+                cat.remove_link(doc.id, t, c)
             if values or links or unlinks:
                 cat.queue_index(doc.id)
                 changed.append(doc.id)

@@ -10,6 +10,9 @@ _CJK_PUNCT = "\u3000-\u303f\uff00-\uffef"
 _SPACE_BETWEEN_CJK = re.compile(
     rf"(?<=[{CJK_CLASS}{_CJK_PUNCT}])[ \t\u00a0\u3000]+(?=[{CJK_CLASS}{_CJK_PUNCT}])"
 )
+# Chinese full-width punctuation that NFKC would turn into ASCII; extracted text keeps it as written
+_AS_WRITTEN = "！（），：；？［］｛｝～"
+_AS_WRITTEN_SPLIT = re.compile(f"([{_AS_WRITTEN}]+)")
 # C0 controls (ESC included) and DEL; tab, line feed and carriage return are handled apart
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 # lone surrogates (undecodable bytes of a file name) and the two non-characters XML refuses
@@ -43,3 +46,15 @@ def normalize_text(text: str) -> str:
     """NFKC (full-width letters/digits to half-width), ``clean_text``, and remove spaces between
     Chinese characters, which extraction and OCR insert but Chinese never has."""
     return _SPACE_BETWEEN_CJK.sub("", clean_text(unicodedata.normalize("NFKC", text)))
+
+
+def normalize_extracted(text: str) -> str:
+    """``normalize_text`` for a document's extracted text, except that Chinese full-width punctuation
+    (（）：，；！？［］｛｝～) stays as the document writes it.
+
+    Catalogue fields are copied from the text (a title's （2018—2035年） must not turn into ASCII
+    brackets); search folds the text again with ``normalize_text``, so matching is unchanged.
+    """
+    parts = _AS_WRITTEN_SPLIT.split(text)
+    parts[::2] = [unicodedata.normalize("NFKC", p) for p in parts[::2]]
+    return _SPACE_BETWEEN_CJK.sub("", clean_text("".join(parts)))

@@ -6,14 +6,11 @@ Every problem is collected (not just the first), each naming the document id or 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Callable
+from typing import Any, Callable
 
-from .catalogue import text_sha256
 from .errors import ArchiveKitError, CatalogueDamagedError
+from .repo import Repo
 from .store import hash_file
-
-if TYPE_CHECKING:
-    from .archive import Archive
 
 # problem kinds
 CATALOGUE_DAMAGED = "catalogue-damaged"
@@ -76,27 +73,26 @@ class VerifyReport:
         return {"ok": self.ok, "checked": self.checked, "problems": self.problems, "notes": self.notes}
 
 
-def check_catalogue(archive: "Archive", report: VerifyReport, full: bool) -> None:
+def check_catalogue(repo: Repo, report: VerifyReport, full: bool) -> None:
     """SQLite's own check of the catalogue file (pages, indexes, constraints)."""
     try:
-        rows = archive.catalogue.db.execute("PRAGMA integrity_check" if full else "PRAGMA quick_check").fetchall()
+        damage = repo.catalogue.integrity_problems(full=full)
     except ArchiveKitError as e:
         report.problem(f"catalogue cannot be checked: {e}", kind=CATALOGUE_DAMAGED, path="catalogue.sqlite")
         return
-    for (msg,) in rows:
-        if msg != "ok":
-            report.problem(f"catalogue is damaged: {msg}; restore catalogue.sqlite from a backup",
-                           kind=CATALOGUE_DAMAGED, path="catalogue.sqlite")
+    for msg in damage:
+        report.problem(f"catalogue is damaged: {msg}; restore catalogue.sqlite from a backup",
+                       kind=CATALOGUE_DAMAGED, path="catalogue.sqlite")
 
 
-def check_objects(archive: "Archive", report: VerifyReport, full: bool) -> None:
+def check_objects(repo: Repo, report: VerifyReport, full: bool) -> None:
     """Every catalogued document has its object, and (full) the object's bytes hash to its name."""
     catalogued = {}
-    for doc_id, sha, source in archive.catalogue.db.execute("SELECT id, sha256, source_path FROM documents ORDER BY id"):
+    for doc_id, sha, source in repo.catalogue.originals():
         catalogued[sha] = doc_id
         report.checked += 1
-        path = archive.store.path_for(sha)
-        rel = path.relative_to(archive.root)
+        path = repo.store.path_for(sha)
+        rel = path.relative_to(repo.root)
         if not path.is_file():
             report.problem(f"original is missing from the object store ({rel}); ingest the original file "
                            f"again ({source}) to restore it", kind=OBJECT_MISSING, id=doc_id)
@@ -110,30 +106,29 @@ def check_objects(archive: "Archive", report: VerifyReport, full: bool) -> None:
                 report.problem(f"original is damaged ({rel}): its SHA-256 is {actual[:12]}…, the catalogue says "
                                f"{sha[:12]}…; `archive-kit repair` sets it aside, then ingest the original "
                                f"file again ({source})", kind=OBJECT_DAMAGED, id=doc_id)
-    orphans = [h for h in archive.store.iter_hashes() if h not in catalogued]
+    orphans = [h for h in repo.store.iter_hashes() if h not in catalogued]
     if orphans:
         report.notes.append(f"{len(orphans)} stored object(s) belong to no document (an interrupted ingest; "
                             "ingesting the same files again adopts them)")
-    temps = list(archive.store.root.glob("*/.tmp-*"))
+    temps = list(repo.store.root.glob("*/.tmp-*"))
     if temps:
         report.notes.append(f"{len(temps)} temporary file(s) from an interrupted write in the object store "
                             "(`archive-kit repair` removes them)")
 
 
-def check_texts(archive: "Archive", report: VerifyReport, full: bool) -> None:
+def check_texts(repo: Repo, report: VerifyReport, full: bool) -> None:
     """Every document has its text row (the index is rebuilt from it), and (full) every text still
     hashes to the SHA-256 recorded when it was extracted."""
-    db = archive.catalogue.db
-    for (doc_id,) in db.execute("SELECT id FROM documents WHERE id NOT IN (SELECT doc_id FROM texts) ORDER BY id"):
+    cat = repo.catalogue
+    for doc_id in cat.ids_without_text():
         report.problem("extracted text is missing from the catalogue (`archive-kit repair` extracts it again "
                        "from the original)", kind=TEXT_MISSING, id=doc_id)
     if not full:
         return
-    if "sha256" not in {row[1] for row in db.execute("PRAGMA table_info(texts)")}:
+    if not cat.texts_have_hashes():
         report.notes.append("texts carry no hashes yet (an older repository opened read-only): not fixity-checked")
         return
-    for doc_id, text, recorded in db.execute("SELECT doc_id, text, sha256 FROM texts ORDER BY doc_id"):
-        actual = text_sha256(text)
+    for doc_id, actual, recorded in cat.text_hashes():
         if recorded is None:
             report.problem("extracted text has no recorded SHA-256, so its fixity cannot be checked "
                            "(`archive-kit repair` extracts it again from the original)", kind=TEXT_DAMAGED, id=doc_id)
@@ -143,17 +138,17 @@ def check_texts(archive: "Archive", report: VerifyReport, full: bool) -> None:
                            "original)", kind=TEXT_DAMAGED, id=doc_id)
 
 
-def check_index(archive: "Archive", report: VerifyReport, full: bool) -> None:
+def check_index(repo: Repo, report: VerifyReport, full: bool) -> None:
     """The index exists and holds exactly the catalogued documents, apart from changes still queued.
     Never creates or changes the index: a lost one is reported, and `repair` or a search rebuilds it."""
     from .search import index_exists
 
-    if not index_exists(archive.index_dir):
+    if not index_exists(repo.paths.index):
         report.problem("the search index is missing, so searches would find nothing; `archive-kit repair` (or "
                        "the next search) rebuilds it from the catalogue", kind=INDEX_MISSING, path="index")
         return
     try:
-        indexed = archive.index.ids()
+        indexed = repo.index.ids()
     except ArchiveKitError as e:
         report.problem(f"{e}".replace("`archive-kit reindex`", "`archive-kit repair`"),
                        kind=INDEX_UNREADABLE, path="index")
@@ -162,8 +157,8 @@ def check_index(archive: "Archive", report: VerifyReport, full: bool) -> None:
         report.problem(f"search index cannot be read ({type(e).__name__}: {str(e)[:160]}); "
                        "run `archive-kit repair` to rebuild it", kind=INDEX_UNREADABLE, path="index")
         return
-    queued = {doc_id for doc_id, _ in archive.catalogue.queued_index()}
-    catalogued = archive.catalogue.all_ids()
+    queued = {doc_id for doc_id, _ in repo.catalogue.queued_index()}
+    catalogued = repo.catalogue.all_ids()
     for doc_id in sorted((catalogued - indexed) - queued):
         report.problem("document is missing from the search index; run `archive-kit reindex`",
                        kind=INDEX_MISSING_DOC, id=doc_id)
@@ -174,14 +169,11 @@ def check_index(archive: "Archive", report: VerifyReport, full: bool) -> None:
         report.notes.append(f"{len(queued)} change(s) not yet in the search index; the next command catches up")
 
 
-def check_numbering(archive: "Archive", report: VerifyReport, full: bool) -> None:
+def check_numbering(repo: Repo, report: VerifyReport, full: bool) -> None:
     """Within each unit (track, year, retention) item numbers run 1..n with no gap or repeat, and every
     document's number agrees with the unit's register (``numbered_items``)."""
-    db = archive.catalogue.db
     units: dict[tuple, list[tuple[int, int]]] = {}
-    for doc_id, track, year, retention, number in db.execute(
-        "SELECT doc_id, track, year, retention, item_number FROM numbered_items ORDER BY track, year, retention, item_number"
-    ):
+    for doc_id, track, year, retention, number in repo.catalogue.register_items():
         units.setdefault((track, year, retention), []).append((number, doc_id))
     for (track, year, retention), items in units.items():
         unit = f"{track}/{year}/{retention}"
@@ -193,27 +185,23 @@ def check_numbering(archive: "Archive", report: VerifyReport, full: bool) -> Non
         missing = sorted(set(range(1, max(seen) + 1)) - seen)
         if missing:
             report.problem(f"item number(s) {missing[:10]} are skipped in {unit}", kind=NUMBER_GAP, path=unit)
-    for doc_id, doc_number, reg_number in db.execute(
-        "SELECT d.id, d.item_number, n.item_number FROM documents d LEFT JOIN numbered_items n ON n.doc_id = d.id "
-        "WHERE d.item_number IS NOT NULL OR n.doc_id IS NOT NULL ORDER BY d.id"
-    ):
-        if doc_number != reg_number:
-            report.problem(f"item number {doc_number} disagrees with the unit register ({reg_number})",
-                           kind=NUMBER_MISMATCH, id=doc_id)
+    for doc_id, doc_number, reg_number in repo.catalogue.register_disagreements():
+        report.problem(f"item number {doc_number} disagrees with the unit register ({reg_number})",
+                       kind=NUMBER_MISMATCH, id=doc_id)
 
 
-CHECKS: list[Callable[["Archive", VerifyReport, bool], None]] = [
+CHECKS: list[Callable[[Repo, VerifyReport, bool], None]] = [
     check_catalogue, check_objects, check_texts, check_index, check_numbering,
 ]
 
 
-def verify_repository(archive: "Archive", *, full: bool = True) -> VerifyReport:
+def verify_repository(repo: Repo, *, full: bool = True) -> VerifyReport:
     """Run every check; ``full`` re-hashes every original and text (slow on big repositories, but the
     point). A damaged catalogue page met by any check is reported, and the other checks still run."""
     report = VerifyReport()
     for check in CHECKS:
         try:
-            check(archive, report, full)
+            check(repo, report, full)
         except CatalogueDamagedError as e:
             if not report.of_kind(CATALOGUE_DAMAGED):
                 report.problem(str(e), kind=CATALOGUE_DAMAGED, path="catalogue.sqlite")

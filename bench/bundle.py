@@ -15,7 +15,7 @@ import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the repository root: bench.*, this archive_kit
 
 from archive_kit.archive import Archive  # noqa: E402
 from archive_kit.fonts import require_cjk_font  # noqa: E402
@@ -115,7 +115,8 @@ def main(argv: list[str] | None = None) -> int:
               f"({report.pages / assembly_s:.0f} pages/s), bundle.pdf {size_mb:.1f} MB",
               file=sys.stderr if args.json else sys.stdout)
         print(f"DOCX rendition (LibreOffice): {docx_s:.2f} s per document" if docx_s is not None
-              else "DOCX rendition: LibreOffice not installed", file=sys.stderr if args.json else sys.stdout)
+              else f"DOCX rendition: not measured ({'--docx 0' if soffice_path() else 'LibreOffice not installed'})",
+              file=sys.stderr if args.json else sys.stdout)
         if args.json:
             print(json.dumps(result, ensure_ascii=False))
         return 0

@@ -5,6 +5,7 @@ folder convention, then runs init → ingest → list → review → search → 
 """
 from __future__ import annotations
 
+import argparse
 import datetime as dt
 import shutil
 import subprocess
@@ -12,7 +13,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT))  # the repository root: bench.*, this archive_kit
 
 from bench.gen_docs import NOTICE_BODY, make_docx, make_pdf  # noqa: E402
 from bench.gen_scans import SAMPLE_TEXTS, make_photo, make_scanned_pdf, render_text_page  # noqa: E402
@@ -47,6 +48,7 @@ def run(*args: str) -> None:
 
 
 def main() -> None:
+    argparse.ArgumentParser(description=__doc__.split("\n\n")[0], epilog=f"Writes into {OUT}.").parse_args()
     if OUT.exists():
         shutil.rmtree(OUT)
     inbox = OUT / "台账资料"

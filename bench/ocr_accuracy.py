@@ -1,6 +1,6 @@
 """Benchmark the OCR engines on generated official-document scans: accuracy and cost per page.
 
-Usage: ``python -m bench.ocr_accuracy [--pages N] [--threads T] [--engines a,b] [--json]``.
+Usage: ``python bench/ocr_accuracy.py [--pages N] [--threads T] [--engines a,b] [--json]``.
 Prints a table of character error rate (CER: edit distance / reference length, whitespace
 removed, both sides ``normalize_text``-ed), Han-only CER (Chinese characters only), wall and CPU
 seconds per page, for each engine and scan condition. ``--json``: one JSON object as last line.
@@ -13,11 +13,14 @@ import os
 import resource
 import sys
 import time
+from pathlib import Path
 from typing import Any
 
-from archive_kit.ocr import DEFAULT_ENGINE, engine_names, get_engine, ocr_image
-from archive_kit.textnorm import is_cjk, normalize_text
-from bench.gen_scans import SAMPLE_TEXTS, render_text_page
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the repository root: bench.*, this archive_kit
+
+from archive_kit.ocr import DEFAULT_ENGINE, engine_names, get_engine, ocr_image  # noqa: E402
+from archive_kit.textnorm import is_cjk, normalize_text  # noqa: E402
+from bench.gen_scans import SAMPLE_TEXTS, render_text_page  # noqa: E402
 
 CONDITIONS: dict[str, dict[str, float]] = {
     "clean": {},

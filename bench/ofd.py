@@ -14,12 +14,15 @@ import argparse
 import json
 import os
 import re
+import sys
 import time
 from collections import Counter
 from pathlib import Path
 
-from archive_kit.errors import InputFileError
-from archive_kit.ofd import read_ofd, render_ofd_pdf
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the repository root: bench.*, this archive_kit
+
+from archive_kit.errors import InputFileError  # noqa: E402
+from archive_kit.ofd import read_ofd, render_ofd_pdf  # noqa: E402
 
 DEFAULT_CORPUS = Path(__file__).resolve().parent.parent.parent / "shared" / "corpus" / "ofd"
 

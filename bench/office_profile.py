@@ -19,7 +19,7 @@ import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the repository root: bench.*, this archive_kit
 
 from archive_kit import office  # noqa: E402
 from bench.gen_docs import NOTICE_BODY, make_docx  # noqa: E402

@@ -1,6 +1,6 @@
 """Search benchmark: build speed, query latency and recall against a substring scan, vs SQLite FTS5.
 
-    python -m bench.search --docs 10000 [--queries 300] [--json]
+    python bench/search.py --docs 10000 [--queries 300] [--json]
 
 FTS5 uses the trigram tokenizer; patterns of fewer than 3 characters cannot use it, so they run as
 ``instr()`` scans over the table (the same full scan grep would do), and count toward its p95.
@@ -16,15 +16,18 @@ import resource
 import shutil
 import sqlite3
 import statistics
+import sys
 import tempfile
 import time
 from pathlib import Path
 from typing import Iterator
 
-from archive_kit.search import IndexDoc, open_index
-from archive_kit.search.analysis import fold
-from archive_kit.textnorm import normalize_text
-from bench.gen_text import TextGenerator
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the repository root: bench.*, this archive_kit
+
+from archive_kit.search import IndexDoc, open_index  # noqa: E402
+from archive_kit.search.analysis import fold  # noqa: E402
+from archive_kit.textnorm import normalize_text  # noqa: E402
+from bench.gen_text import TextGenerator  # noqa: E402
 
 Query = tuple[str, dict[str, object]]
 

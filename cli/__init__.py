@@ -1,0 +1,7 @@
+"""The ``archive-kit`` command line, installed as ``archive_kit.cli`` (its source is the
+repository's ``cli/`` folder). Importing it registers every command on the group ``cli``;
+``main`` is the console script."""
+from . import bundles, documents, planning, records, repository, search, serve  # noqa: F401  (each registers its commands)
+from .main import cli, main
+
+__all__ = ["cli", "main"]

@@ -5,12 +5,14 @@ from pathlib import Path
 
 import click
 
-from .documents import show_verify
 from .main import Ctx, cli, emit_json, json_option, pass_ctx, warn
 from .render import echo
+from .repository import show_verify
+
+command = cli.section("Bundles")
 
 
-@cli.command()
+@command()
 @click.option("--track", required=True, help="Track id, Chinese name or alias.")
 @click.option("--year", type=int, required=True, help="Year (年度).")
 @click.option("--criterion", help="Only this criterion and its descendants.")
@@ -41,12 +43,15 @@ def bundle(ctx: Ctx, track: str, year: int, criterion: str | None, out: Path, ma
     return 0
 
 
-@cli.command("verify-bundle")
+@command("verify-bundle")
 @click.argument("path", type=click.Path(path_type=Path))
 @json_option
 @pass_ctx
 def verify_bundle(ctx: Ctx, path: Path, as_json: bool) -> int:
-    """Check a bundle: BagIt validity and every original against the repository's SHA-256."""
+    """Check a bundle: BagIt validity and every original against the repository's SHA-256.
+
+    Exit 1 when the bundle fails a check.
+    """
     with ctx.open() as archive:
         report = archive.verify_bundle(path)
     show_verify(report, as_json, "original(s)")

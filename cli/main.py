@@ -1,6 +1,10 @@
-"""The ``archive-kit`` command: a thin click layer that parses, calls the library, and formats.
+"""The ``archive-kit`` command: a thin click layer that parses, calls the library through the
+``Archive`` facade, and formats.
 
-Errors from the library are mapped to exit codes here, in one place.
+This module holds what every command shares (the group, the repository context, the shared
+options) and ``main``, where errors from the library become exit codes, in one place. The
+commands live in one module per thing the user does: documents, search, records, bundles and
+repository care.
 """
 from __future__ import annotations
 
@@ -13,9 +17,8 @@ from typing import Any, Callable
 
 import click
 
-from archive_kit.archive import Archive
-from archive_kit.catalogue import is_document_id
-from archive_kit.errors import ArchiveKitError, UsageError
+from archive_kit import Archive
+from archive_kit.errors import ArchiveKitError
 
 from .render import echo, emit_json  # noqa: F401  (emit_json: the command modules import it from here)
 
@@ -44,32 +47,80 @@ def warn(message: str) -> None:
     echo(f"archive-kit: {message}", err=True, one_line=True)
 
 
+def filter_options(func: Callable) -> Callable:
+    """``--track``, ``--criterion``, ``--year``: the contract's filters."""
+    func = click.option("--year", type=int, help="Year (年度).")(func)
+    func = click.option("--criterion", help="Criterion code; also matches its descendants.")(func)
+    return click.option("--track", help="Track id, Chinese name or alias.")(func)
+
+
 class DocumentId(click.ParamType):
-    """A document id argument. An integer no document can have (0, negative, beyond SQLite's
-    64-bit range) is the one-line usage error "no document with id …", never an overflow."""
+    """A document id argument: a whole number. One that no document can have (0, negative, beyond
+    SQLite's range) is the library's one-line usage error "no document with id …"."""
 
     name = "ID"
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> int:
         try:
-            doc_id = int(value)
+            return int(value)
         except (TypeError, ValueError):
             self.fail(f"{value!r} is not a document id (a whole number)", param, ctx)
-        if not is_document_id(doc_id):
-            raise UsageError(f"no document with id {doc_id}")
-        return doc_id
 
 
 DOC_ID = DocumentId()
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+class TaskGroup(click.Group):
+    """The ``archive-kit`` group. Its ``--help`` lists the commands under what the user is doing,
+    in the order of ``sections`` (each command in the order it was defined); commands filed under
+    no section come last."""
+
+    def __init__(self, *args: Any, sections: tuple[str, ...] = (), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.sections: dict[str, list[str]] = {title: [] for title in sections}
+
+    def section(self, title: str) -> Callable[..., Callable[[Callable], click.Command]]:
+        """A decorator factory like ``command`` that also files each command under ``title``."""
+        members = self.sections[title]
+
+        def command(*args: Any, **kwargs: Any) -> Callable[[Callable], click.Command]:
+            make = self.command(*args, **kwargs)
+
+            def register(func: Callable) -> click.Command:
+                cmd = make(func)
+                members.append(cmd.name)
+                return cmd
+
+            return register
+
+        return command
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """One ``--help`` section per task."""
+        names = [n for n in self.list_commands(ctx) if not self.commands[n].hidden]
+        filed = {n for members in self.sections.values() for n in members}
+        sections = [*self.sections.items(), ("Other commands", [n for n in names if n not in filed])]
+        for title, members in sections:
+            shown = [n for n in members if n in names]
+            if shown:
+                limit = formatter.width - 6 - max(len(n) for n in shown)
+                rows = [(n, self.commands[n].get_short_help_str(limit)) for n in shown]
+                with formatter.section(title):
+                    formatter.write_dl(rows)
+
+
+@click.group(cls=TaskGroup, sections=("Documents", "Search", "Records", "Bundles", "Repository care"),
+             context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.option("--root", type=click.Path(path_type=Path), default=None,
               help="Repository folder (default: $ARCHIVE_KIT_ROOT, else ./archive).")
 @click.version_option(package_name="archive-kit")
 @click.pass_context
 def cli(ctx: click.Context, root: Path | None) -> None:
-    """archive-kit: evidence archives for the 三创建 campaigns (ingest, tag, search, number, bundle)."""
+    """archive-kit: evidence archives for the 三创建 campaigns (ingest, tag, search, number, bundle).
+
+    Exit codes: 0 success; 1 some inputs failed (the others were done and kept); 2 usage error;
+    3 the repository is missing, locked beyond the wait, damaged or read-only; 130 interrupted.
+    """
     ctx.obj = Ctx(root or Path(os.environ.get("ARCHIVE_KIT_ROOT") or "archive"))
 
 
@@ -85,9 +136,6 @@ def main(argv: list[str] | None = None) -> None:
 
     A full disk or a read-only file system met outside the repository's own error edges (a cache,
     a rendition, an output file) is still one line, with exit 3."""
-    from . import documents  # noqa: F401  (registers commands)
-    from . import plugins  # noqa: F401
-
     library = logging.getLogger("archive_kit")
     if not library.handlers:
         library.addHandler(_WarningLines(logging.WARNING))

@@ -8,8 +8,10 @@ import click
 from .main import Ctx, cli, pass_ctx
 from .render import echo
 
+command = cli.section("Repository care")
 
-@cli.command()
+
+@command()
 @click.option("--port", type=click.IntRange(0, 65535), default=8765, show_default=True,
               help="Port to listen on (0: any free port).")
 @click.option("--host", default="127.0.0.1", show_default=True,

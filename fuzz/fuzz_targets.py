@@ -22,8 +22,8 @@ import atheris  # noqa: E402
 with atheris.instrument_imports():
     from archive_kit.errors import ArchiveKitError
     from archive_kit.extract import ExtractOptions, extract
-    from archive_kit.manifest import read_manifest
-    from archive_kit.schemas import load_schema_text
+    from archive_kit.ingest.manifest import read_manifest
+    from archive_kit.criteria.loader import load_schema_text
 
 TARGET = os.environ.get("FUZZ_TARGET", "pdf")
 SUFFIX = {"pdf": ".pdf", "docx": ".docx", "image": ".png", "manifest": ".csv"}

@@ -109,10 +109,10 @@ def test_unreadable_file_fails_when_not_root(repo: Archive, tmp_path: Path, good
         repo.root.chmod(0o777)
         # the interpreter's own files may be unreadable to 'nobody': warm up every import with a
         # throw-away ingest as root, then drop privileges and run the real command
-        code = ("import os,sys,tempfile,secrets; from cli.main import main; import cli.documents, cli.plugins; "
+        code = ("import os,sys,tempfile,secrets; from archive_kit.__main__ import load_cli; main = load_cli().main; "
                 "from archive_kit.archive import Archive; t=tempfile.mkdtemp(); "
                 "a=Archive.init(t+'/warm'); a.ingest([sys.argv[3]], ocr=False); a.search('通知'); a.close(); "
-                "from archive_kit.ingest import analyse; from archive_kit.extract import ExtractOptions; "
+                "from archive_kit.ingest.analyse import analyse; from archive_kit.extract import ExtractOptions; "
                 "analyse(sys.argv[3], 'pdf', ExtractOptions(ocr=False), 'ok.pdf'); "
                 "os.setgid(65534); os.setuid(65534); "
                 "sys.argv=['archive-kit','--root',sys.argv[1],'ingest',sys.argv[2],'--no-ocr','--json']; main()")

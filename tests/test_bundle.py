@@ -243,7 +243,7 @@ def test_without_libreoffice_a_docx_gets_a_placeholder_and_keeps_its_original(
     pdf_id = _add(archive, make_pdf(tmp_path / "a.pdf", "关于开展志愿服务活动的通知", NOTICE_BODY), "2.3")
     # a damaged cached rendition must not abort the bundle either
     archive.renditions_dir.mkdir(parents=True, exist_ok=True)
-    rendition_path(archive, archive.get(pdf_id).sha256).write_bytes(b"%PDF-1.4 broken")
+    rendition_path(archive.renditions_dir, archive.get(pdf_id).sha256).write_bytes(b"%PDF-1.4 broken")
     report = archive.bundle(tmp_path / "out", track=TRACK, year=2023)
     doc = archive.get(doc_id)
     assert any("LibreOffice is not installed" in n for n in report.notes)

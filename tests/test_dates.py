@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from archive_kit.dates import find_dates, parse_date, parse_year
+from archive_kit.dates import chinese_date, compact_date, find_dates, parse_date, parse_year
 
 D = dt.date(2023, 3, 5)
 
@@ -152,3 +152,16 @@ def test_every_written_form_round_trips(d: dt.date) -> None:
     for form in forms:
         assert parse_date(form) == d, form
         assert find_dates(f"落款:\n{form}\n") == [(d, 4)], form
+
+
+def test_formatting_helpers() -> None:
+    assert compact_date("2023-03-05") == "20230305"
+    assert compact_date(None) == compact_date("") == ""
+    assert chinese_date(D) == "2023年3月5日"
+
+
+@given(st.dates(min_value=dt.date(1949, 1, 1), max_value=dt.date(2100, 12, 31)))
+def test_formatted_dates_parse_back(d: dt.date) -> None:
+    """What the listings and the bundle cover write, the date parser reads back as the same date."""
+    assert parse_date(compact_date(d.isoformat())) == d
+    assert parse_date(chinese_date(d)) == d

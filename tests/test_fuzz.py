@@ -17,8 +17,8 @@ from hypothesis import strategies as st
 
 from archive_kit.errors import ArchiveKitError
 from archive_kit.extract import ExtractOptions, extract
-from archive_kit.manifest import read_manifest
-from archive_kit.schemas import builtin_schemas, load_schema_text
+from archive_kit.ingest.manifest import read_manifest
+from archive_kit.criteria.loader import builtin_schemas, load_schema_text
 from fuzz.seeds import mutate, seed_bytes
 
 FUZZ = settings(max_examples=150, deadline=dt.timedelta(seconds=20), derandomize=True, database=None,

@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 import csv
+import os
 import shutil
 import subprocess
+import sys
 import zipfile
 from pathlib import Path
 
@@ -197,3 +199,26 @@ def test_cli_listing(numbered: Archive, tmp_path: Path) -> None:
     assert proc.returncode == 0 and out.stat().st_size > 0, proc.stderr
     proc = run_cli("listing", "--format", "pdf", "--out", str(out), "--year", "1999", root=numbered.root)
     assert proc.returncode == 2 and "number" in proc.stderr and "Traceback" not in proc.stderr
+
+
+_SHEET_XML = """
+import hashlib, io, zipfile
+from archive_kit.output.tables import Column, Sheet, xlsx_workbook
+buf = io.BytesIO()
+xlsx_workbook([Sheet("归档文件目录", "全宗号：J001", [Column("件号"), Column("题名")], [["0001", "通知"]])]).save(buf)
+with zipfile.ZipFile(buf) as z:
+    print(hashlib.sha256(z.read("xl/worksheets/sheet1.xml")).hexdigest())
+"""
+
+
+def test_xlsx_sheet_is_the_same_whatever_the_hash_seed(tmp_path: Path) -> None:
+    """The bundle's 目录.xlsx must be the same bytes on every rebuild, and each command is a new
+    interpreter with its own hash seed: nothing in a sheet may follow the order of a set of strings
+    (the merged title rows once did)."""
+    digests = set()
+    for seed in range(8):
+        proc = subprocess.run([sys.executable, "-c", _SHEET_XML], capture_output=True, text=True, timeout=120,
+                              env={**os.environ, "PYTHONHASHSEED": str(seed)}, cwd=Path(__file__).parent.parent)
+        assert proc.returncode == 0, proc.stderr
+        digests.add(proc.stdout.strip())
+    assert len(digests) == 1, digests

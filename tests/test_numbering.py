@@ -158,7 +158,7 @@ def test_boxes_respect_capacity_and_oversize_items(repo: Archive) -> None:
 def repo_boxes(repo: Archive):
     from archive_kit.numbering import list_boxes
 
-    return list_boxes(repo)
+    return list_boxes(repo.catalogue, repo.registry, repo.config)
 
 
 def test_untagged_documents_are_skipped_and_named(repo: Archive) -> None:

@@ -57,7 +57,7 @@ def test_legacy_doc_is_ingested_through_libreoffice_and_its_rendition_kept(repo:
     doc = report.added[0]
     assert doc.format == "doc"
     assert "志愿服务" in repo.text(doc.id)
-    rendition = rendition_path(repo, doc.sha256)
+    rendition = rendition_path(repo.renditions_dir, doc.sha256)
     assert rendition.is_file(), "the converted PDF is kept so it is not converted twice"
     before = rendition.stat().st_mtime_ns
     assert repo.rendition(doc) == rendition
@@ -73,7 +73,7 @@ def test_a_real_legacy_doc_from_the_corpus_is_read(repo: Archive) -> None:
     doc = report.added[0]
     assert doc.format == "doc" and doc.pages and doc.pages >= 1
     assert len(repo.text(doc.id)) > 200
-    assert rendition_path(repo, doc.sha256).is_file()
+    assert rendition_path(repo.renditions_dir, doc.sha256).is_file()
 
 
 def test_without_libreoffice_a_legacy_doc_fails_alone_with_the_install_hint(

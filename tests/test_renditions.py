@@ -26,7 +26,7 @@ def test_a_pdf_is_its_own_rendition_made_once(repo: Archive, tmp_path: Path) -> 
     src = make_pdf(tmp_path / "a.pdf", "关于开展志愿服务活动的通知", NOTICE_BODY, pages=2)
     doc = _ingest(repo, src)
     path = repo.rendition(doc)
-    assert path == rendition_path(repo, doc.sha256)
+    assert path == rendition_path(repo.renditions_dir, doc.sha256)
     assert path.read_bytes() == src.read_bytes()
     stamp = path.stat().st_mtime_ns
     assert repo.rendition(doc) == path and path.stat().st_mtime_ns == stamp
@@ -53,7 +53,7 @@ def test_multi_page_tiff_becomes_a_page_per_frame_and_pages_are_updated(repo: Ar
     frames[0].save(tif, save_all=True, append_images=frames[1:], dpi=(200, 200), compression="tiff_deflate")
     doc = _ingest(repo, tif)
     repo.catalogue.db.execute("UPDATE documents SET pages = 1 WHERE id = ?", (doc.id,))
-    rendition = make_rendition(repo, repo.get(doc.id))
+    rendition = make_rendition(repo.catalogue, repo.store, repo.renditions_dir, repo.get(doc.id))
     reader = PdfReader(rendition.path)
     assert rendition.pages == len(reader.pages) == 3
     assert repo.get(doc.id).pages == 3, "the catalogue takes the rendition's page count"
@@ -91,15 +91,15 @@ def test_docx_without_libreoffice_has_no_rendition_and_says_why(repo: Archive, t
                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     doc = _ingest(repo, make_docx(tmp_path / "a.docx", "文明礼仪培训方案", NOTICE_BODY))
     monkeypatch.setenv("ARCHIVE_KIT_SOFFICE", "/nonexistent")
-    result = make_rendition(repo, doc)
+    result = make_rendition(repo.catalogue, repo.store, repo.renditions_dir, doc)
     assert result.path is None and repo.rendition(doc) is None
     assert "LibreOffice is not installed" in result.note
-    assert not rendition_path(repo, doc.sha256).exists()
+    assert not rendition_path(repo.renditions_dir, doc.sha256).exists()
 
 
 def test_a_damaged_cached_rendition_is_reported_not_raised(repo: Archive, tmp_path: Path) -> None:
     doc = _ingest(repo, make_pdf(tmp_path / "a.pdf", "标题", NOTICE_BODY))
     repo.renditions_dir.mkdir(parents=True, exist_ok=True)
-    rendition_path(repo, doc.sha256).write_bytes(b"%PDF-1.4\n garbage")
-    result = make_rendition(repo, doc)
+    rendition_path(repo.renditions_dir, doc.sha256).write_bytes(b"%PDF-1.4\n garbage")
+    result = make_rendition(repo.catalogue, repo.store, repo.renditions_dir, doc)
     assert result.path is None and "no rendition" in result.note

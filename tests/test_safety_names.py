@@ -18,7 +18,7 @@ import pytest
 from PIL import Image
 
 from archive_kit.archive import Archive
-from archive_kit.catalogue import SCHEMA_VERSION
+from archive_kit.catalogue.connection import SCHEMA_VERSION
 from archive_kit.errors import UsageError
 from archive_kit.formats import readable_name
 from bench.gen_docs import NOTICE_BODY, make_pdf

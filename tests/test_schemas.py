@@ -8,19 +8,11 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from archive_kit import schemas
+from archive_kit.criteria import loader
+from archive_kit.criteria.loader import builtin_schemas, json_schema, load_schema_file, load_schema_text
+from archive_kit.criteria.model import Criterion, TrackSchema, code_within, natural_code_key
+from archive_kit.criteria.registry import TrackRegistry
 from archive_kit.errors import SchemaError, UsageError
-from archive_kit.schemas import (
-    Criterion,
-    TrackRegistry,
-    TrackSchema,
-    builtin_schemas,
-    code_within,
-    json_schema,
-    load_schema_file,
-    load_schema_text,
-    natural_code_key,
-)
 
 REPO_SCHEMAS = Path(__file__).resolve().parent.parent / "schemas"
 
@@ -107,6 +99,42 @@ def test_builtin_track_shape(track: TrackSchema) -> None:
         assert track.default_retention(crit.code) in ("Y", "D30", "D10")
 
 
+def test_builtins_follow_their_published_schemes() -> None:
+    """Issue 11 item 9 and issue 13 item 1: the schemes named, the cadences they require, vetoes."""
+    tracks = {t.id: t for t in builtin_schemas()}
+    for track, scheme in (("party-building", "《中国共产党支部工作条例（试行）》"),
+                          ("civilized-unit", "《全国文明单位测评体系》"), ("workers-home", "《模范职工之家考核验收评分细则》")):
+        header = tracks[track].source.split("\nid:")[0]
+        assert scheme in header, track
+    party, civil, union = tracks["party-building"], tracks["civilized-unit"], tracks["workers-home"]
+    assert (party.class_name, civil.class_name, union.class_name) == ("党建", "文明创建", "职工之家")
+    sanhui = party.criterion("3.2.1")
+    assert {k.name: k.cadence for k in sanhui.kinds} == {"支委会": "monthly", "党员大会": "quarterly",
+                                                        "党小组会": "monthly", "党课": "quarterly"}
+    assert sanhui.method == ("材料审核",) and sanhui.standard and sanhui.basis
+    assert party.criterion("3.2.2").cadence == "monthly" and party.criterion("3.2.3").cadence == "yearly"
+    assert union.criterion("2.1").cadence == "yearly"
+    assert party.criterion("5").name == "纪律建设"
+    for track, code in ((party, "8"), (civil, "10")):
+        veto = track.criterion(code)
+        assert veto.veto and not veto.required and veto.points is None and veto.standard
+    assert not any(c.veto for c in union.criteria)
+    assert union.criterion("2.3").required and union.criterion("8").name == "党政工共建"
+    assert all(c.required for c in union.children("8"))
+    assert civil.criterion("9.2").method == ("问卷调查", "网上测评")
+
+
+def test_new_fields_load(tmp_path: Path) -> None:
+    path = tmp_path / "good.yaml"
+    path.write_text(GOOD.replace("code: CS", "code: CS\nclass_name: 测试类") + "    cadence: half-yearly\n    per_period: 2\n"
+                    "    kinds:\n      - name: 讲座\n        cadence: yearly\n        keywords: [讲堂]\n", encoding="utf-8")
+    track = load_schema_file(path)
+    two = track.criterion("2")
+    assert (two.cadence, two.per_period, two.periodic) == ("half-yearly", 2, True)
+    assert [(k.name, k.cadence, k.per_period, k.words) for k in two.kinds] == [("讲座", "yearly", 1, ("讲座", "讲堂"))]
+    assert track.class_name == "测试类" and not track.criterion("1").periodic
+
+
 @pytest.mark.parametrize("track", builtin_schemas(), ids=lambda t: t.id)
 def test_builtin_keywords_are_distinctive(track: TrackSchema) -> None:
     """A keyword (or a word inside it) is shared only along one branch, so auto-tagging can decide."""
@@ -133,8 +161,8 @@ def test_builtin_keywords_cover_typical_evidence() -> None:
 
 def test_builtins_load_from_the_repo_folder_and_from_package_data(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     # Not installed: the schemas/ folder beside the package.
-    repo = schemas._load_builtins("archive_kit_no_such_package._schemas")
-    assert [t.id for t in repo] == list(schemas.BUILTIN_TRACK_IDS)
+    repo = loader._load_builtins("archive_kit_no_such_package._schemas")
+    assert [t.id for t in repo] == list(loader.BUILTIN_TRACK_IDS)
     # Installed: a real importable package holding the same files, found through importlib.resources.
     pkg = tmp_path / "installed_schemas_pkg"
     pkg.mkdir()
@@ -142,8 +170,8 @@ def test_builtins_load_from_the_repo_folder_and_from_package_data(tmp_path: Path
     for file in REPO_SCHEMAS.iterdir():
         shutil.copy(file, pkg / file.name)
     monkeypatch.syspath_prepend(str(tmp_path))
-    installed = schemas._load_builtins("installed_schemas_pkg")
-    assert [t.source_name for t in installed] == [str(pkg / f"{i}.yaml") for i in schemas.BUILTIN_TRACK_IDS]
+    installed = loader._load_builtins("installed_schemas_pkg")
+    assert [t.source_name for t in installed] == [str(pkg / f"{i}.yaml") for i in loader.BUILTIN_TRACK_IDS]
     assert [t.criteria for t in installed] == [t.criteria for t in repo]
 
 
@@ -299,6 +327,30 @@ BROKEN = {
     "control character": (BASE + "        keywords: [a\x01]\n", 9, "U+0001"),
     "blank name": (BASE.replace("name: 第一项之一", 'name: "  "'), 8, "must not be blank"),
     "two documents": (BASE + "---\nid: again\n", 9, "YAML syntax error"),
+    # the fields of the second round: periodic evidence, how a criterion is judged, veto, class name
+    "bad cadence": (BASE + "        cadence: weekly\n", 9,
+                    "criterion 1.1: cadence 'weekly' must be one of monthly, quarterly, half-yearly, yearly"),
+    "per_period without cadence": (BASE + "        per_period: 2\n", 9, "criterion 1.1: 'per_period' needs a 'cadence'"),
+    "per_period zero": (BASE + "        cadence: monthly\n        per_period: 0\n", 10, "must be at least 1 (got 0)"),
+    "per_period text": (BASE + "        cadence: monthly\n        per_period: 两次\n", 10, "'per_period' must be a whole number"),
+    "kind without cadence": (BASE + "        kinds:\n          - name: 支委会\n", 10, "criterion 1.1 is missing 'cadence'"),
+    "kind bad cadence": (BASE + "        kinds:\n          - name: 党课\n            cadence: 每季度\n", 11,
+                         "cadence '每季度' must be one of"),
+    "kind twice": (BASE + "        kinds:\n          - name: 党课\n            cadence: quarterly\n"
+                   "          - name: 党课\n            cadence: yearly\n", 12, "kind '党课' is listed twice (first at line 10)"),
+    "kind unknown key": (BASE + "        kinds:\n          - name: 党课\n            cadence: quarterly\n            every: 3\n",
+                         12, "unknown key 'every' in criterion 1.1"),
+    "kinds empty": (BASE + "        kinds: []\n", 9, "'kinds' must not be an empty list"),
+    "bad method": (BASE + "        method: 现场查看\n", 9,
+                   "criterion 1.1: method '现场查看' must be one of 材料审核, 实地考察, 问卷调查, 网上测评"),
+    "bad method in a list": (BASE + "        method: [材料审核, 现场查看]\n", 9, "method '现场查看' must be one of"),
+    "veto not boolean": (BASE + "        veto: 是\n", 9, "criterion 1.1: 'veto' must be true or false, not text"),
+    "veto and required": (BASE + "        veto: true\n        required: true\n", 9, "veto and required exclude each other"),
+    "standard not text": (BASE + "        standard: 3\n", 9, "criterion 1.1: 'standard' must be text"),
+    "blank basis": (BASE + '        basis: "  "\n', 9, "criterion 1.1: 'basis' must not be blank"),
+    "class_name too long": (BASE.replace("name: 坏文件", "name: 坏文件\nclass_name: " + "长" * 21), 3,
+                            "'class_name' is longer than 20 characters"),
+    "blank class_name": (BASE.replace("name: 坏文件", 'name: 坏文件\nclass_name: " "'), 3, "'class_name' must not be blank"),
 }
 
 

@@ -67,6 +67,7 @@ _MODULES = {
     "pdf": "pdf",
     "docx": "docx",
     "image": "image",
+    "ofd": "ofd",
     "doc": "office",
     "wps": "office",
     "rtf": "office",

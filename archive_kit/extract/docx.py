@@ -12,7 +12,7 @@ from pathlib import Path
 
 from ..errors import ArchiveKitError, InputFileError
 from ..formats import check_zip_size, read_member_head
-from ..textnorm import normalize_text
+from ..textnorm import normalize_extracted
 from . import ExtractOptions, Extraction, register
 
 W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
@@ -74,7 +74,7 @@ def _title_from_styles(document) -> str | None:
     for para in document.paragraphs[:30]:
         style = (para.style.name if para.style is not None else "") or ""
         if style.lower().startswith(TITLE_STYLES) and para.text.strip():
-            return normalize_text(para.text).strip()
+            return normalize_extracted(para.text).strip()
     return None
 
 
@@ -109,5 +109,5 @@ def extract_docx(path: Path, options: ExtractOptions) -> Extraction:
         raise InputFileError(name, f"damaged Word document ({msg})") from None
     seen: set[str] = set()
     footer_lines = [x for x in extra if not (x in seen or seen.add(x))]
-    text = normalize_text("\n".join(lines + footer_lines))
+    text = normalize_extracted("\n".join(lines + footer_lines))
     return Extraction(text=text, pages=_page_count(path), title_hint=title)

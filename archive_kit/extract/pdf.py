@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..errors import ArchiveKitError, InputFileError
-from ..textnorm import normalize_text
+from ..textnorm import normalize_extracted
 from ..workers import progress
 from . import ExtractOptions, Extraction, register
 
@@ -61,7 +61,7 @@ def _short(e: BaseException) -> str:
 def _page_text(reader, index: int) -> str:
     """Text of one page; a page pypdf cannot parse counts as having no text layer."""
     try:
-        return normalize_text(reader.pages[index].extract_text() or "")
+        return normalize_extracted(reader.pages[index].extract_text() or "")
     except RecursionError:
         return ""
     except Exception:  # noqa: BLE001 - one broken page must not lose the others
@@ -119,7 +119,7 @@ def extract_pdf(path: Path, options: ExtractOptions) -> Extraction:
     try:
         meta = reader.metadata
         if meta and meta.title and str(meta.title).strip():
-            title = normalize_text(str(meta.title)).strip()[:200]
+            title = normalize_extracted(str(meta.title)).strip()[:200]
     except Exception:  # noqa: BLE001 - broken info dictionaries are common and harmless
         title = None
     return Extraction(

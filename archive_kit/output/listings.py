@@ -4,16 +4,17 @@ spine labels (盒脊) and box remarks sheets (备考表), after DA/T 22-2015.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Sequence
+from typing import Sequence
 
 from ..catalogue import Document
+from ..config import Config
+from ..criteria.registry import TrackRegistry
+from ..dates import compact_date
 from ..errors import UsageError
 from ..numbering import Box, Unit, list_boxes, numbered_units, retention_name, track_code
 from ..outpaths import atomic_file, check_output
+from ..repo import Repo
 from .tables import Column, Sheet, write_table
-
-if TYPE_CHECKING:
-    from ..archive import Archive
 
 LEVELS = ("item", "box", "spine", "remarks")
 FORMATS = ("csv", "xlsx", "docx", "pdf")
@@ -29,7 +30,7 @@ BOX_COLUMNS = [
 ]
 
 
-def write_listing(archive: "Archive", out: Path, *, fmt: str, level: str = "item", track: str | None = None,
+def write_listing(repo: Repo, out: Path, *, fmt: str, level: str = "item", track: str | None = None,
                   year: int | None = None) -> Path:
     """Write a listing of the numbered documents under the filters; nothing numbered is a usage error.
 
@@ -43,24 +44,24 @@ def write_listing(archive: "Archive", out: Path, *, fmt: str, level: str = "item
         raise UsageError(f"unknown level {level!r}: use one of {', '.join(LEVELS)}")
     if level in ("spine", "remarks") and fmt not in ("docx", "pdf"):
         raise UsageError(f"--level {level} is for printing: use --format pdf or docx")
-    out = check_output(out, archive.root)
+    registry, cfg = repo.registry, repo.config
+    out = check_output(out, repo.root)
     if level == "item":
-        units = numbered_units(archive, track=track, year=year)
+        units = numbered_units(repo.catalogue, registry, track=track, year=year)
         _require(units, track, year)
-        sheets = item_sheets(archive, units)
+        sheets = item_sheets(registry, cfg, units)
 
         def write(path: Path) -> object:
             return write_table(path, fmt, sheets)
     else:
-        boxes = list_boxes(archive, track=track, year=year)
+        boxes = list_boxes(repo.catalogue, registry, cfg, track=track, year=year)
         _require(boxes, track, year)
         from .boxlabels import write_remarks, write_spines
 
         def write(path: Path) -> object:
             if level == "box":
-                return write_table(path, fmt, [box_sheet(archive, boxes, track=track, year=year)])
-            return (write_spines if level == "spine" else write_remarks)(path, fmt, boxes,
-                                                                        unit_name=archive.config.unit)
+                return write_table(path, fmt, [box_sheet(registry, cfg, boxes, track=track, year=year)])
+            return (write_spines if level == "spine" else write_remarks)(path, fmt, boxes, unit_name=cfg.unit)
     with atomic_file(out) as tmp:
         write(tmp)
     return out
@@ -73,60 +74,54 @@ def _require(found: object, track: str | None, year: int | None) -> None:
                          f"{' ' + scope if scope else ''}` first")
 
 
-def criterion_label(archive: "Archive", track: str | None, code: str | None) -> str:
+def criterion_label(registry: TrackRegistry, track: str | None, code: str | None) -> str:
     """``2.2 志愿服务活动`` (the code alone if the schema no longer knows it)."""
     if not code:
         return ""
-    schema = archive.registry.get(track) if track else None
+    schema = registry.get(track) if track else None
     crit = schema.criterion(code) if schema else None
     return crit.label if crit else code
 
 
-def compact_date(date: str | None) -> str:
-    """``2023-03-05`` → ``20230305`` (8 digits, as the item catalogue wants)."""
-    return (date or "").replace("-", "")
-
-
-def unit_subtitle(archive: "Archive", unit: Unit) -> str:
+def unit_subtitle(registry: TrackRegistry, cfg: Config, unit: Unit) -> str:
     """The cover line of a unit's catalogue: fonds code and name, year, retention, track."""
-    schema = archive.registry.get(unit.track)
+    schema = registry.get(unit.track)
     track_text = f"{schema.name}（{track_code(schema)}）" if schema else unit.track
-    cfg = archive.config
     return (f"全宗号：{cfg.fonds}　全宗名称：{cfg.unit or '—'}　年度：{unit.year}　"
             f"保管期限：{retention_name(unit.retention)}　类别：{track_text}")
 
 
-def item_row(archive: "Archive", doc: Document) -> list[object]:
+def item_row(registry: TrackRegistry, doc: Document) -> list[object]:
     """One row of the item catalogue."""
     return [doc.box, f"{doc.item_number:04d}" if doc.item_number else "", doc.archival_code, doc.doc_number,
             doc.author, doc.title or doc.original_name, compact_date(doc.date), doc.pages,
-            criterion_label(archive, doc.track, doc.criterion), doc.remarks]
+            criterion_label(registry, doc.track, doc.criterion), doc.remarks]
 
 
-def item_sheets(archive: "Archive", units: dict[Unit, list[Document]]) -> list[Sheet]:
+def item_sheets(registry: TrackRegistry, cfg: Config, units: dict[Unit, list[Document]]) -> list[Sheet]:
     """One item catalogue per classification unit, rows in item order with their box."""
     sheets = []
     for unit, docs in units.items():
-        schema = archive.registry.get(unit.track)
+        schema = registry.get(unit.track)
         code = track_code(schema) if schema else unit.track
-        sheets.append(Sheet("归档文件目录", unit_subtitle(archive, unit), ITEM_COLUMNS,
-                            [item_row(archive, d) for d in docs], name=f"{unit.year}-{unit.retention}-{code}"))
+        sheets.append(Sheet("归档文件目录", unit_subtitle(registry, cfg, unit), ITEM_COLUMNS,
+                            [item_row(registry, d) for d in docs], name=f"{unit.year}-{unit.retention}-{code}"))
     return sheets
 
 
-def box_row(archive: "Archive", box: Box) -> list[object]:
+def box_row(box: Box) -> list[object]:
     """One row of the box listing."""
     return [box.box, box.year, retention_name(box.retention), f"{box.track_name}（{box.track_code}）",
             f"{box.first_item:04d}—{box.last_item:04d}", box.items, box.pages, "、".join(box.criteria)]
 
 
-def box_sheet(archive: "Archive", boxes: Sequence[Box], *, track: str | None, year: int | None) -> Sheet:
+def box_sheet(registry: TrackRegistry, cfg: Config, boxes: Sequence[Box], *, track: str | None,
+              year: int | None) -> Sheet:
     """The box listing of every box under the filters."""
-    cfg = archive.config
     parts = [f"全宗号：{cfg.fonds}", f"全宗名称：{cfg.unit or '—'}"]
     if year is not None:
         parts.append(f"年度：{year}")
     if track:
-        schema = archive.registry.require(track)
+        schema = registry.require(track)
         parts.append(f"类别：{schema.name}（{track_code(schema)}）")
-    return Sheet("盒目录", "　".join(parts), BOX_COLUMNS, [box_row(archive, b) for b in boxes], name="盒目录")
+    return Sheet("盒目录", "　".join(parts), BOX_COLUMNS, [box_row(b) for b in boxes], name="盒目录")

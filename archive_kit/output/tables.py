@@ -11,9 +11,13 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Sequence
+from typing import TYPE_CHECKING, Sequence
 
 from ..textnorm import clean_text
+
+if TYPE_CHECKING:
+    from docx.document import Document as DocxDocument
+    from openpyxl import Workbook
 
 PRINT_WIDTH_MM = 267.0  # A4 landscape (297 mm) less 15 mm margins
 # OWASP "CSV injection": Excel, WPS and LibreOffice run a cell starting with one of these as a formula
@@ -117,11 +121,19 @@ def write_csv(path: Path, sheets: Sequence[Sheet]) -> Path:
 
 
 def write_xlsx(path: Path, sheets: Sequence[Sheet]) -> Path:
-    """One worksheet per sheet (write-only mode, fast): merged title rows, bold frozen header,
-    column widths fitted to Chinese text, A4 landscape with the title and header repeated."""
+    """One worksheet per sheet (``xlsx_workbook``), saved to ``path``."""
+    save_package(xlsx_workbook(sheets), path)
+    return path
+
+
+def xlsx_workbook(sheets: Sequence[Sheet]) -> Workbook:
+    """An openpyxl workbook (write-only mode, fast) with one worksheet per sheet: merged title rows,
+    bold frozen header, column widths fitted to Chinese text, A4 landscape with the title and header
+    repeated. Returned unsaved, so a caller can set its document properties first."""
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
     from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet.cell_range import CellRange
 
     wb = Workbook(write_only=True)
     bold = Font(bold=True)
@@ -139,8 +151,9 @@ def write_xlsx(path: Path, sheets: Sequence[Sheet]) -> Path:
             widest = max([display_width(col.header)] + [display_width(str(r[i])) for r in rows[:5000]])
             ws.column_dimensions[get_column_letter(i + 1)].width = min(max(widest + 2, 6), 60)
         last = get_column_letter(ncol)
-        ws.merged_cells.ranges.add(f"A1:{last}1")  # type: ignore[attr-defined]
-        ws.merged_cells.ranges.add(f"A2:{last}2")  # type: ignore[attr-defined]
+        # CellRanges, not strings: they hash alike in every process, so the merges are written in one order
+        ws.merged_cells.ranges.add(CellRange(f"A1:{last}1"))  # type: ignore[attr-defined]
+        ws.merged_cells.ranges.add(CellRange(f"A2:{last}2"))  # type: ignore[attr-defined]
         ws.freeze_panes = "A4"
         ws.print_title_rows = "1:3"
         ws.page_setup.orientation = "landscape"
@@ -166,8 +179,7 @@ def write_xlsx(path: Path, sheets: Sequence[Sheet]) -> Path:
             ws.append([xlsx_cell(ws, v) for v in row])
     if not sheets:
         wb.create_sheet("Sheet")
-    save_package(wb, path)
-    return path
+    return wb
 
 
 def _sheet_name(name: str, used: set[str]) -> str:
@@ -291,7 +303,14 @@ def docx_table(d, columns: Sequence[Column], rows: Sequence[Sequence[object]], w
 
 
 def write_docx(path: Path, sheets: Sequence[Sheet]) -> Path:
-    """Each sheet: title, subtitle and a real Word table; sheets start on a new page."""
+    """Each sheet a Word table (``docx_document``), saved to ``path``."""
+    save_package(docx_document(sheets), path)
+    return path
+
+
+def docx_document(sheets: Sequence[Sheet]) -> DocxDocument:
+    """A python-docx Document with, for each sheet, its title, subtitle and a real Word table;
+    sheets start on a new page. Returned unsaved, so a caller can set its document properties first."""
     from docx.enum.text import WD_BREAK
 
     d = new_docx(size_pt=9)  # small enough that 档号 and 日期 fit their columns
@@ -300,8 +319,7 @@ def write_docx(path: Path, sheets: Sequence[Sheet]) -> Path:
             d.paragraphs[-1].add_run().add_break(WD_BREAK.PAGE)
         docx_title(d, sheet.title, sheet.subtitle)
         docx_table(d, sheet.columns, sheet.rows, sheet.widths_mm())
-    save_package(d, path)
-    return path
+    return d
 
 
 # --------------------------------------------------------------------------- PDF

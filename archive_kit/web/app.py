@@ -29,7 +29,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
-from ..archive import Archive
+from .. import Archive
 from ..errors import NotFoundError, UsageError
 from ..safenames import safe_name
 from . import labels
@@ -498,9 +498,7 @@ async def start_bundle(request: Request) -> Response:
     if criterion is not None and not isinstance(criterion, str):
         raise UsageError("criterion must be a criterion code")
     with console.pool.use() as archive:  # refuse an unknown track or criterion now, not in the job
-        schema = archive.registry.require(track)
-        if criterion and schema.criterion(criterion) is None:
-            raise UsageError(f"unknown criterion {criterion!r} in track {schema.id}")
+        schema = archive.bundle_scope(track, criterion)
         name = safe_name("-".join(x for x in ("迎检资料", schema.name, str(year), criterion or "") if x))
 
     def work(job: Any) -> None:

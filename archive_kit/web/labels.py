@@ -6,7 +6,7 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
-from ..archive import Archive
+from .. import Archive
 from ..catalogue import Document
 
 NAV = (("/", "search", "检索"), ("/board", "board", "测评指标看板"), ("/review", "review", "待处理"),

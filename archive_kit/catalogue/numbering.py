@@ -1,0 +1,181 @@
+"""Numbering records: each unit's register of item numbers and boxes (``numbered_items``), the units
+whose boxes are labelled (``frozen_units``) and the append-only log of numbering and retagging
+(``number_log``, which triggers keep from being changed or shortened).
+
+A unit is (track, year, retention) as a plain tuple; ``archive_kit.numbering`` gives it a name.
+"""
+from __future__ import annotations
+
+import json
+import os
+from typing import Any, Iterable, Iterator, NamedTuple
+
+from .connection import now_iso
+from .documents import Document, Documents
+
+UnitKey = tuple[str, int, str]  # (track, year, retention)
+
+
+class UnitEnd(NamedTuple):
+    """Where a unit's numbering stands: its last item number and last box, the pages already in
+    that box, and whether that box is frozen (0, 0, 0, False for a unit with no items yet)."""
+
+    last_item: int
+    last_box: int
+    box_pages: int
+    box_frozen: bool
+
+
+class ItemNumber(NamedTuple):
+    """A number given to a document: its unit, item number, archival code, box and pages."""
+
+    doc_id: int
+    track: str
+    year: int
+    retention: str
+    item_number: int
+    archival_code: str
+    box: int
+    pages: int
+
+
+def actor() -> str:
+    """Who is running archive-kit, for the log and frozen units (``$ARCHIVE_KIT_USER``, else ``$USER``)."""
+    return os.environ.get("ARCHIVE_KIT_USER") or os.environ.get("USER") or "unknown"
+
+
+def _unit_filter(track: str | None, year: int | None, prefix: str = "") -> tuple[str, list[Any]]:
+    """A ``WHERE`` clause (or nothing) for units of a track and a year, either optional."""
+    conds, params = [], []
+    if track:
+        conds.append(f"{prefix}track = ?")
+        params.append(track)
+    if year is not None:
+        conds.append(f"{prefix}year = ?")
+        params.append(year)
+    return ("WHERE " + " AND ".join(conds)) if conds else "", params
+
+
+class Numbering(Documents):
+    """The ``numbered_items``, ``frozen_units`` and ``number_log`` tables."""
+
+    def numbered_units_in(self, track: str | None, year: int | None) -> list[UnitKey]:
+        """Units that hold numbered items, under the filters, sorted."""
+        where, params = _unit_filter(track, year)
+        rows = self.db.execute(f"SELECT DISTINCT track, year, retention FROM numbered_items {where} "
+                               "ORDER BY track, year, retention", params).fetchall()
+        return [tuple(r) for r in rows]
+
+    def is_frozen(self, unit: UnitKey) -> bool:
+        """True when the unit's boxes are labelled: its numbers can no longer be rebuilt."""
+        return self.db.execute("SELECT 1 FROM frozen_units WHERE track = ? AND year = ? AND retention = ?",
+                               tuple(unit)).fetchone() is not None
+
+    def release_units(self, units: Iterable[UnitKey]) -> dict[int, str | None]:
+        """Take the numbers of every item of ``units`` away (inside a transaction); returns
+        {doc id: its previous archival code}."""
+        released: dict[int, str | None] = {}
+        for unit in units:
+            rows = self.db.execute(
+                "SELECT n.doc_id, d.archival_code FROM numbered_items n JOIN documents d ON d.id = n.doc_id "
+                "WHERE n.track = ? AND n.year = ? AND n.retention = ?", tuple(unit)).fetchall()
+            released.update({r[0]: r[1] for r in rows})
+            self.db.execute("DELETE FROM numbered_items WHERE track = ? AND year = ? AND retention = ?", tuple(unit))
+        self.db.executemany("UPDATE documents SET item_number = NULL, archival_code = NULL, box = NULL WHERE id = ?",
+                            [(i,) for i in released])
+        return released
+
+    def numbering_candidates(self, track: str | None, year: int | None, also: Iterable[int] = ()) -> list[Document]:
+        """Documents without a number whose track and year are the filters' or not set yet (so the
+        caller can say why they are left out), plus the documents ``also`` names; in id order."""
+        where = ["item_number IS NULL"]
+        params: list[Any] = []
+        if track:
+            where.append("(track = ? OR track IS NULL)")
+            params.append(track)
+        if year is not None:
+            where.append("(year = ? OR year IS NULL)")
+            params.append(year)
+        cond = " AND ".join(where)
+        also = [int(i) for i in also]
+        if also:
+            cond = f"({cond}) OR id IN ({','.join(str(i) for i in also)})"
+        return self._query(cond, params)
+
+    def unit_end(self, unit: UnitKey) -> UnitEnd:
+        """Last item and last box of a unit as numbered so far, with that box's pages and state."""
+        row = self.db.execute("SELECT MAX(item_number), MAX(box) FROM numbered_items WHERE track = ? AND year = ? "
+                              "AND retention = ?", tuple(unit)).fetchone()
+        last_item, last_box = row[0] or 0, row[1] or 0
+        if not last_box:
+            return UnitEnd(last_item, 0, 0, False)
+        used, frozen = self.db.execute(
+            "SELECT SUM(pages), MAX(frozen_at IS NOT NULL) FROM numbered_items WHERE track = ? AND year = ? "
+            "AND retention = ? AND box = ?", (*unit, last_box)).fetchone()
+        return UnitEnd(last_item, last_box, used or 0, bool(frozen))
+
+    def record_numbers(self, items: Iterable[ItemNumber]) -> None:
+        """Give documents their numbers: on the documents and in their units' registers (inside a transaction)."""
+        items = list(items)
+        stamp = now_iso()
+        self.db.executemany("UPDATE documents SET item_number = ?, archival_code = ?, box = ?, retention = ?, "
+                            "updated_at = ? WHERE id = ?",
+                            [(i.item_number, i.archival_code, i.box, i.retention, stamp, i.doc_id) for i in items])
+        self.db.executemany("INSERT INTO numbered_items (doc_id, track, year, retention, item_number, box, pages) "
+                            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                            [(i.doc_id, i.track, i.year, i.retention, i.item_number, i.box, i.pages) for i in items])
+
+    def freeze_unit(self, unit: UnitKey) -> int:
+        """Mark a unit and every box in it as labelled (inside a transaction); returns how many items were frozen now."""
+        stamp = now_iso()
+        self.db.execute("INSERT OR IGNORE INTO frozen_units (track, year, retention, at, actor) VALUES (?, ?, ?, ?, ?)",
+                        (*unit, stamp, actor()))
+        cur = self.db.execute("UPDATE numbered_items SET frozen_at = ? WHERE track = ? AND year = ? AND retention = ? "
+                              "AND frozen_at IS NULL", (stamp, *unit))
+        return cur.rowcount
+
+    def numbered_items_in(self, track: str | None, year: int | None) -> list[tuple[int, str, int, str]]:
+        """(doc_id, track, year, retention) of every numbered item under the filters, in unit and item order."""
+        where, params = _unit_filter(track, year, "n.")
+        return [tuple(r) for r in self.db.execute(
+            f"SELECT n.doc_id, n.track, n.year, n.retention FROM numbered_items n {where} "
+            "ORDER BY n.track, n.year, n.retention, n.item_number", params)]
+
+    def box_items_in(self, track: str | None, year: int | None) -> list[tuple[str, int, str, int, int, int, str | None,
+                                                                              str | None]]:
+        """(track, year, retention, box, item number, pages, frozen_at, criterion) of every numbered
+        item under the filters, in unit, box and item order."""
+        where, params = _unit_filter(track, year, "n.")
+        return [tuple(r) for r in self.db.execute(
+            f"SELECT n.track, n.year, n.retention, n.box, n.item_number, n.pages, n.frozen_at, d.criterion "
+            f"FROM numbered_items n JOIN documents d ON d.id = n.doc_id {where} "
+            "ORDER BY n.track, n.year, n.retention, n.box, n.item_number", params)]
+
+    def register_items(self) -> Iterator[tuple[int, str, int, str, int]]:
+        """(doc_id, track, year, retention, item number) of every register entry, in unit and number order."""
+        for row in self.db.execute("SELECT doc_id, track, year, retention, item_number FROM numbered_items "
+                                   "ORDER BY track, year, retention, item_number"):
+            yield tuple(row)
+
+    def register_disagreements(self) -> Iterator[tuple[int, int | None, int | None]]:
+        """(doc_id, the document's item number, the register's) wherever the two differ, in id order."""
+        for doc_id, mine, registered in self.db.execute(
+                "SELECT d.id, d.item_number, n.item_number FROM documents d LEFT JOIN numbered_items n "
+                "ON n.doc_id = d.id WHERE d.item_number IS NOT NULL OR n.doc_id IS NOT NULL ORDER BY d.id"):
+            if mine != registered:
+                yield doc_id, mine, registered
+
+    def log(self, action: str, detail: dict[str, Any], doc_id: int | None = None) -> None:
+        """Append to the numbering/tagging log (inside a transaction)."""
+        self.db.execute(
+            "INSERT INTO number_log (at, actor, doc_id, action, detail) VALUES (?, ?, ?, ?, ?)",
+            (now_iso(), actor(), doc_id, action, json.dumps(detail, ensure_ascii=False, sort_keys=True)),
+        )
+
+    def number_log(self, *, limit: int | None = None) -> list[dict[str, Any]]:
+        """Entries of the append-only numbering log, oldest first (the last ``limit`` if given)."""
+        sql = "SELECT id, at, actor, doc_id, action, detail FROM number_log ORDER BY id"
+        if limit is not None:
+            sql = f"SELECT * FROM ({sql} DESC LIMIT {int(limit)}) ORDER BY id"
+        return [{"id": r[0], "at": r[1], "actor": r[2], "doc_id": r[3], "action": r[4], "detail": json.loads(r[5])}
+                for r in self.db.execute(sql)]

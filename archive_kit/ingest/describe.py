@@ -1,0 +1,116 @@
+"""Stage 5, describe: a file's catalogue values (warnings included) and its tag hints, with the
+manifest row's values checked first."""
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from ..config import RETENTIONS
+from ..criteria.registry import TrackRegistry
+from ..dates import parse_year
+from ..errors import InputFileError, UsageError
+from ..extract import Extraction
+from ..metadata import DocMetadata, doc_number_year
+from ..tagging import Proposal, decide, path_proposal
+from .records import CliTags, Item
+
+
+def describe(item: Item, extraction: Extraction, meta: DocMetadata, registry: TrackRegistry,
+             cli: CliTags) -> tuple[dict, list[tuple[str, str, str]]]:
+    """Catalogue values (warnings included) and tag hints for one file."""
+    warnings = list(extraction.warnings)
+    m = item.manifest
+    # a photo's date is when it was taken (EXIF), unless its text says otherwise
+    doc_date = meta.date or (extraction.date_hint if item.format == "image" else None)
+    if m.get("date"):
+        try:
+            doc_date = dt.date.fromisoformat(m["date"])
+        except ValueError:
+            warnings.append(f"manifest date {m['date']!r} is not YYYY-MM-DD; ignored")
+    title = m.get("title") or meta.title or Path(item.name).stem
+    proposals = [Proposal("cli", cli.track, cli.criterion, cli.year)]
+    mp = Proposal("manifest")
+    if m.get("track"):
+        mp.track = registry.require(m["track"]).id
+    if m.get("criterion"):
+        mp.criterion = m["criterion"]
+    if m.get("year"):
+        mp.year = _year(m["year"])
+    elif m.get("date") and doc_date:
+        mp.year = doc_date.year
+    proposals.append(mp)
+    pp, rest = path_proposal(item.parts, registry)
+    proposals.append(pp)
+    content_year = _content_year(meta, extraction)
+    proposals.append(Proposal("content", year=content_year))
+    dec = decide(proposals, registry, rest, extraction.text, title)
+    retention = m.get("retention") or None
+    values = {
+        "sha256": item.sha256,
+        "original_name": item.name,
+        "original_name_bytes": item.name_bytes,
+        "source_path": item.source_path,
+        "format": item.format,
+        "title": title,
+        "doc_number": m.get("doc_number") or meta.doc_number,
+        "author": m.get("author") or meta.author,
+        "date": doc_date.isoformat() if doc_date else None,
+        "track": dec.track,
+        "criterion": dec.criterion,
+        "year": dec.year,
+        "track_source": dec.sources["track"],
+        "criterion_source": dec.sources["criterion"],
+        "year_source": dec.sources["year"],
+        "retention": retention,
+        "remarks": m.get("remarks") or None,
+        "pages": extraction.pages,
+        "text_chars": len(extraction.text),
+        "ocr": int(extraction.ocr),
+        "ocr_confidence": extraction.ocr_confidence,
+        "low_confidence_pages": extraction.low_confidence_pages,
+        "warnings": warnings,
+    }
+    return values, dec.hints
+
+
+def _year(value: str) -> int:
+    """A manifest year cell; a cell that is not a year is a user mistake for that row."""
+    year = parse_year(str(value))
+    if year is None:
+        raise UsageError(f"year {value!r} is not a year")
+    return year
+
+
+def _content_year(meta: DocMetadata, extraction: Extraction) -> int | None:
+    """Year from the signing date, else the document number, else the EXIF date; never mtimes."""
+    if meta.date:
+        return meta.date.year
+    if meta.doc_number:
+        y = doc_number_year(meta.doc_number)
+        if y:
+            return y
+    return extraction.date_hint.year if extraction.date_hint else None
+
+
+def validate_manifest_row(item: Item, registry: TrackRegistry) -> None:
+    """Refuse a manifest row naming an unknown track, criterion or retention (exit 1 for that file)."""
+    m = item.manifest
+    if not m:
+        return
+    track = None
+    if m.get("track"):
+        track = registry.resolve(m["track"])
+        if track is None:
+            raise InputFileError(item.source_path, f"manifest names an unknown track {m['track']!r}")
+    if m.get("criterion"):
+        schemas = [track] if track else registry.all()
+        if not any(s.criterion(m["criterion"]) for s in schemas):
+            where = f" in track {track.id}" if track else ""
+            raise InputFileError(item.source_path, f"manifest names an unknown criterion {m['criterion']!r}{where}")
+    if m.get("retention") and m["retention"] not in RETENTIONS:
+        raise InputFileError(item.source_path, f"manifest retention {m['retention']!r} is not one of Y, D30, D10")
+    if m.get("year"):
+        try:
+            _year(m["year"])
+        except UsageError as e:
+            raise InputFileError(item.source_path, f"manifest {e}") from None
