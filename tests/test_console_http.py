@@ -396,6 +396,11 @@ def test_upload_ingests_good_files_and_reports_broken_ones(console_repo: Path, s
     failed = {f["path"]: f["error"] for f in report["failed"]}
     assert set(failed) == {"损坏.pdf", "伪装.docx", "空文件.pdf"}, failed
     assert "empty" in failed["空文件.pdf"] and "Word" in failed["伪装.docx"]
+    # the people reading it get Chinese, with the library's line kept after it
+    messages = {f["path"]: f["message"] for f in report["failed"]}
+    assert messages["空文件.pdf"] == f"文件为空（0 字节）（{failed['空文件.pdf']}）", messages
+    assert messages["伪装.docx"].startswith("文件内容不是 Word 文档") and failed["伪装.docx"] in messages["伪装.docx"]
+    assert messages["损坏.pdf"].startswith("PDF 文件已损坏") and failed["损坏.pdf"] in messages["损坏.pdf"]
     assert str(served.tmpdir) not in str(report)
     with client(served) as http:
         assert http.get("/api/search", params={"q": "优秀志愿者"}).json()["total"] == 1
@@ -466,3 +471,21 @@ def test_an_upload_cut_off_midway_is_dropped_quietly(console_repo: Path, serve) 
     with client(served) as http:
         ingest = http.post(f"/api/uploads/{batch}/ingest", headers={"X-CSRF-Token": token}, json={})
     assert ingest.status_code == 400 and "no files" in ingest.json()["error"]
+
+
+def test_library_errors_reach_the_browser_in_chinese_and_the_cli_in_english(console_source: Path, served) -> None:  # noqa: F811
+    """The console adds a Chinese ``message`` (and shows it on its error page); ``error`` stays
+    the library's line, and the command line's message is not changed."""
+    import subprocess
+    import sys
+
+    with client(served) as http:
+        api = http.get("/api/documents/999999")
+        page = http.get("/documents/999999", headers={"Accept": "text/html"})
+    assert api.status_code == 404
+    assert api.json()["error"] == "no document with id 999999"
+    assert api.json()["message"] == "没有此编号的文件（no document with id 999999）"
+    assert page.status_code == 404 and "没有此编号的文件" in page.text
+    shown = subprocess.run([sys.executable, "-m", "archive_kit", "--root", str(console_source), "show", "999999"],
+                           capture_output=True, text=True, timeout=120)
+    assert shown.returncode == 2 and "no document with id 999999" in shown.stderr and "没有此编号" not in shown.stderr

@@ -13,6 +13,8 @@ from starlette.exceptions import HTTPException
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 
+from .messages import in_chinese
+
 from ..errors import (ArchiveKitError, DiskFullError, InputFileError, LockTimeout, ManifestError, NotFoundError,
                       NumberingError, ReadOnlyError, RepositoryError, SchemaError, UsageError)
 
@@ -60,12 +62,15 @@ def wants_json(request: Request) -> bool:
 
 
 def problem(request: Request, status: int, message: str, **extra: Any) -> Response:
-    """The response for a refused or failed request."""
+    """The response for a refused or failed request: JSON keeps the library's line as ``error`` and
+    adds it in Chinese as ``message``; the page shows the Chinese."""
     title = TITLES.get(status, "请求失败")
     if wants_json(request):
-        return JSONResponse({"error": message, "title": title, "status": status, **extra}, status_code=status)
+        return JSONResponse({"error": message, "message": in_chinese(message), "title": title, "status": status,
+                             **extra}, status_code=status)
     templates = request.app.state.templates
-    return templates.TemplateResponse(request, "error.html", {"status": status, "title": title, "message": message},
+    return templates.TemplateResponse(request, "error.html",
+                                      {"status": status, "title": title, "message": in_chinese(message)},
                                       status_code=status)
 
 

@@ -21,6 +21,7 @@ from typing import Any, Callable
 from ..errors import ArchiveKitError, NotFoundError
 from ..formats import readable_name
 from .errors import Refusal, status_of
+from .messages import in_chinese
 
 KEEP_JOBS = 20          # finished jobs kept (with their files); older ones are removed
 MAX_FILES_PER_BATCH = 1000
@@ -53,7 +54,8 @@ class Job:
     def to_json(self) -> dict[str, Any]:
         """What the page shows: state, progress, result or error, and whether there is a file."""
         return {"id": self.id, "kind": self.kind, "state": self.state, "done": self.done, "total": self.total,
-                "current": self.current, "result": self.result, "error": self.error, "status": self.status,
+                "current": self.current, "result": self.result, "error": self.error,
+                "message": in_chinese(self.error) if self.error else None, "status": self.status,
                 "download": f"/api/jobs/{self.id}/download" if self.download is not None else None}
 
 

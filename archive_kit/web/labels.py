@@ -8,6 +8,7 @@ from typing import Any
 
 from .. import Archive
 from ..catalogue import Document
+from .messages import in_chinese
 
 NAV = (("/", "search", "检索"), ("/board", "board", "测评指标看板"), ("/review", "review", "待处理"),
        ("/outputs", "outputs", "目录与迎检资料"), ("/upload", "upload", "添加文件"))
@@ -75,7 +76,8 @@ def board(archive: Archive, track: str) -> dict[str, Any]:
 
 def without_paths(report: dict[str, Any], names: dict[Path, str]) -> dict[str, Any]:
     """An ``ingest --json`` report of uploaded files in which every place the generated file name
-    appears says the display name instead (no path of the console's work folder leaves it)."""
+    appears says the display name instead (no path of the console's work folder leaves it); each
+    failure also has its reason in Chinese as ``message``."""
     def clean(value: Any) -> Any:
         if isinstance(value, str):
             for path, name in names.items():
@@ -87,4 +89,7 @@ def without_paths(report: dict[str, Any], names: dict[Path, str]) -> dict[str, A
             return {k: clean(v) for k, v in value.items()}
         return value
 
-    return clean(report)
+    cleaned = clean(report)
+    for failure in cleaned.get("failed", []):
+        failure["message"] = in_chinese(failure["error"])
+    return cleaned

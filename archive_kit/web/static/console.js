@@ -35,13 +35,13 @@ function add(node, ...children) {
 
 class ApiError extends Error {
   constructor(status, data) {
-    super((data && (data.error || data.title)) || `请求失败（${status}）`);
+    super((data && (data.message || data.error || data.title)) || `请求失败（${status}）`);
     this.status = status;
     this.data = data || {};
   }
   get text() {
     const title = this.data.title ? `${this.data.title}：` : "";
-    return `${title}${this.data.error || this.message}`;
+    return `${title}${this.data.message || this.data.error || this.message}`;
   }
 }
 
@@ -597,7 +597,7 @@ async function initOutputs() {
         fill.style.width = `${pct}%`;
         if (s.state === "running") show(status, `正在处理 ${s.done} / ${s.total}：${s.current || "汇编"}`);
       });
-      if (done.state === "failed") { show(status, done.error, "error"); return; }
+      if (done.state === "failed") { show(status, done.message || done.error, "error"); return; }
       fill.style.width = "100%";
       const r = done.result;
       const missing = r.missing.length ? `；缺少材料的指标：${r.missing.map((m) => m.criterion).join("、")}` : "";
@@ -659,7 +659,7 @@ async function initUpload() {
     try {
       const job = await api("POST", `/api/uploads/${batch}/ingest`, options);
       const done = await pollJob(job, (s) => { if (s.state === "running") show(status, `正在入库 ${s.done} / ${s.total}`); });
-      if (done.state === "failed") { show(status, done.error, "error"); return; }
+      if (done.state === "failed") { show(status, done.message || done.error, "error"); return; }
       const report = done.result;
       const byName = (list, key) => { const m = new Map(); for (const x of list) m.set(x[key], x); return m; };
       const added = byName(report.added, "original_name");
@@ -673,7 +673,7 @@ async function initUpload() {
           r.result.replaceChildren("已入库：", el("a", {href: `/documents/${d.id}`}, d.title || d.original_name));
           r.result.className = "result ok";
         } else if (failed.has(name)) {
-          r.result.textContent = `失败：${failed.get(name).error}`;
+          r.result.textContent = `失败：${failed.get(name).message || failed.get(name).error}`;
           r.result.className = "result error";
         } else if (duplicates.has(name)) {
           const d = duplicates.get(name);
