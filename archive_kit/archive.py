@@ -33,40 +33,9 @@ if TYPE_CHECKING:
     from .numbering import NumberReport
     from .pages import PageView
     from .repair import RepairReport
-    from .search import SearchIndex
+    from .search import SearchIndex, SearchResult
     from .tagging import ReviewEntry
     from .verify import VerifyReport
-
-
-@dataclass
-class SearchHit:
-    """A search hit with the catalogue fields a person needs to recognise the document."""
-
-    id: int
-    sha256: str
-    title: str | None
-    track: str | None
-    criterion: str | None
-    year: int | None
-    score: float
-    snippet: str
-
-    def to_json(self) -> dict[str, Any]:
-        """The contract's hit shape."""
-        return dict(self.__dict__)
-
-
-@dataclass
-class SearchResult:
-    """The query, how many documents match in all, and the best hits."""
-
-    query: str
-    total: int
-    hits: list[SearchHit]
-
-    def to_json(self) -> dict[str, Any]:
-        """The contract's ``search --json`` shape."""
-        return {"query": self.query, "total": self.total, "hits": [h.to_json() for h in self.hits]}
 
 
 def _load_registry(catalogue: Catalogue) -> TrackRegistry:
@@ -334,8 +303,10 @@ class Archive:
         return rebuild_index(self.repo) or 0
 
     def search(self, query: str, *, track: str | None = None, criterion: str | None = None,
-               year: int | None = None, limit: int = 20) -> SearchResult:
+               year: int | None = None, limit: int = 20) -> "SearchResult":
         """Full-text search with the contract's semantics; hits carry catalogue fields."""
+        from .search import SearchResult
+
         track_id = self.registry.require(track).id if track else None
         self.sync_index(strict=True)  # never answer from an index that is missing or behind the catalogue
         key = f"{track_id}:{criterion}" if (criterion and track_id) else criterion
@@ -346,7 +317,7 @@ class Archive:
             d = docs.get(h.id)
             if d is None:
                 continue
-            hits.append(SearchHit(d.id, d.sha256, d.title, d.track, d.criterion, d.year, round(h.score, 4), h.snippet))
+            hits.append(h.described(sha256=d.sha256, title=d.title, track=d.track, criterion=d.criterion, year=d.year))
         return SearchResult(query, res.total, hits)
 
     # --- checks ----------------------------------------------------------------------------

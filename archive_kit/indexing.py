@@ -170,7 +170,7 @@ def _catch_up(repo: Repo) -> int:
             if no_rebuild:
                 cat.done_index([])
     index = repo.index
-    if index.doc_count() != cat.count():
+    if index.count() != cat.count():
         indexed, catalogued = index.ids(), cat.all_ids()
         differ = (catalogued - indexed) | (indexed - catalogued)
         if differ:
@@ -190,7 +190,7 @@ def _check_current(repo: Repo) -> None:
         behind = "is missing"
     elif cat.pending_index(1):
         behind = f"is behind the catalogue ({len(cat.pending_index(10**9))} change(s) not yet indexed)"
-    elif repo.index.doc_count() != cat.count():
+    elif repo.index.count() != cat.count():
         behind = "does not hold the same documents as the catalogue"
     else:
         return

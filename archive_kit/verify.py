@@ -148,7 +148,7 @@ def check_index(repo: Repo, report: VerifyReport, full: bool) -> None:
                        "the next search) rebuilds it from the catalogue", kind=INDEX_MISSING, path="index")
         return
     try:
-        indexed = repo.index.ids()
+        indexed = repo.index.check()
     except ArchiveKitError as e:
         report.problem(f"{e}".replace("`archive-kit reindex`", "`archive-kit repair`"),
                        kind=INDEX_UNREADABLE, path="index")

@@ -5,8 +5,6 @@ import sys
 
 import click
 
-from archive_kit.search import highlight_terminal
-
 from .main import Ctx, cli, emit_json, filter_options, json_option, pass_ctx
 from .render import echo
 
@@ -34,6 +32,8 @@ def search(ctx: Ctx, query: tuple[str, ...], track: str | None, criterion: str |
     if as_json:
         emit_json(result.to_json())
         return 0
+    from archive_kit.search import highlight_terminal  # here, not at import: opening the CLI needs no Whoosh
+
     colour = sys.stdout.isatty()
     for h in result.hits:
         where = "/".join(str(x) for x in (h.track or "?", h.criterion or "?", h.year or "?"))

@@ -1,7 +1,10 @@
 """Search index behaviour on a real Whoosh index on disk."""
 from __future__ import annotations
 
+import io
 import multiprocessing as mp
+import pickle
+import struct
 from pathlib import Path
 
 import pytest
@@ -217,43 +220,210 @@ def test_rebuild_in_worker_chunks_replaces_repeated_ids(tmp_path: Path, monkeypa
     index.close()
 
 
-def _segment_dump(ix) -> list:  # type: ignore[no-untyped-def]
+def _compound_parts(data: bytes, segment_id: str) -> tuple[dict[str, bytes], dict]:
+    """Split a compound ``.seg`` file into its sub-files, checking that every byte is accounted for.
+
+    The container is: an 8-byte directory position and a 4-byte directory length (big-endian), the
+    sub-files one after another, then the pickled directory ({name: offset, length, modified}) and
+    the pickled options. Returns ({sub-file suffix: bytes}, {"options": …, "dir": [(suffix, length)]})."""
+    dirpos, dirlen = struct.unpack("!qi", data[:12])
+    assert dirpos + dirlen == len(data), "bytes after the compound directory"
+    tail = io.BytesIO(data[dirpos:])
+    directory, options = pickle.load(tail), pickle.load(tail)
+    assert tail.tell() == dirlen, "bytes between the directory and the options"
+    parts: dict[str, bytes] = {}
+    pos = 12
+    for name, entry in sorted(directory.items(), key=lambda kv: kv[1]["offset"]):
+        assert entry["offset"] == pos, f"{name}: a gap or overlap in the compound file"
+        assert name.startswith(segment_id + "."), name
+        parts[name[len(segment_id):]] = data[pos:pos + entry["length"]]
+        pos += entry["length"]
+    assert pos == dirpos, "bytes between the last sub-file and the directory"
+    return parts, {"options": options, "dir": sorted((n[len(segment_id):], e["length"]) for n, e in directory.items())}
+
+
+def _segment_files(folder: Path) -> list:  # type: ignore[type-arg]
+    """Everything the index in ``folder`` holds, per segment in TOC order, for a byte comparison:
+    each segment file (compound ``.seg`` unpacked into its sub-files) by suffix, with its bytes,
+    and the TOC's record of the segment (document count, deletions, compound or not)."""
+    from whoosh.filedb.filestore import FileStorage
+    from whoosh.index import TOC
+
+    toc = TOC.read(FileStorage(str(folder)), "MAIN")
     out = []
-    with ix.reader() as r:
-        for leaf, _ in r.leaf_readers():
-            for field, term in leaf.all_terms():
-                ti = leaf.term_info(field, term)
-                m = leaf.postings(field, term)
-                items = []
-                while m.is_active():
-                    items.append((m.id(), m.weight()))
-                    m.next()
-                out.append((field, term, items, ti.weight(), ti.min_length(), ti.max_length(),
-                            ti.max_weight()))
-            out.append([leaf.doc_field_length(dn, "content") for dn in range(leaf.doc_count_all())])
-            out.append(list(leaf.all_stored_fields()))
+    for seg in toc.segments:
+        sid = seg.segment_id()
+        files: dict[str, bytes] = {}
+        container = None
+        for f in sorted(folder.glob(sid + ".*")):
+            if f.suffix == ".seg":
+                files, container = _compound_parts(f.read_bytes(), sid)
+            else:
+                files[f.name[len(sid):]] = f.read_bytes()
+        assert files, f"no files for segment {sid}"
+        out.append({"class": type(seg).__name__, "docs": seg.doc_count_all(), "deleted": sorted(seg.deleted_docs()),
+                    "compound": seg.compound, "container": container, "files": files})
     return out
 
 
 def test_array_writer_writes_what_whoosh_segment_writer_writes(tmp_path: Path) -> None:
+    """ArrayPostingWriter's segments are byte for byte those of Whoosh's own SegmentWriter.
+
+    After each of three commits (a first segment with a deletion, a second one kept apart with
+    ``merge=False`` holding multi-block terms, then ``optimize=True`` merging everything), every
+    file of every segment is compared: each sub-file of a compound ``.seg`` (terms, postings,
+    every column (``content`` included), stored fields, lengths) byte for byte, and the container
+    byte for byte except its pickled directory. The directory may differ only where Whoosh itself
+    writes something nondeterministic: the sub-file names carry the segment's random id, each
+    entry records the sub-file's modification time, and the sub-files are packed in the order
+    ``os.listdir`` returns them, which for randomly named files differs from one index to the other
+    (so offsets differ; each sub-file's length and bytes must not). The TOC is compared by what it
+    records of each segment, as it is a pickle holding the same random segment ids."""
     from whoosh import index as windex
     from whoosh.writing import SegmentWriter
 
     from archive_kit.search.analysis import make_schema
-    from archive_kit.search.fastwrite import ArrayPostingWriter
+    from archive_kit.search.whoosh_compat import ArrayPostingWriter
     from archive_kit.search.whoosh_index import _fields
 
     many = [doc(100 + i, "职工之家" * (i % 3 + 1) + f"第{i}号" + "文明单位" * 40) for i in range(300)]
-    dumps = []
+    commits = ((DOCS, {}), (many, {"merge": False}), (DOCS[:2], {"optimize": True}))
+    snapshots: dict[str, list] = {}  # type: ignore[type-arg]
     for cls in (SegmentWriter, ArrayPostingWriter):
-        (tmp_path / cls.__name__).mkdir()
-        ix = windex.create_in(str(tmp_path / cls.__name__), make_schema(), indexname="MAIN")
-        for batch, kwargs in ((DOCS, {}), (many, {"merge": False}), (DOCS[:2], {"optimize": True})):
+        folder = tmp_path / cls.__name__
+        folder.mkdir()
+        ix = windex.create_in(str(folder), make_schema(), indexname="MAIN")
+        for batch, kwargs in commits:
             w = cls(ix)
             w.delete_by_term("id", "2")
             for d in batch:
                 w.add_document(**_fields(d))
             w.commit(**kwargs)
-        dumps.append(_segment_dump(ix))
+            snapshots.setdefault(cls.__name__, []).append(_segment_files(folder))
         ix.close()
-    assert dumps[0] == dumps[1]
+    ours, whoosh = snapshots["ArrayPostingWriter"], snapshots["SegmentWriter"]
+    assert [len(s) for s in whoosh] == [1, 2, 1]       # the commits made what the docstring says
+    assert {".trm", ".pst", ".content.col", "._content_len.col", "._stored.col"} <= set(whoosh[1][1]["files"]), (
+        sorted(whoosh[1][1]["files"]))
+    for n, (mine, theirs) in enumerate(zip(ours, whoosh), 1):
+        assert len(mine) == len(theirs), f"commit {n}: segment count"
+        for k, (a, b) in enumerate(zip(mine, theirs)):
+            assert sorted(a["files"]) == sorted(b["files"]), f"commit {n}, segment {k}: file names"
+            for suffix in b["files"]:
+                assert a["files"][suffix] == b["files"][suffix], f"commit {n}, segment {k}: {suffix} differs"
+            assert a == b, f"commit {n}, segment {k}: TOC record or container directory differs"
+
+
+def test_whoosh_index_implements_the_search_protocol_with_its_signatures() -> None:
+    """The rest of the code types the index as ``SearchIndex``; the engine must really be one."""
+    import inspect
+
+    from archive_kit.search import SearchIndex, WhooshIndex
+
+    names = [n for n, v in vars(SearchIndex).items() if inspect.isfunction(v) and not n.startswith("_")]
+    assert {"add", "delete", "search", "count", "ids", "check", "rebuild", "close"} <= set(names)
+    for name in names:
+        want = inspect.signature(getattr(SearchIndex, name)).parameters
+        got = inspect.signature(getattr(WhooshIndex, name)).parameters
+        assert [(p.name, p.kind, p.default) for p in got.values()] == \
+            [(p.name, p.kind, p.default) for p in want.values()], name
+
+
+def test_whoosh_internals_are_used_in_one_module_only() -> None:
+    """Only whoosh_compat.py imports Whoosh's codec, writer or storage internals or touches the
+    private names it uses; elsewhere only Whoosh's public modules, and outside the search package
+    no Whoosh at all and no ``WhooshIndex``."""
+    import ast
+
+    package = Path(__file__).resolve().parent.parent / "archive_kit"
+    public = {"whoosh", "whoosh.index", "whoosh.fields", "whoosh.formats", "whoosh.columns"}
+    internal = {"TOC", "clean_files", "SegmentWriter", "W3LeafMatcher", "_finalize_segment", "_close_segment",
+                "_read_ids", "_read_weights", "_next_block", "_postwriter", "_blocklimit", "_write_block",
+                "deleted_docs_set", "WRITELOCK", "_lk", "perdocwriter", "fieldwriter"}
+    used_by_compat: set[str] = set()
+    for path in package.rglob("*.py"):
+        rel = path.relative_to(package).as_posix()
+        tree = ast.parse(path.read_text("utf-8"))
+        modules = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module
+                   and n.module.split(".")[0] == "whoosh"}
+        modules |= {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names
+                    if a.name.split(".")[0] == "whoosh"}
+        names = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
+        names |= {n.attr for n in ast.walk(tree) if isinstance(n, ast.Attribute)}
+        names |= {a.name for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) for a in n.names}
+        names |= {n.arg for n in ast.walk(tree) if isinstance(n, ast.keyword) and n.arg}
+        names |= {n.value for n in ast.walk(tree) if isinstance(n, ast.Constant) and isinstance(n.value, str)}
+        if rel == "search/whoosh_compat.py":
+            used_by_compat = names | modules
+            continue
+        if not rel.startswith("search/"):
+            assert not modules and "WhooshIndex" not in names, rel
+        assert modules <= public, (rel, modules - public)
+        assert not names & internal, (rel, names & internal)
+    assert internal | {"whoosh.codec.whoosh3", "whoosh.writing"} <= used_by_compat   # the list is not stale
+
+
+def test_an_unknown_whoosh_version_is_one_clear_error(tmp_path: Path) -> None:
+    """A Whoosh whose internals were never tested stops a search with one line naming both versions."""
+    import os
+    import subprocess
+    import sys
+
+    from archive_kit.search.whoosh_compat import TESTED, check_version
+
+    for known in TESTED:
+        check_version((*known, 9)[:3])
+    for unknown in ((2, 7, 4), (3, 55, 0), (5, 5, 0), (6, 0, 0)):
+        with pytest.raises(RepositoryError, match=r"Whoosh " + r"\.".join(map(str, unknown))):
+            check_version(unknown)
+    root = tmp_path / "repo"
+    from tests.conftest import run_cli
+
+    run_cli("init", "--fonds", "J001", "--unit", "测试单位", root=root, check=True)
+    script = ("import runpy, sys, whoosh; whoosh.__version__ = (9, 1, 0); "
+              f"sys.argv = ['archive-kit', '--root', {str(root)!r}, 'search', '职工']; "
+              "runpy.run_module('archive_kit', run_name='__main__')")
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120,
+                          env={**os.environ, "PYTHONWARNINGS": "ignore"})
+    assert proc.returncode == 3, proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and "Whoosh 9.1.0" in lines[0] and "whoosh3" in lines[0], proc.stderr
+
+
+def test_check_reads_the_index_back_and_finds_a_document_indexed_twice(tmp_path: Path) -> None:
+    from whoosh import index as windex
+
+    from archive_kit.search.whoosh_index import _fields
+
+    path = tmp_path / "ix"
+    index = open_index(path)
+    index.add(DOCS)
+    assert index.check() == {d.id for d in DOCS} == index.ids()
+    index.close()
+    raw = windex.open_dir(str(path), indexname="MAIN")
+    with raw.writer() as w:                      # as a writer that forgot to delete the old copy would
+        w.add_document(**_fields(DOCS[2]))
+    raw.close()
+    index = open_index(path)
+    with pytest.raises(RepositoryError, match=r"document\(s\) 3 indexed twice.*archive-kit reindex"):
+        index.check()
+    index.close()
+
+
+def test_search_json_is_the_contract_shape(repo, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """`search --json`: query, total, hits with the contract's keys in its order, filled from the catalogue."""
+    import json
+
+    from bench.gen_docs import NOTICE_BODY, make_pdf
+    from tests.conftest import run_cli
+
+    p = make_pdf(tmp_path / "a.pdf", "关于开展道德讲堂活动的通知", NOTICE_BODY)
+    doc = repo.ingest([p], track="civilized-unit", criterion="1.3", year=2023, ocr=False).added[0]
+    proc = run_cli("search", "道德讲堂", "--json", root=repo.root, check=True)
+    data = json.loads(proc.stdout)
+    assert list(data) == ["query", "total", "hits"] and data["query"] == "道德讲堂" and data["total"] == 1
+    (hit,) = data["hits"]
+    assert list(hit) == ["id", "sha256", "title", "track", "criterion", "year", "score", "snippet"]
+    assert (hit["id"], hit["sha256"], hit["title"], hit["track"], hit["criterion"], hit["year"]) == (
+        doc.id, doc.sha256, doc.title, "civilized-unit", "1.3", 2023)
+    assert isinstance(hit["score"], float) and hit["score"] > 0 and "【道德讲堂】" in hit["snippet"]

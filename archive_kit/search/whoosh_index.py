@@ -1,9 +1,10 @@
-"""The Whoosh implementation of the search index.
+"""The Whoosh implementation of the search index (``SearchIndex`` in protocol.py).
 
 Matching: a term of up to 2 folded characters is one gram posting list (exact). A longer term
 intersects the posting lists of its 2-grams, rarest first, then each candidate is verified by a
 substring test on the folded text kept in a column. Whoosh scoring is bypassed: posting blocks
 are decoded directly and ranked by (terms matched as whole rjieba words, saturated tf x idf).
+Everything that reaches into Whoosh internals for this is in whoosh_compat.py.
 """
 from __future__ import annotations
 
@@ -15,64 +16,26 @@ import shutil
 import time
 import uuid
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 
 from whoosh import index as windex
-from whoosh.codec.whoosh3 import W3LeafMatcher
-from whoosh.index import TOC, LockError, clean_files
+from whoosh.index import LockError
 
 from archive_kit.errors import (ArchiveKitError, DiskFullError, IndexMissingError, LockTimeout, ReadOnlyError,
                                 RepositoryError)
 from archive_kit.search.analysis import SEP, make_schema
-from archive_kit.search.fastwrite import ArrayPostingWriter
+from archive_kit.search.protocol import IndexDoc, SearchHit, SearchIndex, SearchResult
 from archive_kit.search.query import Term, parse_query
 from archive_kit.search.snippet import make_snippet
+from archive_kit.search.whoosh_compat import (ArrayPostingWriter, adopt_index, build_segment, deleted_docs,
+                                              read_postings, write_lock, write_toc)
 from archive_kit.textnorm import normalize_text
 
 INDEX_NAME = "MAIN"
 CHUNK_DOCS = 3000            # rebuild writes one segment per chunk (~145 MB per worker; 33 segments at 100k)
 BUILD_PROCS = max(1, min(2, os.cpu_count() or 1))   # rebuild worker processes
 WORD_BONUS = 2.0
-
-
-@dataclass(frozen=True)
-class IndexDoc:
-    """One document as the catalogue hands it to the index."""
-
-    id: int
-    sha256: str
-    title: str
-    file_name: str
-    text: str
-    track: str | None
-    criterion: str | None
-    year: int | None
-    format: str
-    date: str | None
-    doc_number: str | None
-    author: str | None
-    tracks: tuple[str, ...] = ()
-    criteria: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class Hit:
-    """One ranked result; ``snippet`` wraps each match in 【】."""
-
-    id: int
-    score: float
-    snippet: str
-
-
-@dataclass(frozen=True)
-class SearchResult:
-    """All matches counted in ``total``; the best ``limit`` of them in ``hits``."""
-
-    query: str
-    total: int
-    hits: list[Hit]
 
 
 def _fields(doc: IndexDoc) -> dict[str, str]:
@@ -89,32 +52,8 @@ def _leaves(reader: Any) -> list[tuple[Any, int]]:
     return [(r, off) for r, off in reader.leaf_readers() if r.doc_count_all()]
 
 
-def _postings(reader: Any, field: str, term: bytes, weights: bool) -> tuple[list[int], list[float]]:
-    """Decode a posting list block by block (deleted documents included)."""
-    if (field, term) not in reader:
-        return [], []
-    m = reader.postings(field, term)
-    m = getattr(m, "child", m)          # unwrap the deleted-documents filter; we subtract ourselves
-    ids: list[int] = []
-    wts: list[float] = []
-    if isinstance(m, W3LeafMatcher):
-        while m.is_active():
-            m._read_ids()
-            ids.extend(m._ids)
-            if weights:
-                m._read_weights()
-                wts.extend(m._weights)
-            m._next_block()
-    else:
-        while m.is_active():
-            ids.append(m.id())
-            wts.append(m.weight())
-            m.next()
-    return ids, wts
-
-
 class WhooshIndex:
-    """A search index in one directory; readers always see a complete commit.
+    """A ``SearchIndex`` in one directory; readers always see a complete commit.
 
     Opening never creates anything unless ``create`` is given: a missing index is an
     ``IndexMissingError``, so that nobody ever trusts an empty index made by accident."""
@@ -159,10 +98,8 @@ class WhooshIndex:
 
     def _writer(self) -> Any:
         """A writer, waiting with backoff for another process's lock up to ``lock_timeout``.
-
-        ArrayPostingWriter (fastwrite.py) writes ordinary Whoosh segments with 1/6 of the CPU of
-        Whoosh's own writer (4.5 vs 27 s for 2,000 documents in one process), whose per-posting
-        pool, sort and length lookups dominated the build."""
+        ArrayPostingWriter (whoosh_compat.py) writes Whoosh's own segment files with 1/6 of the
+        CPU of Whoosh's writer."""
         deadline = time.monotonic() + self.lock_timeout
         delay = 0.02
         while True:
@@ -179,13 +116,15 @@ class WhooshIndex:
     @contextmanager
     def _writing(self) -> Iterator[Any]:
         """A writer committed at the end of the block, cancelled on any failure (a failed file
-        write becomes one clear repository error)."""
+        write becomes one clear repository error). whoosh3 closes and unlocks a writer whose
+        commit failed, and cancelling it then would raise over the real error."""
         w = self._writer()
         try:
             yield w
             w.commit()
         except BaseException as e:
-            w.cancel()
+            if not w.is_closed:
+                w.cancel()
             if isinstance(e, OSError):
                 raise write_failed(self.path, e) from None
             raise
@@ -210,15 +149,15 @@ class WhooshIndex:
                 w.delete_by_term("id", str(doc_id))
 
     def rebuild(self, docs: Iterable[IndexDoc], *,
-                before_publish: Callable[["WhooshIndex"], None] | None = None) -> None:
+                before_publish: Callable[[SearchIndex], None] | None = None) -> None:
         """Build a fresh index from ``docs`` in a sibling temp dir, then switch to it with one TOC
         write under the write lock. ``before_publish`` is called with the fresh index while that
         lock is held, to apply changes made meanwhile: writers wait, so none is lost in the swap."""
         _build_and_publish(self.path, docs, self.lock_timeout, lambda tmp: self._swap_in(tmp, before_publish))
 
-    def _swap_in(self, tmp: Path, before_publish: Callable[["WhooshIndex"], None] | None) -> None:
+    def _swap_in(self, tmp: Path, before_publish: Callable[[SearchIndex], None] | None) -> None:
         """Move the fresh segments in and publish them as the next generation, under the lock."""
-        lock = self._ix.lock("WRITELOCK")
+        lock = write_lock(self._ix)
         deadline = time.monotonic() + self.lock_timeout
         while not lock.acquire(blocking=False):
             if time.monotonic() >= deadline:
@@ -228,14 +167,7 @@ class WhooshIndex:
         try:
             if before_publish is not None:
                 _apply(tmp, before_publish, self.lock_timeout)
-            from whoosh.filedb.filestore import FileStorage
-            toc = TOC.read(FileStorage(str(tmp)), INDEX_NAME)
-            for f in tmp.iterdir():
-                if f.name.startswith(INDEX_NAME + "_") and not f.name.endswith((".toc", "LOCK")):
-                    os.replace(f, self.path / f.name)
-            gen = self._ix.latest_generation() + 1
-            TOC(toc.schema, toc.segments, gen).write(self._ix.storage, INDEX_NAME)
-            clean_files(self._ix.storage, INDEX_NAME, gen, toc.segments)
+            adopt_index(self._ix, self.path, tmp, INDEX_NAME)
         finally:
             lock.release()
 
@@ -249,17 +181,41 @@ class WhooshIndex:
             self._searcher = self._ix.searcher()
         return self._searcher
 
-    def doc_count(self) -> int:
+    def count(self) -> int:
         """How many documents the index holds (deleted ones not counted)."""
         return int(self._reader_view().doc_count())
 
     def ids(self) -> set[int]:
         """Every indexed document id."""
-        out: set[int] = set()
+        return set(self._id_list())
+
+    def _id_list(self) -> list[int]:
+        """The id of each live document, segment by segment (an id twice if indexed twice)."""
+        out: list[int] = []
         for r, _ in _leaves(self._reader_view().reader()):
             col = r.column_reader("id")
-            out.update(int(col[dn]) for dn in r.all_doc_ids())
+            out.extend(int(col[dn]) for dn in r.all_doc_ids())
         return out
+
+    def check(self) -> set[int]:
+        """Read every segment's id and content columns back; the ids held. A segment that cannot
+        be read (a file gone or damaged after the index was opened) or an id held twice is a
+        ``RepositoryError``."""
+        try:
+            found = self._id_list()
+            for r, _ in _leaves(self._reader_view().reader()):
+                col = r.column_reader("content", translate=False)
+                for dn in r.all_doc_ids():
+                    col[dn]  # noqa: B018 - read only to find damage
+        except RepositoryError:
+            raise
+        except Exception as exc:  # any failure to read back the index means it is damaged
+            raise self._corrupt(f"{type(exc).__name__}: {str(exc)[:160]}") from exc
+        ids = set(found)
+        if len(ids) != len(found):
+            twice = sorted(i for i in ids if found.count(i) > 1)
+            raise self._corrupt(f"document(s) {', '.join(map(str, twice[:5]))} indexed twice")
+        return ids
 
     def search(self, query: str, *, track: str | None = None, criterion: str | None = None,
                year: int | None = None, limit: int = 20) -> SearchResult:
@@ -280,8 +236,8 @@ class WhooshIndex:
         hits = []
         for (whole, score), _, r, dn in best:
             stored = r.stored_fields(dn)
-            hits.append(Hit(int(stored["id"]), round(whole * WORD_BONUS * 10 + score, 4),
-                            make_snippet(stored["content"], terms)))
+            hits.append(SearchHit(int(stored["id"]), round(whole * WORD_BONUS * 10 + score, 4),
+                                  make_snippet(stored["content"], terms)))
         return SearchResult(query, total, hits)
 
     def close(self) -> None:
@@ -298,13 +254,13 @@ def _search_leaf(r: Any, terms: list[Term], tags: list[str], n_docs: int,
     sets: list[set[int]] = []
     tfs: list[dict[int, float] | None] = []
     for tag in tags:
-        ids, _ = _postings(r, "tags", tag.encode("utf-8"), False)
+        ids, _ = read_postings(r, "tags", tag.encode("utf-8"), False)
         sets.append(set(ids))
     if any(not s for s in sets):
         return 0, []
     for t in terms:
         if t.exact:
-            ids, wts = _postings(r, "content", t.folded.encode("utf-8"), True)
+            ids, wts = read_postings(r, "content", t.folded.encode("utf-8"), True)
             tfs.append(dict(zip(ids, wts)))
             sets.append(set(ids))
         else:
@@ -314,8 +270,7 @@ def _search_leaf(r: Any, terms: list[Term], tags: list[str], n_docs: int,
             return 0, []
     sets.sort(key=len)
     matched = sets[0].intersection(*sets[1:])
-    if r.has_deletions():
-        matched -= r.deleted_docs_set
+    matched -= deleted_docs(r)
     long_terms = [(i, t.folded.encode("utf-8")) for i, t in enumerate(terms) if not t.exact]
     if long_terms and matched:
         col = r.column_reader("content", translate=False)
@@ -338,7 +293,7 @@ def _search_leaf(r: Any, terms: list[Term], tags: list[str], n_docs: int,
     for t, tf in zip(terms, tfs):
         assert tf is not None
         idf = math.log(1.0 + n_docs / (1.0 + len(tf)))
-        wids, wwts = _postings(r, "words", t.folded.encode("utf-8"), True)
+        wids, _ = read_postings(r, "words", t.folded.encode("utf-8"), False)
         weights.append((tf, idf, set(wids)))
 
     def key(dn: int) -> tuple[int, float]:
@@ -362,7 +317,7 @@ def _candidates(r: Any, term: Term) -> set[int]:
     for g in grams:
         if found is not None and len(found) * 30 < r.doc_frequency("content", g):
             break
-        ids, _ = _postings(r, "content", g, False)
+        ids, _ = read_postings(r, "content", g, False)
         found = set(ids) if found is None else found.intersection(ids)
         if not found:
             break
@@ -372,15 +327,7 @@ def _candidates(r: Any, term: Term) -> set[int]:
 def _build_segment(path: str, docs: list[IndexDoc]) -> Any:
     """Write ``docs`` as one new segment of the index at ``path`` and return it (not yet in any
     TOC; the caller holds the lock or owns the index). Runs in a worker process."""
-    ix = windex.open_dir(path, indexname=INDEX_NAME)
-    w = ArrayPostingWriter(ix, _lk=False)
-    try:
-        for doc in docs:
-            w.add_document(**_fields(doc))
-        return w._finalize_segment()
-    except BaseException:
-        w._close_segment()
-        raise
+    return build_segment(windex.open_dir(path, indexname=INDEX_NAME), map(_fields, docs))
 
 
 class _SegmentBuilder:
@@ -471,9 +418,7 @@ def _build_segments(tmp: Path, docs: Iterable[IndexDoc], lock_timeout: float) ->
         builder.close()
     for ci, dn in replaced:
         segments[ci].delete_document(dn)
-    from whoosh.filedb.filestore import FileStorage
-    storage = FileStorage(str(tmp))
-    TOC(TOC.read(storage, INDEX_NAME).schema, segments, 1).write(storage, INDEX_NAME)
+    write_toc(tmp, INDEX_NAME, segments)
 
 
 def _build_and_publish(path: Path, docs: Iterable[IndexDoc], lock_timeout: float,
@@ -490,7 +435,7 @@ def _build_and_publish(path: Path, docs: Iterable[IndexDoc], lock_timeout: float
         shutil.rmtree(tmp, ignore_errors=True)
 
 
-def _apply(tmp: Path, change: Callable[[WhooshIndex], None], lock_timeout: float) -> None:
+def _apply(tmp: Path, change: Callable[[SearchIndex], None], lock_timeout: float) -> None:
     """Let ``change`` add to or delete from the finished index in ``tmp`` before it is published."""
     fresh = WhooshIndex(tmp, lock_timeout=lock_timeout)
     try:
@@ -500,7 +445,7 @@ def _apply(tmp: Path, change: Callable[[WhooshIndex], None], lock_timeout: float
 
 
 def build_index(path: Path, docs: Iterable[IndexDoc], *, lock_timeout: float = 30.0,
-                before_publish: Callable[[WhooshIndex], None] | None = None) -> None:
+                before_publish: Callable[[SearchIndex], None] | None = None) -> None:
     """Build the index at ``path`` where there is none (lost, or never made): it is built aside and
     renamed into place finished, so nobody ever sees it half-built. ``before_publish`` as in
     ``WhooshIndex.rebuild``; the caller keeps other builders out (see ``archive_kit.indexing``)."""
@@ -535,7 +480,7 @@ def index_exists(path: Path) -> bool:
     return Path(path).is_dir() and any(p.name.endswith(".toc") for p in Path(path).iterdir())
 
 
-def open_index(path: Path, lock_timeout: float = 30.0, *, create: bool = True) -> WhooshIndex:
+def open_index(path: Path, lock_timeout: float = 30.0, *, create: bool = True) -> SearchIndex:
     """Open the index at ``path``; RepositoryError when it is damaged. With ``create`` (the default,
     for a standalone index) an empty one is made where there is none; a repository opens its index
     with ``create=False``, so reading never makes an empty index that later searches would trust."""
