@@ -257,8 +257,9 @@ class Archive:
 
     def tag(self, ids: Iterable[int], *, track: str | None = None, criterion: str | None = None,
             year: int | None = None, link: Iterable[str] = (), unlink: Iterable[str] = (),
-            force: bool = False) -> list[Document]:
-        """Set tags by hand (source ``manual``) and add or remove links ``TRACK:CODE``."""
+            force: bool = False, confirm: bool = False) -> list[Document]:
+        """Set tags by hand (source ``manual``) and add or remove links ``TRACK:CODE``; any of them,
+        or ``confirm`` alone, confirms the tags content proposed as they stand."""
         from .tagging import set_manual_tags
 
         self.require_writable("tagging")
@@ -266,9 +267,30 @@ class Archive:
         links = [self._parse_link(x) for x in link]
         unlinks = [self._parse_link(x) for x in unlink]
         changed = set_manual_tags(self.catalogue, self.registry, docs, track=track, criterion=criterion, year=year,
-                                  links=links, unlinks=unlinks, force=force)
+                                  links=links, unlinks=unlinks, force=force, confirm=confirm)
         self.sync_index()
         return [self.get(d) for d in changed]
+
+    def edit(self, ids: Iterable[int], *, title: str | None = None, doc_number: str | None = None,
+             author: str | None = None, date: str | None = None, secrecy: str | None = None,
+             retention: str | None = None, remarks: str | None = None, force: bool = False) -> list[Document]:
+        """Correct documents' metadata (None: unchanged; "": cleared, except the title); every change
+        goes to the edit log. A numbered document needs ``force``. Returns the changed documents."""
+        from .editing import edit_documents
+
+        self.require_writable("editing")
+        docs = [self.get(i) for i in dict.fromkeys(ids)]  # every id checked before anything changes
+        changes = {"title": title, "doc_number": doc_number, "author": author, "date": date, "secrecy": secrecy,
+                   "retention": retention, "remarks": remarks}
+        changed = edit_documents(self.catalogue, self.config, docs, changes, force=force)
+        self.sync_index()
+        return self.catalogue.by_ids(changed)
+
+    def history(self, doc_id: int) -> dict[str, list[dict[str, Any]]]:
+        """A document's history, oldest first: ``edits`` (tags, links and metadata changed by hand:
+        who, when, field, before, after) and ``numbering`` (its entries in the numbering log)."""
+        self.get(doc_id)
+        return {"edits": self.catalogue.edit_history(doc_id), "numbering": self.catalogue.number_log_of(doc_id)}
 
     def _parse_link(self, value: str) -> tuple[str, str]:
         """``TRACK:CODE`` → (track id, code), both checked against the schemas."""

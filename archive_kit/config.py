@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 import math
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any, Callable
 
@@ -24,6 +24,7 @@ CODE_PATTERNS = {
     "DA/T 13-2022": "{fonds}-{category}·{year}·{retention}·{track_code}-{item:04d}",
 }
 RETENTIONS = ("Y", "D30", "D10")
+SECRECY_LEVELS = ("无", "内部", "秘密", "机密")  # 密级 in use in Chinese units (绝密 never reaches such files)
 
 
 @dataclass
@@ -40,6 +41,8 @@ class Config:
     code_pattern: str = CODE_PATTERNS["DA/T 22-2015"]
     box_pages: int = 200
     default_retention: str = "D30"
+    secrecy_levels: list[str] = field(default_factory=lambda: list(SECRECY_LEVELS))
+    default_secrecy: str = ""  # "" where the unit does not mark 密级: the listing leaves it blank
     ocr_engine: str | None = None
     worker_timeout_s: float = 600.0
     worker_ceiling_s: float = 3600.0
@@ -68,6 +71,9 @@ class Config:
             if f.name in raw:
                 values[f.name] = _checked(path, f.name, raw[f.name])
         cfg = cls(**values)
+        if cfg.default_secrecy and cfg.default_secrecy not in cfg.secrecy_levels:
+            raise RepositoryError(f"repository config {path}: `default_secrecy` {cfg.default_secrecy!r} is not one "
+                                  f"of secrecy_levels ({', '.join(cfg.secrecy_levels)})")
         if cfg.code_pattern in CODE_PATTERNS:
             cfg.code_pattern = CODE_PATTERNS[cfg.code_pattern]
         return cfg
@@ -96,6 +102,12 @@ def _text(value: Any) -> str:
     if not isinstance(value, str):
         raise ValueError
     return value
+
+
+def _names(value: Any) -> list[str]:
+    if not isinstance(value, list) or not value or not all(isinstance(x, str) and x.strip() for x in value):
+        raise ValueError
+    return list(value)
 
 
 def _where(convert: Callable[[Any], Any], ok: Callable[[Any], Any]) -> Callable[[Any], Any]:
@@ -138,6 +150,8 @@ RULES: dict[str, tuple[Callable[[Any], Any], str]] = {
                      "{fonds} {category} {year} {retention} {track_code} {item}"),
     "box_pages": (_where(_whole, lambda v: v >= 1), "must be a positive integer"),
     "default_retention": (_where(_text, RETENTIONS.__contains__), "must be one of " + ", ".join(RETENTIONS)),
+    "secrecy_levels": (_names, "must be a list of 密级 names such as [\"无\", \"内部\", \"秘密\", \"机密\"]"),
+    "default_secrecy": (_text, "must be text: one of secrecy_levels, or \"\" where the unit does not mark 密级"),
     "ocr_engine": (_where(lambda v: v, _known_engine),
                    "must be null or an installed OCR engine's name (see `archive-kit doctor`)"),
     "worker_timeout_s": (_where(_number, lambda v: v > 0), "must be a positive number of seconds"),

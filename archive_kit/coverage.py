@@ -5,7 +5,7 @@ Counting: ``documents``/``pages`` count the documents filed at the criterion its
 (``links`` table); ``subtree_documents``/``subtree_pages`` also count its descendants, each
 document once. A criterion is missing when its subtree has no document; mandatory (必备) ones
 are flagged loudest. A veto condition (一票否决) is never missing: it is listed as a condition to
-confirm.
+confirm. Documents filed by content alone, unconfirmed, are not counted but named.
 
 Periodic criteria (``cadence``, or ``kinds`` each with their own) need records every month,
 quarter, half-year or year: a document of the criterion's subtree counts for the period of its
@@ -223,6 +223,7 @@ class CoverageReport:
     root: Path | None = None  # the repository, which ``write`` never writes into
     today: _dt.date | None = None
     veto_notes: dict[str, str] = field(default_factory=dict)  # code → 评分标准 of a veto condition
+    unconfirmed: list[int] = field(default_factory=list)  # filed here by content alone: not counted
 
     @property
     def missing(self) -> list[CoverageRow]:
@@ -268,6 +269,12 @@ class CoverageReport:
         return sorted(chosen, key=lambda r: (not r.overdue, -(r.points_at_risk or 0), not r.required,
                                              natural_code_key(r.code)))
 
+    @property
+    def unconfirmed_note(self) -> str:
+        """The line naming the documents left uncounted because content only proposed their tags."""
+        return (f"not counted: {len(self.unconfirmed)} document(s) whose tags content only proposed "
+                f"(ids {', '.join(map(str, self.unconfirmed))}): confirm with `archive-kit tag ID --confirm`")
+
     def to_json(self) -> dict[str, Any]:
         """Rows, totals, the codes of missing criteria, veto conditions, points at risk, the ranked
         gaps and how documents and points are counted."""
@@ -285,6 +292,7 @@ class CoverageReport:
             "points_at_risk_note": POINTS_AT_RISK,
             "gaps": [r.gap_json() for r in self.gaps],
             "unplaced": self.unplaced,
+            "unconfirmed": self.unconfirmed,
         }
 
     def to_text(self) -> str:
@@ -329,6 +337,8 @@ class CoverageReport:
                          "(evidence counted, not its quality: not a predicted score)")
         if self.unplaced:
             lines.append(f"{len(self.unplaced)} document(s) have no valid criterion: see `archive-kit review`")
+        if self.unconfirmed:
+            lines.append(self.unconfirmed_note)
         lines.append(f"(counting: {COUNTING})")
         return "\n".join(lines)
 
@@ -400,7 +410,11 @@ def coverage_report(cat: Catalogue, registry: TrackRegistry, root: Path, *, trac
     pages: dict[int, int] = {}
     documents: set[int] = set()
     unplaced: list[int] = []
+    unconfirmed = cat.unconfirmed_under(schema.id, year)
+    left_out = set(unconfirmed)
     for doc_id, code, n in cat.filed_under(schema.id, year):
+        if doc_id in left_out:
+            continue
         documents.add(doc_id)
         pages[doc_id] = n or 0
         if code and schema.criterion(code) is not None:
@@ -436,4 +450,4 @@ def coverage_report(cat: Catalogue, registry: TrackRegistry, root: Path, *, trac
     _points_at_risk(rows, schema)
     notes = {c.code: c.standard for c in schema.criteria if c.standard and schema.under_veto(c.code)}
     return CoverageReport(schema.id, schema.name, year, rows, len(documents), unplaced, root=root, today=today,
-                          veto_notes=notes)
+                          veto_notes=notes, unconfirmed=unconfirmed)

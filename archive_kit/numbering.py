@@ -19,6 +19,7 @@ from .config import Config
 from .criteria.model import TrackSchema, natural_code_key
 from .criteria.registry import TrackRegistry
 from .errors import NumberingError, UsageError
+from .tagging import proposal_reason, year_conflict
 
 RETENTION_NAMES = {"Y": "永久", "D30": "30年", "D10": "10年"}
 _LAST = (float("inf"),)
@@ -223,7 +224,7 @@ def _skip_reason(doc: Document, registry: TrackRegistry) -> str | None:
         return f"{' and '.join(missing)} missing: set with `archive-kit tag {doc.id} …` (see `archive-kit review`)"
     if registry.get(doc.track) is None:
         return f"track {doc.track!r} has no registered schema (see `archive-kit review`)"
-    return None
+    return proposal_reason(doc) or year_conflict(doc)
 
 
 def _units_in_scope(cat: Catalogue, track_id: str | None, year: int | None) -> list[Unit]:

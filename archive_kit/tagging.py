@@ -121,13 +121,35 @@ def decide(proposals: list[Proposal], registry: TrackRegistry, path_rest: list[s
     return dec
 
 
+def year_conflict(doc: Document) -> str | None:
+    """Why the document's year tag cannot be trusted for numbering: it disagrees with the year of
+    its signing date and no person set it by hand (``tag --year``) or corrected the date
+    (``edit --date``); None when they agree, or a person decided."""
+    if doc.year is None or not doc.date or doc.year_source == "manual" or doc.date[:4] == str(doc.year):
+        return None
+    return (f"year {doc.year} conflicts with its date {doc.date}: decide with `archive-kit tag {doc.id} --year …` "
+            f"or `archive-kit edit {doc.id} --date …`")
+
+
+def proposal_reason(doc: Document) -> str | None:
+    """Why a document's filing is not decided yet: its track or criterion came from content alone
+    and no person confirmed it; None when nothing is a mere proposal."""
+    if not doc.proposed_tags:
+        return None
+    said = " and ".join(f"{name} {getattr(doc, name)}" for name in doc.proposed_tags)
+    return (f"{said} proposed from content alone: confirm with `archive-kit tag {doc.id} --confirm` "
+            "or set them with `archive-kit tag`")
+
+
 def review_reasons(doc: Document, hints: dict[str, dict[str, str]], registry: TrackRegistry) -> list[str]:
-    """Why a document needs a person: missing tags, sources that disagree, codes no longer valid,
-    OCR pages read with low confidence, suspicious catalogue fields (``metadata_concerns``)."""
+    """Why a document needs a person: missing tags, tags content only proposed, sources that
+    disagree, a year that conflicts with the date, codes no longer valid, OCR pages read with low
+    confidence, suspicious catalogue fields (``metadata_concerns``)."""
     reasons = []
     for name in ("track", "criterion", "year"):
         if getattr(doc, name) is None:
             reasons.append(f"{name} is missing")
+    reasons += [r for r in (proposal_reason(doc), year_conflict(doc)) if r]
     for name, by_source in hints.items():
         values = {v for s, v in by_source.items()}
         chosen = getattr(doc, name, None)
@@ -178,10 +200,12 @@ def review(cat: Catalogue, registry: TrackRegistry) -> list[ReviewEntry]:
 
 def set_manual_tags(cat: Catalogue, registry: TrackRegistry, docs: Iterable[Document], *, track: str | None,
                     criterion: str | None, year: int | None, links: list[tuple[str, str]],
-                    unlinks: list[tuple[str, str]], force: bool) -> list[int]:
+                    unlinks: list[tuple[str, str]], force: bool, confirm: bool = False) -> list[int]:
     """Apply hand-set tags and links to documents in one transaction; returns the changed ids.
 
-    A numbered document keeps its number; changing its filing needs ``force`` and is logged.
+    Any of them (or ``confirm`` alone) is a person's decision: the tags content proposed are
+    confirmed as they stand. Every change goes to the edit log. A numbered document keeps its
+    number; changing its filing needs ``force`` and is logged in the numbering log too.
     """
     schema = registry.require(track) if track else None
     if year is not None and not 1949 <= year <= 2100:
@@ -210,16 +234,40 @@ def set_manual_tags(cat: Catalogue, registry: TrackRegistry, docs: Iterable[Docu
                         "its number stays as it is"
                     )
                 cat.log("retag-numbered", {"archival_code": doc.archival_code, "changes": values}, doc.id)
+            edits = [(name, _shown(getattr(doc, name)), _shown(values[name]))
+                     for name in ("track", "criterion", "year") if name in values]
+            # a tag given as it already stands is a decision too: its source becomes manual
+            given = {"track": schema.id if schema else None, "criterion": criterion, "year": year}
+            for name, value in given.items():
+                source = getattr(doc, f"{name}_source")
+                if value is not None and name not in values and source != "manual":
+                    values[f"{name}_source"] = "manual"
+                    edits.append((name, f"{value} ({source or 'unknown'})", f"{value} (manual)"))
+            decided = confirm or values or links or unlinks
+            if decided:
+                edits += [(name, f"{getattr(doc, name)} (proposed by content)", f"{getattr(doc, name)} (confirmed)")
+                          for name in doc.proposed_tags if name not in values and f"{name}_source" not in values]
+                if not doc.tags_confirmed:
+                    values["tags_confirmed"] = 1
             if values:
                 cat.update_document(doc.id, values)
                 for fieldname in ("track", "criterion", "year"):
                     if fieldname in values and values[fieldname] is not None:
                         cat.put_hints(doc.id, [(fieldname, "manual", str(values[fieldname]))])
+            had = set(doc.links)
             for t, c in links:
                 cat.add_link(doc.id, t, c)
+            edits += [("link", None, f"{t}:{c}") for t, c in dict.fromkeys(links) if (t, c) not in had]
             for t, c in unlinks:
                 cat.remove_link(doc.id, t, c)
+            edits += [("link", f"{t}:{c}", None) for t, c in dict.fromkeys(unlinks) if (t, c) in had]
+            cat.log_edits(doc.id, edits)
             if values or links or unlinks:
                 cat.queue_index(doc.id)
                 changed.append(doc.id)
     return changed
+
+
+def _shown(value: object) -> str | None:
+    """A tag value as the edit log keeps it (None stays None)."""
+    return None if value is None else str(value)

@@ -72,7 +72,7 @@ def ingest(ctx: Ctx, paths: tuple[Path, ...], track: str | None, criterion: str 
             echo(doc_rows(report.added))
         echo(f"{len(report.added)} added, {len(report.duplicates)} duplicate(s), "
              f"{len(report.failed)} failed, {len(report.skipped)} skipped")
-        untagged = sum(1 for d in report.added if not (d.track and d.criterion and d.year))
+        untagged = sum(1 for d in report.added if not (d.track and d.criterion and d.year) or d.proposed_tags)
         if untagged:
             echo(f"{untagged} document(s) need a tag decision: run `archive-kit review`")
     return 1 if report.failed else 0
@@ -98,23 +98,35 @@ def list_(ctx: Ctx, track: str | None, criterion: str | None, year: int | None, 
 @command()
 @click.argument("doc_id", type=DOC_ID)
 @click.option("--text", "with_text", is_flag=True, help="Include the extracted text.")
+@click.option("--history", "with_history", is_flag=True,
+              help="Include its tag and edit history (who, when, field, before, after) and numbering log.")
 @json_option
 @pass_ctx
-def show(ctx: Ctx, doc_id: int, with_text: bool, as_json: bool) -> int:
-    """One document's record, with its extracted text (--text)."""
+def show(ctx: Ctx, doc_id: int, with_text: bool, with_history: bool, as_json: bool) -> int:
+    """One document's record, with its extracted text (--text) and history (--history)."""
     with ctx.open() as archive:
         doc = archive.get(doc_id)
         text = archive.text(doc_id) if with_text else None
+        history = archive.history(doc_id) if with_history else None
     record = doc.to_json()
     if as_json:
         if text is not None:
             record["text"] = text
+        if history is not None:
+            record["history"] = history["edits"]
+            record["number_log"] = history["numbering"]
         emit_json(record)
         return 0
     for key, value in record.items():
-        if key in ("tag_sources", "links", "warnings", "low_confidence_pages") and not value:
+        if key in ("tag_sources", "links", "warnings", "low_confidence_pages", "proposed") and not value:
             continue
         echo(f"{key:>22}: {value}", one_line=True)
+    if history is not None:
+        echo("\nhistory:")
+        echo(table(["at", "actor", "field", "before", "after"],
+                   [[e["at"], e["actor"], e["field"], e["before"], e["after"]] for e in history["edits"]], max_col=60))
+        for e in history["numbering"]:
+            echo(f"{e['at']}  {e['actor']}  {e['action']}  {e['detail'].get('archival_code', '')}", one_line=True)
     if text is not None:
         echo("\n" + text)
     return 0
@@ -126,13 +138,15 @@ def show(ctx: Ctx, doc_id: int, with_text: bool, as_json: bool) -> int:
 @click.option("--link", multiple=True, metavar="TRACK:CODE", help="Also evidence for this criterion.")
 @click.option("--unlink", multiple=True, metavar="TRACK:CODE", help="Remove such a link.")
 @click.option("--force", is_flag=True, help="Allow retagging numbered documents (logged).")
+@click.option("--confirm", is_flag=True, help="Confirm the tags content proposed, as they are.")
 @json_option
 @pass_ctx
 def tag(ctx: Ctx, ids: tuple[int, ...], track: str | None, criterion: str | None, year: int | None,
-        link: tuple[str, ...], unlink: tuple[str, ...], force: bool, as_json: bool) -> int:
-    """Set tags by hand (source: manual)."""
+        link: tuple[str, ...], unlink: tuple[str, ...], force: bool, confirm: bool, as_json: bool) -> int:
+    """Set tags by hand (source: manual); any tag, or --confirm, confirms content's proposals."""
     with ctx.open() as archive:
-        archive.tag(ids, track=track, criterion=criterion, year=year, link=link, unlink=unlink, force=force)
+        archive.tag(ids, track=track, criterion=criterion, year=year, link=link, unlink=unlink, force=force,
+                    confirm=confirm)
         docs = [archive.get(i) for i in ids]
     if as_json:
         emit_json({"documents": [d.to_json() for d in docs]})

@@ -35,7 +35,8 @@ def number(ctx: Ctx, track: str | None, year: int | None, box_pages: int | None,
     for doc, reason in report.skipped:
         warn(f"not numbered: #{doc.id} {doc.title or doc.original_name}: {reason}")
     if report.skipped:
-        warn(f"{len(report.skipped)} document(s) not numbered; fix their tags (`archive-kit review`) and run number again")
+        warn(f"{len(report.skipped)} document(s) not numbered; decide their tags or dates (`archive-kit review`) "
+             "and run number again")
     if as_json:
         emit_json(report.to_json())
     else:
@@ -108,6 +109,8 @@ def coverage(ctx: Ctx, track: str, year: int, fmt: str | None, out: Path | None,
     if fmt and out:
         warn(f"wrote {report.write(out, fmt)}")
     if as_json:
+        if report.unconfirmed:
+            warn(report.unconfirmed_note)
         emit_json(report.to_json())
     else:
         loud = sys.stdout.isatty()

@@ -18,6 +18,7 @@ from ..outpaths import check_output, output_errors, temp_dir, temp_prefix
 from ..renditions import Rendition, make_rendition
 from ..repo import Repo
 from ..safenames import NameAllocator
+from ..tagging import proposal_reason
 from .bag import AGENT, ORIGINALS, ORIGINALS_JSON, bundle_problem, bundle_zip_problem, write_bag, zip_bag
 from .front import BundleMeta
 from .pdf import build_pdf
@@ -42,12 +43,14 @@ class BundleReport:
     numbered: int = 0
     zip: Path | None = None
     contents: list[dict[str, Any]] = field(default_factory=list)
+    unconfirmed: list[dict[str, Any]] = field(default_factory=list)  # left out: content only proposed their tags
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-able summary (``bundle --json``)."""
         return {"path": str(self.path), "zip": str(self.zip) if self.zip else None, "documents": self.documents,
                 "pages": self.pages, "front_pages": self.front_pages, "numbered": self.numbered,
-                "missing": self.missing, "notes": self.notes, "contents": self.contents}
+                "missing": self.missing, "notes": self.notes, "contents": self.contents,
+                "unconfirmed": self.unconfirmed}
 
 
 def build_bundle(repo: Repo, out: Path, *, track: str, year: int, criterion: str | None = None,
@@ -69,14 +72,14 @@ def build_bundle(repo: Repo, out: Path, *, track: str, year: int, criterion: str
         return make_rendition(repo.catalogue, repo.store, repo.paths.renditions, doc)
 
     # renditions first, so numbering (boxes fill by pages) sees the renditions' page counts
-    in_scope = repo.catalogue.documents(track=schema.id, criterion=criterion, year=year)
+    in_scope = _decided(repo.catalogue.documents(track=schema.id, criterion=criterion, year=year), None)
     steps = len(in_scope) + 2
     for done, doc in enumerate(in_scope, 1):
         renditions[doc.id] = render(doc)
         if progress:
             progress(done, steps, doc.original_name)
     report.numbered = _number_first(repo, schema.id, year)
-    docs = repo.catalogue.documents(track=schema.id, criterion=criterion, year=year)
+    docs = _decided(repo.catalogue.documents(track=schema.id, criterion=criterion, year=year), report)
     for doc in docs:
         if doc.id not in renditions:
             renditions[doc.id] = render(doc)
@@ -109,6 +112,20 @@ def build_bundle(repo: Repo, out: Path, *, track: str, year: int, criterion: str
     if progress:
         progress(steps, steps, "")
     return report
+
+
+def _decided(docs: list[Document], report: BundleReport | None) -> list[Document]:
+    """The documents whose filing a person decided; those content only proposed are left out of
+    the bundle, and named in ``report`` (its ``unconfirmed`` and a note) when one is given."""
+    kept = []
+    for doc in docs:
+        reason = proposal_reason(doc)
+        if reason is None:
+            kept.append(doc)
+        elif report is not None:
+            report.unconfirmed.append({"id": doc.id, "title": doc.title, "proposed": doc.proposed_tags})
+            report.notes.append(f"left out: #{doc.id} {doc.title or doc.original_name}: {reason}")
+    return kept
 
 
 def _check_target(out: Path, zip_path: Path | None, force: bool) -> None:

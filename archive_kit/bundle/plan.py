@@ -14,6 +14,7 @@ from ..criteria.registry import TrackRegistry
 from ..dates import compact_date
 from ..errors import UsageError
 from ..renditions import Rendition
+from ..tagging import proposal_reason
 
 MISSING = "缺少佐证材料"
 UNFILED = "其他（未归入测评指标）"
@@ -95,9 +96,11 @@ def bundle_scope(registry: TrackRegistry, track: str, criterion: str | None = No
 def bundle_order(catalogue: Catalogue, registry: TrackRegistry, *, track: str, year: int,
                  criterion: str | None = None) -> list[Document]:
     """The documents a bundle of the track's year (or of one criterion and its descendants) holds,
-    in the bundle's order: criteria in tree order, inside each by item number, date and id."""
+    in the bundle's order: criteria in tree order, inside each by item number, date and id (those
+    whose filing content only proposed are left out, as the bundle leaves them out)."""
     schema = bundle_scope(registry, track, criterion)
-    docs = catalogue.documents(track=schema.id, criterion=criterion, year=year)
+    docs = [d for d in catalogue.documents(track=schema.id, criterion=criterion, year=year)
+            if proposal_reason(d) is None]
     plan = make_plan(schema, docs, {d.id: Rendition(None) for d in docs}, criterion)
     return [entry.doc for entry in plan.entries]
 

@@ -22,7 +22,8 @@ from ..errors import (ArchiveKitError, CatalogueDamagedError, DiskFullError, Loc
 from ..store import text_sha256
 
 SCHEMA_VERSION = 5  # 4: documents.original_name_bytes and texts.sha256 (the fixity of each extracted text);
-# 5: the assignments table (owner and due date of a criterion)
+# 5: the assignments table (owner and due date of a criterion), documents.secrecy and tags_confirmed, the
+# append-only edit_log
 MAX_ID = 2**63 - 1  # SQLite's largest integer: a bigger "id" names no document (and must not overflow)
 
 _SCHEMA = """
@@ -55,6 +56,8 @@ CREATE TABLE IF NOT EXISTS documents (
     item_number INTEGER,
     archival_code TEXT UNIQUE,
     box INTEGER,
+    secrecy TEXT,
+    tags_confirmed INTEGER NOT NULL DEFAULT 0,
     added_at TEXT NOT NULL,
     updated_at TEXT NOT NULL
 );
@@ -106,6 +109,20 @@ CREATE TRIGGER IF NOT EXISTS number_log_no_update BEFORE UPDATE ON number_log
 BEGIN SELECT RAISE(ABORT, 'number_log is append-only'); END;
 CREATE TRIGGER IF NOT EXISTS number_log_no_delete BEFORE DELETE ON number_log
 BEGIN SELECT RAISE(ABORT, 'number_log is append-only'); END;
+CREATE TABLE IF NOT EXISTS edit_log (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    doc_id INTEGER NOT NULL,
+    at TEXT NOT NULL,
+    actor TEXT NOT NULL,
+    field TEXT NOT NULL,
+    before TEXT,
+    after TEXT
+);
+CREATE INDEX IF NOT EXISTS edit_log_doc ON edit_log (doc_id, id);
+CREATE TRIGGER IF NOT EXISTS edit_log_no_update BEFORE UPDATE ON edit_log
+BEGIN SELECT RAISE(ABORT, 'edit_log is append-only'); END;
+CREATE TRIGGER IF NOT EXISTS edit_log_no_delete BEFORE DELETE ON edit_log
+BEGIN SELECT RAISE(ABORT, 'edit_log is append-only'); END;
 CREATE TABLE IF NOT EXISTS frozen_units (
     track TEXT NOT NULL,
     year INTEGER NOT NULL,
@@ -139,6 +156,9 @@ CREATE TABLE IF NOT EXISTS numbered_items (
 _ADDED_COLUMNS = (
     ("documents", "original_name_bytes", "BLOB"),  # version 4: the name's bytes as found on disk
     ("texts", "sha256", "TEXT"),                    # version 4: the fixity of each extracted text
+    ("documents", "secrecy", "TEXT"),               # version 5: 密级
+    # version 5: a person confirmed the tags content proposed (numbered documents count as confirmed)
+    ("documents", "tags_confirmed", "INTEGER NOT NULL DEFAULT 0"),
 )
 
 
@@ -295,6 +315,8 @@ class CatalogueConnection:
             for table, column, declaration in _ADDED_COLUMNS:
                 if column not in {r[1] for r in self.db.execute(f"PRAGMA table_info({table})")}:
                     self.db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {declaration}")
+                    if column == "tags_confirmed":  # stamped and boxed before proposals existed: kept as decided
+                        self.db.execute("UPDATE documents SET tags_confirmed = 1 WHERE item_number IS NOT NULL")
             _fill_text_hashes(self.db)
             self.db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 

@@ -16,6 +16,7 @@ from .index_queue import IndexQueue
 from .tags import Tags
 from .texts import Texts
 
+PROPOSABLE = ("track", "criterion")  # the tags content may propose (its year is the signing date's)
 IDS_PER_QUERY = 900  # ids bound in one ``IN (…)`` (below SQLite's oldest variable limit, 999)
 
 
@@ -50,6 +51,8 @@ class Document:
     item_number: int | None = None
     archival_code: str | None = None
     box: int | None = None
+    secrecy: str | None = None  # 密级; None where the unit does not mark it
+    tags_confirmed: bool = False  # a person confirmed (or set) the tags, so none is a mere proposal
     added_at: str = ""
     updated_at: str = ""
     links: list[tuple[str, str]] = field(default_factory=list)
@@ -59,9 +62,19 @@ class Document:
         """Build from a ``documents`` row."""
         d = dict(row)
         d["ocr"] = bool(d["ocr"])
+        d["tags_confirmed"] = bool(d.get("tags_confirmed"))
         d["low_confidence_pages"] = json.loads(d["low_confidence_pages"] or "[]")
         d["warnings"] = json.loads(d["warnings"] or "[]")
         return cls(**d, links=links or [])
+
+    @property
+    def proposed_tags(self) -> list[str]:
+        """The filing tags (``track``, ``criterion``) that came from content alone and no person
+        has confirmed yet: proposals, which coverage, numbering and bundles leave out."""
+        if self.tags_confirmed:
+            return []
+        return [name for name in PROPOSABLE if getattr(self, f"{name}_source") == "content"
+                and getattr(self, name) is not None]
 
     def to_json(self) -> dict[str, Any]:
         """The contract's document record (plus a few extra fields)."""
@@ -95,6 +108,8 @@ class Document:
             "item_number": self.item_number,
             "archival_code": self.archival_code,
             "box": self.box,
+            "secrecy": self.secrecy,
+            "proposed": {name: True for name in self.proposed_tags},
         }
 
 
@@ -198,6 +213,14 @@ class Documents(Texts, Tags, IndexQueue):
         """(id, criterion, pages) of every document filed under ``track`` for ``year``, in id order."""
         return [tuple(r) for r in self.db.execute(
             "SELECT id, criterion, pages FROM documents WHERE track = ? AND year = ? ORDER BY id", (track, year))]
+
+    def unconfirmed_under(self, track: str, year: int) -> list[int]:
+        """Ids of the documents filed under ``track`` for ``year`` whose track or criterion is a
+        content proposal no person confirmed (``Document.proposed_tags``), in id order."""
+        proposed = " OR ".join(f"({name}_source = 'content' AND {name} IS NOT NULL)" for name in PROPOSABLE)
+        return [r[0] for r in self.db.execute(
+            f"SELECT id FROM documents WHERE track = ? AND year = ? AND tags_confirmed = 0 AND ({proposed}) "
+            "ORDER BY id", (track, year))]
 
     def originals(self) -> Iterator[tuple[int, str, str]]:
         """(id, sha256, source path) of every document, in id order: what the object store must hold."""

@@ -7,6 +7,7 @@ A unit is (track, year, retention) as a plain tuple; ``archive_kit.numbering`` g
 from __future__ import annotations
 
 import json
+import getpass
 import os
 from typing import Any, Iterable, Iterator, NamedTuple
 
@@ -40,8 +41,15 @@ class ItemNumber(NamedTuple):
 
 
 def actor() -> str:
-    """Who is running archive-kit, for the log and frozen units (``$ARCHIVE_KIT_USER``, else ``$USER``)."""
-    return os.environ.get("ARCHIVE_KIT_USER") or os.environ.get("USER") or "unknown"
+    """Who is running archive-kit, for the logs and frozen units: ``$ARCHIVE_KIT_USER``, else the
+    OS user (``$LOGNAME``, ``$USER``…, else the account's name)."""
+    named = os.environ.get("ARCHIVE_KIT_USER")
+    if named:
+        return named
+    try:
+        return getpass.getuser()
+    except (OSError, KeyError, ImportError):  # no such variables and no passwd entry (a bare container)
+        return "unknown"
 
 
 def _unit_filter(track: str | None, year: int | None, prefix: str = "") -> tuple[str, list[Any]]:
@@ -171,6 +179,12 @@ class Numbering(Documents):
             "INSERT INTO number_log (at, actor, doc_id, action, detail) VALUES (?, ?, ?, ?, ?)",
             (now_iso(), actor(), doc_id, action, json.dumps(detail, ensure_ascii=False, sort_keys=True)),
         )
+
+    def number_log_of(self, doc_id: int) -> list[dict[str, Any]]:
+        """The numbering log's entries about one document, oldest first."""
+        return [{"at": r[0], "actor": r[1], "action": r[2], "detail": json.loads(r[3])}
+                for r in self.db.execute("SELECT at, actor, action, detail FROM number_log WHERE doc_id = ? ORDER BY id",
+                                         (doc_id,))]
 
     def number_log(self, *, limit: int | None = None) -> list[dict[str, Any]]:
         """Entries of the append-only numbering log, oldest first (the last ``limit`` if given)."""

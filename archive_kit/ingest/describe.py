@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from typing import Sequence
 
 from ..config import RETENTIONS
 from ..criteria.registry import TrackRegistry
@@ -16,8 +17,9 @@ from .records import CliTags, Item
 
 
 def describe(item: Item, extraction: Extraction, meta: DocMetadata, registry: TrackRegistry,
-             cli: CliTags) -> tuple[dict, list[tuple[str, str, str]]]:
-    """Catalogue values (warnings included) and tag hints for one file."""
+             cli: CliTags, default_secrecy: str = "") -> tuple[dict, list[tuple[str, str, str]]]:
+    """Catalogue values (warnings included) and tag hints for one file; its 密级 is the manifest's,
+    else ``default_secrecy`` (the config's; empty where the unit does not mark 密级)."""
     warnings = list(extraction.warnings)
     m = item.manifest
     # a photo's date is when it was taken (EXIF), unless its text says otherwise
@@ -63,6 +65,7 @@ def describe(item: Item, extraction: Extraction, meta: DocMetadata, registry: Tr
         "year_source": dec.sources["year"],
         "retention": retention,
         "remarks": m.get("remarks") or None,
+        "secrecy": m.get("secrecy") or default_secrecy or None,
         "pages": extraction.pages,
         "text_chars": len(extraction.text),
         "ocr": int(extraction.ocr),
@@ -92,8 +95,9 @@ def _content_year(meta: DocMetadata, extraction: Extraction) -> int | None:
     return extraction.date_hint.year if extraction.date_hint else None
 
 
-def validate_manifest_row(item: Item, registry: TrackRegistry) -> None:
-    """Refuse a manifest row naming an unknown track, criterion or retention (exit 1 for that file)."""
+def validate_manifest_row(item: Item, registry: TrackRegistry, secrecy_levels: Sequence[str] = ()) -> None:
+    """Refuse a manifest row naming an unknown track, criterion, retention or 密级 (one of
+    ``secrecy_levels``, the config's) (exit 1 for that file)."""
     m = item.manifest
     if not m:
         return
@@ -109,6 +113,9 @@ def validate_manifest_row(item: Item, registry: TrackRegistry) -> None:
             raise InputFileError(item.source_path, f"manifest names an unknown criterion {m['criterion']!r}{where}")
     if m.get("retention") and m["retention"] not in RETENTIONS:
         raise InputFileError(item.source_path, f"manifest retention {m['retention']!r} is not one of Y, D30, D10")
+    if m.get("secrecy") and m["secrecy"] not in secrecy_levels:
+        raise InputFileError(item.source_path, f"manifest secrecy (密级) {m['secrecy']!r} is not one of "
+                             f"{', '.join(secrecy_levels)} (config secrecy_levels)")
     if m.get("year"):
         try:
             _year(m["year"])

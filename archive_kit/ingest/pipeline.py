@@ -52,7 +52,7 @@ def run_ingest(repo: Repo, paths: list[Path], *, manifest: Path | None = None, c
     for item in items:
         try:
             identify(item)
-            validate_manifest_row(item, repo.registry)
+            validate_manifest_row(item, repo.registry, repo.config.secrecy_levels)
         except ArchiveKitError as e:
             report.fail(item.source_path, getattr(e, "reason", str(e)))
             done += 1
@@ -128,7 +128,7 @@ class _BatchWriter:
     def add(self, item: Item, ext: Extraction, meta: DocMetadata, cli: CliTags) -> None:
         """Store the original now; queue its row for the next catalogue transaction."""
         try:
-            values, hints = describe(item, ext, meta, self.repo.registry, cli)
+            values, hints = describe(item, ext, meta, self.repo.registry, cli, self.repo.config.default_secrecy)
             self.repo.store.put(item.path, item.sha256)
         except RepositoryError:
             raise  # the repository cannot be written (disk full): the whole command stops, not one file

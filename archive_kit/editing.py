@@ -1,0 +1,103 @@
+"""Correcting a document's metadata after ingest (题名, 文号, 责任者, 日期, 密级, 保管期限, 备注).
+
+Extraction gets titles, numbers and signers wrong on real official documents, and a manifest can
+only set them at first ingest, so a person must be able to correct them. Every value is checked
+before anything is written (a bad one is a usage error naming the field and the value, and
+changes nothing); the changes to all documents are made in one transaction, each changed field
+appended to the catalogue's edit log (who, when, before, after) and the document queued for the
+search index. A numbered document is only edited with ``force``: its stamp and listings were
+made from the old values. Its retention period is part of its archival code and is never edited.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Iterable
+
+from .catalogue import Catalogue, Document
+from .config import RETENTIONS, Config
+from .errors import NumberingError, UsageError
+
+EDITABLE = ("title", "doc_number", "author", "date", "secrecy", "retention", "remarks")
+# the longest sensible value per field, as the manifest allows
+MAX_CHARS = {"title": 1000, "remarks": 5000}
+MAX_OTHER_CHARS = 1000
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_CONTROL_BUT_LINES = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+
+
+def check_edits(config: Config, changes: dict[str, str | None]) -> dict[str, str | None]:
+    """The catalogue values for the given changes (a field left at None is not changed; an empty
+    text clears the field, except the title). UsageError naming the field and the value when one
+    is not acceptable: a date that is not a real YYYY-MM-DD day, a 密级 outside the config's
+    ``secrecy_levels``, a retention code the config does not know."""
+    unknown = sorted(set(changes) - set(EDITABLE))
+    if unknown:
+        raise UsageError(f"cannot edit {', '.join(unknown)}; editable fields: {', '.join(EDITABLE)}")
+    values: dict[str, str | None] = {}
+    for name, raw in changes.items():
+        if raw is None:
+            continue
+        if not isinstance(raw, str):
+            raise UsageError(f"{name} must be text, not {raw!r}")
+        values[name] = _checked(config, name, raw.strip())
+    if not values:
+        raise UsageError("nothing to change: give at least one of " + ", ".join(f"--{n.replace('_', '-')}"
+                                                                              for n in EDITABLE))
+    return values
+
+
+def _checked(config: Config, name: str, value: str) -> str | None:
+    """One field's new value as the catalogue keeps it (None: cleared)."""
+    limit = MAX_CHARS.get(name, MAX_OTHER_CHARS)
+    if len(value) > limit:
+        raise UsageError(f"{name} has {len(value)} characters (at most {limit})")
+    if (_CONTROL_BUT_LINES if name == "remarks" else _CONTROL).search(value):
+        raise UsageError(f"{name} {value!r} contains a control character")
+    if not value:
+        if name == "title":
+            raise UsageError("title cannot be empty")
+        return None
+    if name == "date":
+        try:
+            if not _ISO_DATE.fullmatch(value):
+                raise ValueError
+            dt.date.fromisoformat(value)
+        except ValueError:
+            raise UsageError(f"date {value!r} is not a real day written YYYY-MM-DD (e.g. 2023-03-05)") from None
+    elif name == "secrecy" and value not in config.secrecy_levels:
+        raise UsageError(f"secrecy (密级) {value!r} is not one of {', '.join(config.secrecy_levels)} "
+                         "(config secrecy_levels); leave it empty where the unit does not mark 密级")
+    elif name == "retention" and value not in RETENTIONS:
+        raise UsageError(f"retention {value!r} is not one of {', '.join(RETENTIONS)}")
+    return value
+
+
+def edit_documents(cat: Catalogue, config: Config, docs: Iterable[Document], changes: dict[str, str | None], *,
+                   force: bool = False) -> list[int]:
+    """Apply checked metadata ``changes`` to ``docs`` in one transaction, logging every changed
+    field; returns the ids of the documents that changed. Nothing is changed when a value is bad,
+    or a document is numbered and ``force`` is not given, or a numbered document's retention
+    would change."""
+    values = check_edits(config, changes)
+    docs = list(docs)
+    changed: list[int] = []
+    with cat.transaction():
+        for doc in docs:
+            diff = {name: value for name, value in values.items() if getattr(doc, name) != value}
+            if not diff:
+                continue
+            if doc.item_number is not None:
+                if "retention" in diff:
+                    raise NumberingError(
+                        f"document {doc.id} is numbered ({doc.archival_code}): its retention {doc.retention} is "
+                        "part of its archival code and cannot be edited")
+                if not force:
+                    raise NumberingError(
+                        f"document {doc.id} is numbered ({doc.archival_code}); edit it with --force (its number "
+                        "stays; later listings and bundles show the new values)")
+            cat.update_document(doc.id, diff)
+            cat.log_edits(doc.id, [(name, getattr(doc, name), value) for name, value in diff.items()])
+            changed.append(doc.id)
+    return changed
