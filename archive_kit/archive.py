@@ -286,6 +286,13 @@ class Archive:
         self.sync_index()
         return self.catalogue.by_ids(changed)
 
+    def check_edit(self, **changes: str | None) -> None:
+        """Check metadata changes as ``edit`` takes them, changing nothing: a bad field or value is a
+        UsageError (so a caller that also retags can refuse the whole request before either)."""
+        from .editing import check_edits
+
+        check_edits(self.config, changes)
+
     def history(self, doc_id: int) -> dict[str, list[dict[str, Any]]]:
         """A document's history, oldest first: ``edits`` (tags, links and metadata changed by hand:
         who, when, field, before, after) and ``numbering`` (its entries in the numbering log)."""
@@ -388,11 +395,6 @@ class Archive:
     def number_log(self, *, limit: int | None = None) -> list[dict[str, Any]]:
         """The append-only log of numbering and retagging, oldest first."""
         return self.catalogue.number_log(limit=limit)
-
-    def document_log(self, doc_id: int) -> list[dict[str, Any]]:
-        """One document's entries of the numbering and retagging log, oldest first."""
-        self.get(doc_id)
-        return [entry for entry in self.number_log() if entry["doc_id"] == doc_id]
 
     def listing(self, out: Path | str, *, fmt: str, level: str = "item", track: str | None = None,
                 year: int | None = None) -> Path:

@@ -138,16 +138,29 @@ def test_patch_refuses_bad_fields_and_changes_nothing(console_repo: Path, serve)
         assert http.get(f"/api/documents/{doc}").json() == before
 
 
-@pytest.mark.skipif(callable(getattr(Archive, "edit", None)), reason="Archive.edit exists: metadata edits work")
-def test_metadata_fields_answer_501_until_archive_edit_exists(console_repo: Path, serve) -> None:  # noqa: F811
+def test_metadata_edits_go_through_archive_edit_and_its_log(console_repo: Path, serve) -> None:  # noqa: F811
+    """PATCH takes the fields ``edit`` takes: the record is ``show --json``'s, the change is in the
+    edit log the page shows, a bad value is refused and changes nothing (tags in the same body neither)."""
     served = serve(console_repo)
     doc = doc_ids(console_repo)["会议记录.pdf"]
     with client(served) as http:
-        r = http.patch(f"/api/documents/{doc}", json={"title": "新题名", "track": "civilized-unit"},
-                       headers={"X-CSRF-Token": csrf_of(http)})
-        assert r.status_code == 501 and r.json()["fields"] == ["title"] and "Archive.edit" in r.json()["error"]
-        after = http.get(f"/api/documents/{doc}").json()
-        assert (after["title"], after["track"]) == ("办公室会议记录", None), "nothing changed, the tags neither"
+        headers = {"X-CSRF-Token": csrf_of(http)}
+        before = http.get(f"/api/documents/{doc}").json()
+        assert before["title"] == "办公室会议记录" and before["doc_number"] is None
+        bad = http.patch(f"/api/documents/{doc}", json={"date": "2023-02-30", "track": "civilized-unit"},
+                         headers=headers)
+        assert bad.status_code == 400 and "date" in bad.json()["error"], bad.text
+        assert http.get(f"/api/documents/{doc}").json() == before, "nothing changed, the tags neither"
+        ok = http.patch(f"/api/documents/{doc}", json={"title": "二〇二三年第一次办公室会议记录", "doc_number": "办〔2023〕1号"},
+                        headers=headers)
+        assert ok.status_code == 200, ok.text
+        assert (ok.json()["title"], ok.json()["doc_number"]) == ("二〇二三年第一次办公室会议记录", "办〔2023〕1号")
+        assert ok.json() == cli(console_repo, "show", str(doc))
+        history = http.get(f"/api/documents/{doc}/view").json()["history"]
+        assert [(e["field"], e["action_label"], e["detail"]) for e in history if e["action"] == "edit"] == [
+            ("title", "修改题名", "办公室会议记录 → 二〇二三年第一次办公室会议记录"),
+            ("doc_number", "修改文号", "（空） → 办〔2023〕1号")]
+        assert http.get("/api/search", params={"q": "第一次办公室会议"}).json()["total"] == 1
 
 
 def test_numbered_document_needs_force_and_is_logged(console_repo: Path, serve) -> None:  # noqa: F811
@@ -161,8 +174,9 @@ def test_numbered_document_needs_force_and_is_logged(console_repo: Path, serve) 
         assert done.status_code == 200 and done.json()["criterion"] == "2.3"
         assert done.json()["archival_code"] == refused.json().get("archival_code", done.json()["archival_code"])
         history = http.get(f"/api/documents/{doc}/view").json()["history"]
-        assert [e["action"] for e in history][-1] == "retag-numbered"
-        assert history[-1]["action_label"] == "已编号文件改分类"
+        labels = {e["action"]: e["action_label"] for e in history}
+        assert labels["retag-numbered"] == "已编号文件改分类" and labels["number"] == "编号"
+        assert [e["detail"] for e in history if e["action"] == "edit" and e["field"] == "criterion"][-1].endswith("→ 2.3")
 
 
 def _changing_routes(root: Path, workdir: Path) -> list[tuple[str, str]]:

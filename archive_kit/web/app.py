@@ -176,11 +176,6 @@ class Console:
         self.jobs = Jobs(self.workdir)
         self.uploads = Uploads(self.workdir, settings.max_upload_bytes)
 
-    @property
-    def can_edit_metadata(self) -> bool:
-        """True once the library has ``Archive.edit`` (issue 11): then title, 文号… can be edited."""
-        return callable(getattr(Archive, "edit", None))
-
     def close(self) -> None:
         """Stop the jobs, close the repository, remove the private work folder."""
         self.jobs.close()
@@ -201,7 +196,7 @@ def _page(request: Request, template: str, page: str, **context: Any) -> Respons
     console = _console(request)
     return request.app.state.templates.TemplateResponse(request, template, {
         "page": page, "read_only": console.access.read_only, "csrf": console.access.csrf,
-        "token_mode": console.access.token is not None, "can_edit_metadata": console.can_edit_metadata,
+        "token_mode": console.access.token is not None,
         "max_upload_mb": console.settings.max_upload_bytes // (1024 * 1024), "nav": labels.NAV, **context})
 
 
@@ -275,7 +270,6 @@ async def session(request: Request) -> Response:
     """What a page or script needs to know about this console (and the CSRF token for changes)."""
     console = _console(request)
     return JSONResponse({"read_only": console.access.read_only, "csrf": console.access.csrf,
-                         "can_edit_metadata": console.can_edit_metadata,
                          "max_upload_bytes": console.settings.max_upload_bytes})
 
 
@@ -335,7 +329,7 @@ def document_view(request: Request) -> Response:
     with _console(request).pool.use() as archive:
         doc = archive.get(_doc_id(request))
         return JSONResponse({"document": doc.to_json(), "labels": labels.document_labels(archive, doc),
-                             "history": [labels.history_entry(e) for e in archive.document_log(doc.id)]})
+                             "history": labels.history(archive.history(doc.id))})
 
 
 def pages(request: Request) -> Response:
@@ -447,19 +441,17 @@ async def edit_document(request: Request) -> Response:
     force = body.get("force", False)
     if not isinstance(force, bool):
         raise UsageError("force must be true or false")
-    if metadata and not console.can_edit_metadata:
-        raise Refusal(501, "题名、文号、责任者、日期、密级、保管期限、备注的修改需要元数据编辑功能（Archive.edit，"
-                           "随 issue 11 提供），目前尚未提供；类别、指标、年度和关联现在即可修改",
-                      fields=sorted(metadata))
     from starlette.concurrency import run_in_threadpool
 
     def change() -> dict[str, Any]:
         with console.pool.use() as archive:
             archive.get(doc_id)
+            if metadata:  # a bad value refuses the request before the tags change
+                archive.check_edit(**metadata)
             if tags:
                 archive.tag([doc_id], force=force, **tags)
             if metadata:
-                archive.edit([doc_id], force=force, **metadata)  # type: ignore[attr-defined]
+                archive.edit([doc_id], force=force, **metadata)
             return archive.get(doc_id).to_json()
 
     return JSONResponse(await run_in_threadpool(change))

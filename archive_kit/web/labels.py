@@ -16,8 +16,12 @@ NAV = (("/", "search", "检索"), ("/board", "board", "测评指标看板"), ("/
 LISTINGS = (("item", "归档文件目录", ("csv", "xlsx", "docx", "pdf")), ("box", "盒目录", ("csv", "xlsx", "docx", "pdf")),
             ("spine", "盒脊标签", ("docx", "pdf")), ("remarks", "备考表", ("docx", "pdf")))
 SOURCES = {"cli": "命令行", "manifest": "清单", "path": "文件夹", "content": "内容识别", "manual": "人工"}
-ACTIONS = {"number": "编号", "renumber": "重新编号", "freeze": "冻结", "retag-numbered": "已编号文件改分类",
-           "edit": "修改元数据"}
+ACTIONS = {"number": "编号", "renumber": "重新编号", "unnumber": "撤销编号", "freeze": "冻结",
+           "retag-numbered": "已编号文件改分类"}
+# the fields of the edit log (``Archive.history``'s edits), as the page names them
+FIELDS = {"title": "题名", "doc_number": "文号", "author": "责任者", "date": "日期", "secrecy": "密级",
+          "retention": "保管期限", "remarks": "备注", "track": "创建类别", "criterion": "测评指标", "year": "年度",
+          "link": "关联"}
 
 
 def track_name(archive: Archive, track: str | None) -> str | None:
@@ -47,9 +51,15 @@ def document_labels(archive: Archive, doc: Document) -> dict[str, Any]:
                        "criterion_label": criterion_label(archive, t, c)} for t, c in doc.links]}
 
 
-def history_entry(entry: dict[str, Any]) -> dict[str, Any]:
-    """A log entry with its action in Chinese."""
-    return {**entry, "action_label": ACTIONS.get(entry.get("action", ""), entry.get("action"))}
+def history(found: dict[str, list[dict[str, Any]]]) -> list[dict[str, Any]]:
+    """``Archive.history`` as one list, oldest first, each entry with its action in Chinese: an
+    edit says which field changed and its value before and after, a numbering entry its detail."""
+    edits = [{"at": e["at"], "actor": e["actor"], "action": "edit", "field": e["field"],
+              "action_label": "修改" + FIELDS.get(e["field"], e["field"]),
+              "detail": f"{e['before'] if e['before'] is not None else '（空）'} → "
+                        f"{e['after'] if e['after'] is not None else '（空）'}"} for e in found["edits"]]
+    numbering = [{**e, "action_label": ACTIONS.get(e.get("action", ""), e.get("action"))} for e in found["numbering"]]
+    return sorted(edits + numbering, key=lambda e: e["at"])
 
 
 def board(archive: Archive, track: str) -> dict[str, Any]:

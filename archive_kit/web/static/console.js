@@ -4,7 +4,6 @@
 
 const body = document.body;
 const READ_ONLY = body.dataset.readOnly === "1";
-const CAN_EDIT_METADATA = body.dataset.canEditMetadata === "1";
 
 // ------------------------------------------------------------------ helpers
 
@@ -449,13 +448,12 @@ function renderSidebar(data, tracks, refresh) {
       try { await patchDocument(d, changed); show(status, "已保存", "ok"); refresh(); }
       catch (error) { show(status, error.text, "error"); }
     });
-    add(metaBox, el("h2", {}, "修改元数据"), form, el("div", {class: "actions"}, save, status),
-      CAN_EDIT_METADATA ? null : el("p", {class: "muted"}, "题名、文号等元数据的修改将随元数据编辑接口（Archive.edit）提供；在此之前保存会说明尚未提供。"));
+    add(metaBox, el("h2", {}, "修改元数据"), form, el("div", {class: "actions"}, save, status));
   }
 
   const historyBox = document.getElementById("doc-history");
   const entries = data.history.map((e) => el("tr", {}, el("td", {}, e.at.replace("T", " ").replace("+00:00", " UTC")),
-    el("td", {}, e.actor), el("td", {}, e.action_label), el("td", {class: "detail"}, JSON.stringify(e.detail))));
+    el("td", {}, e.actor), el("td", {}, e.action_label), el("td", {class: "detail"}, typeof e.detail === "string" ? e.detail : JSON.stringify(e.detail))));
   historyBox.replaceChildren(el("h2", {}, "修改与编号记录"), entries.length
     ? el("table", {class: "history"}, el("thead", {}, el("tr", {}, el("th", {}, "时间"), el("th", {}, "操作人"),
       el("th", {}, "操作"), el("th", {}, "内容"))), el("tbody", {}, entries))
