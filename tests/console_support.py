@@ -51,6 +51,10 @@ def console_source(tmp_path_factory: pytest.TempPathFactory) -> Path:
     with Archive.init(base / "repo", fonds="J001", unit="市直机关工委") as archive:
         report = archive.ingest([inbox], jobs=2)
         assert not report.failed, report.failed
+        # the archivist confirms what content only proposed (issue 11): the board and bundles count it then
+        proposed = [d.id for d in archive.documents() if d.proposed_tags]
+        if proposed:
+            archive.tag(proposed, confirm=True)
         archive.number(track="civilized-unit", year=2023)
     return base / "repo"
 

@@ -42,6 +42,8 @@ def test_search_as_you_type_then_open_a_scan_with_its_hit_marked(console_source:
     page.evaluate("window.__sameDocument = 'yes'")
     page.locator("#q").press_sequentially("文明交通劝导", delay=60)
     page.wait_for_selector("li.hit mark")
+    # results follow the typing: wait for those of the whole query, not of a prefix typed before it
+    page.wait_for_function("() => document.querySelector('li.hit mark').innerText === '文明交通劝导'")
     assert page.evaluate("window.__sameDocument") == "yes", "results came without a page reload"
     assert page.locator("li.hit mark").first.inner_text() == "文明交通劝导"
     with client(served) as http:
