@@ -2,9 +2,10 @@
 VENV   := .venv
 PY     := $(VENV)/bin/python
 PYTHON ?= python3
-# Debian packages: OCR engine + Chinese model, CJK fonts (TrueType WenQuanYi for PDFs), PDF tools, LibreOffice
+# Debian packages: OCR engine + Chinese model, CJK fonts (TrueType WenQuanYi for PDFs), PDF tools, LibreOffice,
+# and chromium, the browser the console's tests drive through Playwright (no browser can be downloaded)
 APT_PACKAGES := tesseract-ocr tesseract-ocr-chi-sim fonts-wqy-microhei fonts-noto-cjk poppler-utils \
-                libreoffice-writer-nogui libreoffice-calc-nogui
+                libreoffice-writer-nogui libreoffice-calc-nogui chromium
 
 .PHONY: all setup system venv demo test docs bench fuzz clean
 
@@ -47,6 +48,7 @@ bench: setup
 	$(PY) bench/search.py
 	$(PY) bench/listing.py
 	$(PY) bench/bundle.py
+	$(PY) bench/serve.py
 
 # coverage-guided fuzzing with atheris (FUZZ_TARGET=pdf|docx|image|manifest|schema, SECONDS=600)
 FUZZ_TARGET ?= pdf

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Iterable
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping
 
 from .catalogue import Catalogue, Document
 from .config import Config
 from .criteria.model import TrackSchema
 from .criteria.registry import TrackRegistry
-from .errors import RepositoryError, UsageError
+from .errors import NotFoundError, RepositoryError, UsageError
 from .extract import ExtractOptions
 from .indexing import rebuild_index, sync_index
 from .ingest.pipeline import extract_options, run_ingest
@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from .bundle.build import BundleReport
     from .coverage import CoverageReport
     from .numbering import NumberReport
+    from .pages import PageView
     from .repair import RepairReport
     from .search import SearchIndex, SearchResult
     from .tagging import ReviewEntry
@@ -202,12 +203,17 @@ class Archive:
     def ingest(self, paths: Iterable[Path | str], *, manifest: Path | str | None = None,
                track: str | None = None, criterion: str | None = None, year: int | None = None,
                ocr: bool = True, jobs: int | None = None,
-               progress: Callable[[int, int, str], None] | None = None) -> IngestReport:
-        """Add files and folders; returns what was added, duplicated, failed or skipped."""
+               progress: Callable[[int, int, str], None] | None = None,
+               names: Mapping[Path, str] | None = None) -> IngestReport:
+        """Add files and folders; returns what was added, duplicated, failed or skipped.
+
+        ``names`` gives files saved under generated names (the console's uploads) the name people
+        know them by: the catalogue keeps it as original_name and source_path, and their folder
+        gives no tags."""
         self.require_writable("ingesting")
         cli = self._cli_tags(track, criterion, year)
         return run_ingest(self.repo, [Path(p) for p in paths], manifest=Path(manifest) if manifest else None,
-                          cli=cli, ocr=ocr, jobs=jobs, progress=progress)
+                          cli=cli, ocr=ocr, jobs=jobs, progress=progress, names=names)
 
     def _cli_tags(self, track: str | None, criterion: str | None, year: int | None) -> CliTags:
         """Validate command-line tags before any file is touched (a mistake is a usage error)."""
@@ -227,11 +233,21 @@ class Archive:
         return self.catalogue.documents(track=track_id, criterion=criterion, year=year, untagged=untagged)
 
     def get(self, doc_id: int) -> Document:
-        """One document; a missing id is a usage error."""
+        """One document; a missing id is a ``NotFoundError`` (a usage error)."""
         doc = self.catalogue.get(doc_id)
         if doc is None:
-            raise UsageError(f"no document with id {doc_id}")
+            raise NotFoundError(f"no document with id {doc_id}")
         return doc
+
+    def years(self, *, track: str | None = None) -> list[int]:
+        """The years documents are filed under (for a track: filed there or linked to it), ascending."""
+        return sorted({d.year for d in self.documents(track=track) if d.year is not None})
+
+    def original_path(self, doc_id: int) -> Path:
+        """Where a document's original is stored (a read-only file: read it, never change it)."""
+        from .pages import original_file
+
+        return original_file(self.store, self.get(doc_id))
 
     def text(self, doc_id: int) -> str:
         """A document's extracted text."""
@@ -269,6 +285,13 @@ class Archive:
         changed = edit_documents(self.catalogue, self.config, docs, changes, force=force)
         self.sync_index()
         return self.catalogue.by_ids(changed)
+
+    def check_edit(self, **changes: str | None) -> None:
+        """Check metadata changes as ``edit`` takes them, changing nothing: a bad field or value is a
+        UsageError (so a caller that also retags can refuse the whole request before either)."""
+        from .editing import check_edits
+
+        check_edits(self.config, changes)
 
     def history(self, doc_id: int) -> dict[str, list[dict[str, Any]]]:
         """A document's history, oldest first: ``edits`` (tags, links and metadata changed by hand:
@@ -416,13 +439,56 @@ class Archive:
         return make_rendition(self.catalogue, self.store, self.renditions_dir, doc).path
 
     def bundle(self, out: Path | str, *, track: str, year: int, criterion: str | None = None,
-               zip: bool = False, force: bool = False, site: bool = False) -> "BundleReport":
+               zip: bool = False, force: bool = False, site: bool = False,
+               progress: Callable[[int, int, str], None] | None = None) -> "BundleReport":
         """Build an inspection bundle for a track's year (or one criterion) in folder ``out``;
-        ``site`` adds the offline inspector site."""
+        ``site`` adds the offline inspector site; ``progress(done, total, name)`` hears of each
+        document's rendition and the final steps."""
         from .bundle.build import build_bundle
 
         return build_bundle(self.repo, Path(out), track=track, year=year, criterion=criterion, zip=zip, force=force,
-                            site=site)
+                            site=site, progress=progress)
+
+    def bundle_scope(self, track: str, criterion: str | None = None) -> TrackSchema:
+        """The track a bundle would be made for; an unknown track or criterion is a usage error now."""
+        from .bundle.plan import bundle_scope
+
+        return bundle_scope(self.registry, track, criterion)
+
+    def bundle_order(self, *, track: str, year: int, criterion: str | None = None) -> list[Document]:
+        """The documents a bundle of the track's year (or of one criterion and its descendants) holds,
+        in the bundle's order: criteria in tree order, inside each by item number, date and id."""
+        from .bundle.plan import bundle_order
+
+        return bundle_order(self.catalogue, self.registry, track=track, year=year, criterion=criterion)
+
+    # --- pages (the console) ---------------------------------------------------------------
+
+    def page_png(self, doc_id: int, page: int) -> bytes:
+        """Page ``page`` (1-based) of a document as a PNG image, drawn from its PDF or rendition and
+        cached by content hash under derived/pages/ (a read-only repository renders it every time)."""
+        from .pages import document_page_png
+
+        return document_page_png(self.repo, self.get(doc_id), page)
+
+    def page_view(self, doc_id: int, query: str | None = None) -> "PageView":
+        """A document's page count and sizes, and where ``query``'s terms are on its pages: text-layer
+        positions, or the OCR line boxes the ingest kept for scans and photos."""
+        from .pages import document_page_view
+        from .search import parse_query
+
+        doc = self.get(doc_id)
+        terms = [t.folded for t in parse_query(query)] if query and query.strip() else []
+        return document_page_view(self.repo, doc, terms, query)
+
+    @staticmethod
+    def highlight_parts(snippet: str, query: str) -> list[tuple[str, bool]]:
+        """A search hit's snippet as (text, is_match) parts: a 【…】 pair is a match only where its text
+        is one of ``query``'s terms, so a document's own brackets (渝工发【2023】35号) stay text."""
+        from .search import parse_query
+        from .search.snippet import split_marks
+
+        return split_marks(snippet, parse_query(query))
 
     def verify_bundle(self, path: Path | str) -> "VerifyReport":
         """Check a bundle: BagIt validity, every original against the repository's SHA-256, and the

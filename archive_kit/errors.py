@@ -43,6 +43,10 @@ class UsageError(ArchiveKitError):
     exit_code = 2
 
 
+class NotFoundError(UsageError):
+    """What was asked for does not exist: no document with that id, no such page (exit 2, 404 in the console)."""
+
+
 class SchemaError(ArchiveKitError):
     """A criteria schema file breaks the format; the message names file, line and problem."""
 

@@ -61,6 +61,11 @@ class RepoPaths:
         return self.derived / "renditions"
 
     @property
+    def pages(self) -> Path:
+        """Cached page images (the console's), by content hash and page."""
+        return self.derived / "pages"
+
+    @property
     def index(self) -> Path:
         """The full-text search index (derived: rebuilt from the catalogue when lost)."""
         return self.root / "index"

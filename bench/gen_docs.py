@@ -99,8 +99,9 @@ def random_paragraphs(rng: random.Random, n: int) -> list[str]:
     return out
 
 
-def make_corpus(folder: Path, n: int, *, seed: int = 1, pages: tuple[int, int] = (1, 5)) -> list[Path]:
-    """``n`` born-digital documents, alternating PDF and DOCX, 1–5 pages of Chinese each."""
+def make_corpus(folder: Path, n: int, *, seed: int = 1, pages: tuple[int, int] = (1, 5),
+                kinds: tuple[str, ...] = ("pdf", "docx")) -> list[Path]:
+    """``n`` born-digital documents, taking turns among ``kinds`` (PDF and DOCX), 1–5 pages of Chinese each."""
     rng = random.Random(seed)
     folder.mkdir(parents=True, exist_ok=True)
     out = []
@@ -112,7 +113,7 @@ def make_corpus(folder: Path, n: int, *, seed: int = 1, pages: tuple[int, int] =
         n_pages = rng.randint(*pages)
         paras = random_paragraphs(rng, 3 * n_pages)
         date_text = f"{year}年{rng.randint(1, 12)}月{rng.randint(1, 28)}日"
-        if i % 2:
+        if kinds[i % len(kinds)] == "docx":
             out.append(make_docx(folder / f"doc{i:05d}.docx", title, paras, doc_number=number, date_text=date_text))
         else:
             out.append(make_pdf(folder / f"doc{i:05d}.pdf", title, paras, doc_number=number, date_text=date_text,

@@ -39,3 +39,13 @@ def cli_json(*args: str, root: Path | None = None) -> tuple[int, dict]:
     proc = run_cli(*args, "--json", root=root)
     assert "Traceback" not in proc.stderr, proc.stderr
     return proc.returncode, json.loads(proc.stdout)
+
+
+@pytest.fixture(scope="session")
+def playwright_driver():
+    """One Playwright driver for the whole run: its sync API refuses to start a second one while the
+    first is alive, and both the console's and the bundle site's browser tests need it."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        yield p

@@ -2,7 +2,9 @@
 
 - only ``archive_kit/__init__.py`` imports the facade ``archive_kit.archive``; services take
   collaborators, never ``Archive``;
-- nothing imports upward: no library module imports the command line or a web layer;
+- nothing imports upward: no library module imports the command line or the web layer, and the
+  web layer does not import the command line;
+- the command line and the web layer call the library through ``Archive`` only;
 - all SQL lives in ``archive_kit/catalogue/``;
 - library code never prints (it logs or calls back; the CLI decides what reaches the terminal);
 - the modules an extraction worker imports do not import the schema loader's YAML / JSON Schema.
@@ -23,6 +25,8 @@ CATALOGUE = PACKAGE / "catalogue"
 FACADE = "archive_kit.archive"
 # the command line's own entry point (``python -m archive_kit``) is where the library hands over to it
 ENTRY_POINT = PACKAGE / "__main__.py"
+# the console (issue 12): a layer on top of the facade, like the command line, that lives in the package
+WEB = PACKAGE / "web"
 UPWARD = ("cli", "web", "archive_kit.cli", "archive_kit.web")
 # a statement, not prose: an upper-case SQL verb and, further on, what it works on
 SQL = re.compile(r"^\s*(SELECT|INSERT|UPDATE|DELETE|CREATE|DROP|ALTER|PRAGMA|REPLACE|WITH|BEGIN|COMMIT|ROLLBACK|"
@@ -34,6 +38,8 @@ OUTPUT_STREAMS = {"stdout", "stderr", "__stdout__", "__stderr__"}
 # and the OCR registry with its Tesseract engine (RapidOCR's own model config is YAML: its business)
 # the only library functions the command line may call itself: how text is shown on a terminal
 PRESENTATION = {"archive_kit.formats", "archive_kit.output.tables", "archive_kit.search.snippet"}
+# the console also names its downloads (a listing, a bundle, an original) with the safe-name rules
+WEB_PRESENTATION = PRESENTATION | {"archive_kit.safenames"}
 WORKER_MODULES = ["archive_kit.workers", "archive_kit.ingest.analyse", "archive_kit.extract",
                   "archive_kit.extract.pdf", "archive_kit.extract.docx", "archive_kit.extract.image",
                   "archive_kit.extract.office", "archive_kit.extract.ofd", "archive_kit.metadata", "archive_kit.ocr",
@@ -41,7 +47,7 @@ WORKER_MODULES = ["archive_kit.workers", "archive_kit.ingest.analyse", "archive_
 
 
 def library_files() -> list[Path]:
-    """Every source file of the library."""
+    """Every source file of the library (the web layer's too)."""
     files = sorted(PACKAGE.rglob("*.py"))
     assert len(files) > 50, "the scan sees the whole package"
     return files
@@ -53,21 +59,24 @@ def module_name(path: Path) -> str:
     return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
 
 
+def imported_from(path: Path, node: ast.ImportFrom) -> str:
+    """The module a ``from … import`` in ``path`` takes its names from (a relative one resolved)."""
+    if not node.level:
+        return node.module or ""
+    here = module_name(path)
+    base = (here if path.name == "__init__.py" else here.rpartition(".")[0]).split(".")
+    base = base[:len(base) - (node.level - 1)]
+    return ".".join(base + ([node.module] if node.module else []))
+
+
 def imports_of(path: Path, tree: ast.AST) -> set[str]:
     """Every module ``path`` imports (relative imports resolved; ``from . import x`` counts ``pkg.x``)."""
-    here = module_name(path)
-    package = here if path.name == "__init__.py" else here.rpartition(".")[0]
     found: set[str] = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
             found.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom):
-            if node.level:
-                base = package.split(".")
-                base = base[:len(base) - (node.level - 1)]
-                prefix = ".".join(base + ([node.module] if node.module else []))
-            else:
-                prefix = node.module or ""
+            prefix = imported_from(path, node)
             found.add(prefix)
             found.update(f"{prefix}.{alias.name}" for alias in node.names)
     return found
@@ -110,44 +119,56 @@ def _names_archive(tree: ast.AST) -> list[str]:
 
 
 def test_no_service_takes_or_names_archive() -> None:
-    """No module other than the facade and the package root names the ``Archive`` class, not
-    even in a type hint under ``TYPE_CHECKING``."""
+    """No module other than the facade, the package root and the web layer (which works through
+    the facade, as the command line does) names the ``Archive`` class, not even in a type hint
+    under ``TYPE_CHECKING``."""
     named = {str(path.relative_to(ROOT)): _names_archive(tree) for path, tree in parsed()
-             if path not in (PACKAGE / "archive.py", PACKAGE / "__init__.py")}
+             if path not in (PACKAGE / "archive.py", PACKAGE / "__init__.py") and WEB not in path.parents}
     assert {path: where for path, where in named.items() if where} == {}
 
 
 def test_nothing_imports_upward() -> None:
-    """The library never imports the command line or a web layer (they sit on top of it); only
-    ``python -m archive_kit`` hands over to the command line."""
-    upward = {str(path.relative_to(ROOT)): sorted(m for m in imports_of(path, tree) if any(_is(m, u) for u in UPWARD))
+    """The library never imports the command line or the web layer (they sit on top of it), and
+    the web layer never imports the command line; only ``python -m archive_kit`` hands over to
+    the command line."""
+    def above(path: Path) -> tuple[str, ...]:
+        return ("cli", "archive_kit.cli") if WEB in path.parents else UPWARD
+
+    upward = {str(path.relative_to(ROOT)): sorted(m for m in imports_of(path, tree) if any(_is(m, u) for u in above(path)))
               for path, tree in parsed() if path != ENTRY_POINT}
     assert {path: mods for path, mods in upward.items() if mods} == {}
 
 
-def test_the_command_line_calls_the_facade_only() -> None:
-    """``cli/`` does its work through ``Archive``: from the rest of the library it takes types,
-    errors and constants, and functions only to present text (no service called behind the facade)."""
+@pytest.mark.parametrize("layer", ["cli", "web"])
+def test_the_command_line_and_the_console_call_the_facade_only(layer: str) -> None:
+    """``cli/`` and ``archive_kit/web/`` do their work through ``Archive``: from the rest of the
+    library they take types, errors and constants, and functions only to present text (no service
+    called behind the facade)."""
     import importlib
     import importlib.util
     import inspect
 
-    files = sorted((ROOT / "cli").glob("*.py"))
+    folder, allowed = (ROOT / "cli", PRESENTATION) if layer == "cli" else (WEB, WEB_PRESENTATION)
+    files = sorted(folder.glob("*.py"))
     assert len(files) > 5
     behind: dict[str, list[str]] = {}
     for path in files:
         tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
         found = [f"import {a.name}" for n in ast.walk(tree) if isinstance(n, ast.Import)
-                 for a in n.names if _is(a.name, "archive_kit")]
+                 for a in n.names if _is(a.name, "archive_kit") and not _is(a.name, "archive_kit.web")]
         for n in ast.walk(tree):
-            if isinstance(n, ast.ImportFrom) and n.level == 0 and n.module and _is(n.module, "archive_kit"):
-                module = importlib.import_module(n.module)
-                for a in n.names:
-                    obj = getattr(module, a.name, None)
-                    if inspect.ismodule(obj) or obj is None and importlib.util.find_spec(f"{n.module}.{a.name}"):
-                        found.append(f"from {n.module} import {a.name} (a module)")
-                    elif inspect.isfunction(obj) and obj.__module__ not in PRESENTATION:
-                        found.append(f"from {n.module} import {a.name} ({obj.__module__}.{obj.__name__})")
+            if not isinstance(n, ast.ImportFrom):
+                continue
+            source = imported_from(path, n)  # the web layer's imports are relative
+            if not _is(source, "archive_kit") or _is(source, "archive_kit.web"):
+                continue
+            module = importlib.import_module(source)
+            for a in n.names:
+                obj = getattr(module, a.name, None)
+                if inspect.ismodule(obj) or obj is None and importlib.util.find_spec(f"{source}.{a.name}"):
+                    found.append(f"from {source} import {a.name} (a module)")
+                elif inspect.isfunction(obj) and obj.__module__ not in allowed:
+                    found.append(f"from {source} import {a.name} ({obj.__module__}.{obj.__name__})")
         if found:
             behind[path.name] = found
     assert behind == {}

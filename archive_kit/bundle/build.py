@@ -9,7 +9,7 @@ import os
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from ..catalogue import Document
 from ..errors import UsageError
@@ -23,8 +23,8 @@ from .bag import AGENT, ORIGINALS, ORIGINALS_JSON, bundle_problem, bundle_zip_pr
 from .fourprops import digests, four_property_checks, write_report
 from .front import BundleMeta
 from .pdf import build_pdf
+from .plan import Plan, bundle_scope, make_plan
 from .site import build_site
-from .plan import Plan, make_plan
 from .tables import write_docx, write_xlsx
 
 PDF_NAME = "bundle.pdf"
@@ -56,15 +56,15 @@ class BundleReport:
 
 
 def build_bundle(repo: Repo, out: Path, *, track: str, year: int, criterion: str | None = None,
-                 zip: bool = False, force: bool = False, site: bool = False) -> BundleReport:
+                 zip: bool = False, force: bool = False, site: bool = False,
+                 progress: Callable[[int, int, str], None] | None = None) -> BundleReport:
     """Build the inspection bundle of a track's year (or one criterion and its descendants) in ``out``.
 
     ``site`` adds the offline inspector site (``index.html``, ``site/``).
-    ``force`` replaces a previous bundle (and its zip) there, never anything else.
+    ``force`` replaces a previous bundle (and its zip) there, never anything else. ``progress(done,
+    total, name)`` is told of each document's rendition, then of the PDF and bag being written.
     """
-    schema = repo.registry.require(track)
-    if criterion is not None and schema.criterion(criterion) is None:
-        raise UsageError(f"unknown criterion {criterion!r} in track {schema.id}")
+    schema = bundle_scope(repo.registry, track, criterion)
     out = check_output(out, repo.root, folder=True)
     zip_path = check_output(out.with_name(out.name + ".zip"), repo.root, parent_made=True) if zip else None
     _check_target(out, zip_path, force)
@@ -75,8 +75,12 @@ def build_bundle(repo: Repo, out: Path, *, track: str, year: int, criterion: str
         return make_rendition(repo.catalogue, repo.store, repo.paths.renditions, doc)
 
     # renditions first, so numbering (boxes fill by pages) sees the renditions' page counts
-    for doc in _decided(repo.catalogue.documents(track=schema.id, criterion=criterion, year=year), None):
+    in_scope = _decided(repo.catalogue.documents(track=schema.id, criterion=criterion, year=year), None)
+    steps = len(in_scope) + 2
+    for done, doc in enumerate(in_scope, 1):
         renditions[doc.id] = render(doc)
+        if progress:
+            progress(done, steps, doc.original_name)
     report.numbered = _number_first(repo, schema.id, year)
     docs = _decided(repo.catalogue.documents(track=schema.id, criterion=criterion, year=year), report)
     for doc in docs:
@@ -92,6 +96,8 @@ def build_bundle(repo: Repo, out: Path, *, track: str, year: int, criterion: str
     with output_errors(out):
         out.parent.mkdir(parents=True, exist_ok=True)
     tmp = temp_dir(out)
+    if progress:
+        progress(steps - 1, steps, PDF_NAME)
     try:
         with output_errors(out, *([zip_path] if zip_path else [])):
             _build_into(repo, tmp, plan, meta, schema.id, report, site)
@@ -106,6 +112,8 @@ def build_bundle(repo: Repo, out: Path, *, track: str, year: int, criterion: str
     report.documents = len(plan.entries)
     report.pages = plan.pages
     report.missing = [{"criterion": s.code or "", "name": s.name} for s in plan.sections if s.missing]
+    if progress:
+        progress(steps, steps, "")
     return report
 
 

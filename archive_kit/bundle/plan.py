@@ -8,10 +8,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ..catalogue import Document
+from ..catalogue import Catalogue, Document
 from ..criteria.model import TrackSchema, code_within
+from ..criteria.registry import TrackRegistry
 from ..dates import compact_date
+from ..errors import UsageError
 from ..renditions import Rendition
+from ..tagging import proposal_reason
 
 MISSING = "缺少佐证材料"
 UNFILED = "其他（未归入测评指标）"
@@ -80,6 +83,26 @@ class Plan:
 def _order(doc: Document) -> tuple:
     """Documents inside a criterion: by item number, then date, then id."""
     return (doc.item_number is None, doc.item_number or 0, doc.date or "9999", doc.id)
+
+
+def bundle_scope(registry: TrackRegistry, track: str, criterion: str | None = None) -> TrackSchema:
+    """The track a bundle is made for, with ``criterion`` (if any) checked to be one of its criteria."""
+    schema = registry.require(track)
+    if criterion is not None and schema.criterion(criterion) is None:
+        raise UsageError(f"unknown criterion {criterion!r} in track {schema.id}")
+    return schema
+
+
+def bundle_order(catalogue: Catalogue, registry: TrackRegistry, *, track: str, year: int,
+                 criterion: str | None = None) -> list[Document]:
+    """The documents a bundle of the track's year (or of one criterion and its descendants) holds,
+    in the bundle's order: criteria in tree order, inside each by item number, date and id (those
+    whose filing content only proposed are left out, as the bundle leaves them out)."""
+    schema = bundle_scope(registry, track, criterion)
+    docs = [d for d in catalogue.documents(track=schema.id, criterion=criterion, year=year)
+            if proposal_reason(d) is None]
+    plan = make_plan(schema, docs, {d.id: Rendition(None) for d in docs}, criterion)
+    return [entry.doc for entry in plan.entries]
 
 
 def make_plan(schema: TrackSchema, docs: list[Document], renditions: dict[int, Rendition],

@@ -41,6 +41,9 @@ class Extraction:
     ocr_confidence: float | None = None
     low_confidence_pages: list[int] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    # per OCRed page, its lines with their boxes in page-image pixels (``OcrResult.layout``): kept in
+    # the extraction cache so the console can mark search hits on scans and photos
+    ocr_pages: list[dict] = field(default_factory=list)
 
     def to_json(self) -> dict:
         """A JSON-able dict, used for the extraction cache."""

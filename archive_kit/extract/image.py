@@ -204,4 +204,5 @@ def extract_image(path: Path, options: ExtractOptions) -> Extraction:
     result.low_confidence_pages = [
         i for i, r in enumerate(results, 1) if is_low_confidence(r, options.ocr_engine)
     ]
+    result.ocr_pages = [r.layout(i) for i, r in enumerate(results, 1) if r.lines]
     return result

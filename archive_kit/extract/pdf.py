@@ -82,6 +82,7 @@ def extract_pdf(path: Path, options: ExtractOptions) -> Extraction:
     ocr_used = False
     confidences: list[float] = []
     low: list[int] = []
+    layouts: list[dict] = []
     if scanned and options.ocr:
         from ..ocr import is_low_confidence, iter_pdf_ocr, pages_with_content
 
@@ -101,6 +102,7 @@ def extract_pdf(path: Path, options: ExtractOptions) -> Extraction:
                     if res.text.strip():
                         texts[i] = res.text
                         ocr_used = True
+                        layouts.append(res.layout(i + 1))
                     if res.confidence is not None:
                         confidences.append(res.confidence)
                         if is_low_confidence(res, options.ocr_engine):
@@ -128,4 +130,5 @@ def extract_pdf(path: Path, options: ExtractOptions) -> Extraction:
         ocr_confidence=(sum(confidences) / len(confidences)) if confidences else None,
         low_confidence_pages=low,
         warnings=warnings,
+        ocr_pages=layouts,
     )

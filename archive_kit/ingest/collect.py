@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import Iterable, Iterator, Mapping
 
 from ..formats import readable_name
 from .manifest import ManifestRow, read_manifest
@@ -74,8 +74,9 @@ def _resolved(path: Path) -> Path | None:
 
 
 def collect(paths: Iterable[Path], manifest: Path | None, report: IngestReport,
-            repository: Path | None = None) -> list[Item]:
-    """Turn the command's PATHs and manifest into items; missing paths fail, folders are walked."""
+            repository: Path | None = None, names: Mapping[Path, str] | None = None) -> list[Item]:
+    """Turn the command's PATHs and manifest into items; missing paths fail, folders are walked.
+    A file ``names`` gives a name to is known by that name alone (its folder says nothing)."""
     rows: list[ManifestRow] = read_manifest(manifest) if manifest else []
     by_path: dict[Path, ManifestRow] = {}
     held: set[Path] = set()  # files whose row is in error: not ingested until the manifest is fixed
@@ -102,6 +103,8 @@ def collect(paths: Iterable[Path], manifest: Path | None, report: IngestReport,
             report.fail(p, "is inside the archive-kit repository; ingest the original files instead")
         elif p.is_dir():
             items.extend(walk(p, report, skip, repository))
+        elif names and p in names:
+            items.append(Item(path=p, source_path=readable_name(names[p]), parts=[], display_name=names[p]))
         else:
             real = _resolved(p) or p.absolute()
             items.append(Item(path=p, source_path=readable_name(str(p)),

@@ -3,7 +3,6 @@ manifest row's values checked first."""
 from __future__ import annotations
 
 import datetime as dt
-import os
 from pathlib import Path
 from typing import Sequence
 
@@ -51,7 +50,7 @@ def describe(item: Item, extraction: Extraction, meta: DocMetadata, registry: Tr
     values = {
         "sha256": item.sha256,
         "original_name": item.name,
-        "original_name_bytes": os.fsencode(item.path.name),
+        "original_name_bytes": item.name_bytes,
         "source_path": item.source_path,
         "format": item.format,
         "title": title,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Mapping
 
 from ..config import Config
 from ..errors import ArchiveKitError, RepositoryError
@@ -35,12 +35,14 @@ def extract_options(config: Config, paths: RepoPaths, ocr: bool) -> ExtractOptio
 
 def run_ingest(repo: Repo, paths: list[Path], *, manifest: Path | None = None, cli: CliTags = CliTags(),
                ocr: bool = True, jobs: int | None = None,
-               progress: Callable[[int, int, str], None] | None = None) -> IngestReport:
+               progress: Callable[[int, int, str], None] | None = None,
+               names: Mapping[Path, str] | None = None) -> IngestReport:
     """Ingest files and folders into the repository; every file succeeds or fails on its own.
 
-    ``progress(done, total, file name)`` is called as files are finished."""
+    ``progress(done, total, file name)`` is called as files are finished; ``names`` gives files
+    saved under generated names (the console's uploads) their own names (see ``collect``)."""
     report = IngestReport()
-    items = collect(paths, manifest, report, repo.root.resolve())
+    items = collect(paths, manifest, report, repo.root.resolve(), names)
     jobs = jobs or os.cpu_count() or 1
     options = extract_options(repo.config, repo.paths, ocr)
     cache_dir = repo.paths.extract_cache

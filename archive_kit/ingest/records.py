@@ -2,6 +2,7 @@
 ``CliTags`` given on the command line."""
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,11 +20,17 @@ class Item:
     manifest: dict[str, str] = field(default_factory=dict)
     sha256: str = ""
     format: str = ""
+    display_name: str | None = None  # an upload's own name; ``path`` is where it was saved
 
     @property
     def name(self) -> str:
         """The file's name as people see it and the catalogue stores it (never a lone surrogate)."""
-        return readable_name(self.path.name)
+        return readable_name(self.display_name or self.path.name)
+
+    @property
+    def name_bytes(self) -> bytes:
+        """The file's name as the bytes it came with (an upload's own name, else the file's)."""
+        return os.fsencode(self.display_name or self.path.name)
 
 
 @dataclass

@@ -12,7 +12,7 @@ import threading
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import ClassVar, Iterator
+from typing import Any, ClassVar, Iterable, Iterator
 
 from PIL import Image
 
@@ -36,26 +36,43 @@ MAX_RENDER_PIXELS = 40_000_000
 BLANK_GREY_RANGE = 16
 
 
+Box = tuple[float, float, float, float]
+
+
 @dataclass(frozen=True)
 class OcrLine:
-    """One recognised line of text and the engine's confidence in it (0..1)."""
+    """One recognised line of text, the engine's confidence in it (0..1) and where it is on the
+    page image the engine read: ``box`` is (left, top, right, bottom) in that image's pixels."""
 
     text: str
     confidence: float
+    box: Box | None = None
+
+
+def bounding_box(points: Iterable[Iterable[float]]) -> Box | None:
+    """The axis-aligned box (left, top, right, bottom) around ``points`` ((x, y) pairs), or None."""
+    pts = [(float(p[0]), float(p[1])) for p in points]
+    if not pts:
+        return None
+    xs, ys = [x for x, _ in pts], [y for _, y in pts]
+    return (min(xs), min(ys), max(xs), max(ys))
 
 
 @dataclass
 class OcrResult:
-    """What an engine read on one page: normalised text, its lines, mean confidence (None if empty)."""
+    """What an engine read on one page: normalised text, its lines, mean confidence (None if empty),
+    and the (width, height) of the page image the line boxes refer to."""
 
     text: str
     lines: list[OcrLine] = field(default_factory=list)
     confidence: float | None = None
+    size: tuple[int, int] | None = None
 
     @classmethod
-    def from_lines(cls, lines: list[OcrLine]) -> "OcrResult":
+    def from_lines(cls, lines: list[OcrLine], size: tuple[int, int] | None = None) -> "OcrResult":
         """Normalise line texts, drop empty lines and lone unsure glyphs (in photos, round shapes
-        read as 'O', '8', 'D'), join with newlines and average the confidences."""
+        read as 'O', '8', 'D'), join with newlines and average the confidences; ``size`` is the
+        page image's (width, height), which the lines' boxes are in."""
         kept = []
         for line in lines:
             text = normalize_text(line.text).strip()
@@ -63,9 +80,18 @@ class OcrResult:
                 continue
             if text:
                 conf = min(1.0, max(0.0, float(line.confidence)))
-                kept.append(OcrLine(text, conf))
+                kept.append(OcrLine(text, conf, line.box))
         conf = sum(l.confidence for l in kept) / len(kept) if kept else None
-        return cls("\n".join(l.text for l in kept), kept, conf)
+        return cls("\n".join(l.text for l in kept), kept, conf, size)
+
+    def layout(self, page: int) -> dict[str, Any]:
+        """This page's lines with their boxes, as the extraction cache keeps them (so the console can
+        mark a search hit on the page image): ``{"page": n (1-based), "width", "height", "lines":
+        [{"text", "confidence", "box": [left, top, right, bottom]}]}`` in page-image pixels."""
+        width, height = self.size or (0, 0)
+        return {"page": page, "width": width, "height": height,
+                "lines": [{"text": l.text, "confidence": round(l.confidence, 4),
+                           "box": [round(v, 1) for v in l.box] if l.box else None} for l in self.lines]}
 
 
 class OcrEngine(ABC):

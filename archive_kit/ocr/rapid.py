@@ -11,7 +11,7 @@ import threading
 import numpy as np
 from PIL import Image
 
-from . import OcrEngine, OcrLine, OcrResult, register_engine
+from . import OcrEngine, OcrLine, OcrResult, bounding_box, register_engine
 
 
 @register_engine
@@ -41,10 +41,10 @@ class RapidOcrEngine(OcrEngine):
         return importlib.util.find_spec("rapidocr_onnxruntime") is not None
 
     def recognize(self, image: Image.Image) -> OcrResult:
-        """Run RapidOCR on ``image``; each detected text box becomes one line."""
+        """Run RapidOCR on ``image``; each detected text box becomes one line, with its box."""
         rgb = image if image.mode == "RGB" else image.convert("RGB")
         bgr = np.ascontiguousarray(np.asarray(rgb)[:, :, ::-1])
         with self._lock:
             result, _elapsed = self._ocr(bgr)
-        lines = [OcrLine(str(text), float(score)) for _box, text, score in (result or [])]
-        return OcrResult.from_lines(lines)
+        lines = [OcrLine(str(text), float(score), bounding_box(box)) for box, text, score in (result or [])]
+        return OcrResult.from_lines(lines, rgb.size)

@@ -17,7 +17,7 @@ from pathlib import Path
 from PIL import Image
 
 from ..errors import ArchiveKitError
-from . import OcrEngine, OcrLine, OcrResult, register_engine
+from . import OcrEngine, OcrLine, OcrResult, bounding_box, register_engine
 
 LANGS = "chi_sim+eng"
 TIMEOUT_S = 180
@@ -49,9 +49,19 @@ def _join_words(words: list[str]) -> str:
     return out
 
 
+def _word_corners(row: dict[str, str]) -> list[tuple[float, float]]:
+    """The top-left and bottom-right corners of a TSV word row ([] when its geometry is unreadable)."""
+    try:
+        left, top, width, height = (float(row[k]) for k in ("left", "top", "width", "height"))
+    except (KeyError, TypeError, ValueError):
+        return []
+    return [(left, top), (left + width, top + height)]
+
+
 def parse_tsv(tsv: str) -> list[OcrLine]:
-    """Turn tesseract's TSV output into lines with the mean word confidence (0..1)."""
-    lines: dict[tuple[str, str, str, str], tuple[list[str], list[float]]] = {}
+    """Turn tesseract's TSV output into lines with the mean word confidence (0..1) and the box
+    around their words."""
+    lines: dict[tuple[str, str, str, str], tuple[list[str], list[float], list[tuple[float, float]]]] = {}
     for row in csv.DictReader(io.StringIO(tsv), delimiter="\t", quoting=csv.QUOTE_NONE):
         if row.get("level") != "5":
             continue
@@ -63,10 +73,11 @@ def parse_tsv(tsv: str) -> list[OcrLine]:
         if not text or conf < 0:
             continue
         key = (row["page_num"], row["block_num"], row["par_num"], row["line_num"])
-        words, confs = lines.setdefault(key, ([], []))
+        words, confs, corners = lines.setdefault(key, ([], [], []))
         words.append(text)
         confs.append(conf / 100.0)
-    return [OcrLine(_join_words(w), sum(c) / len(c)) for w, c in lines.values()]
+        corners.extend(_word_corners(row))
+    return [OcrLine(_join_words(w), sum(c) / len(c), bounding_box(p)) for w, c, p in lines.values()]
 
 
 def _dpi_of(image: Image.Image) -> int:
@@ -117,4 +128,4 @@ class TesseractEngine(OcrEngine):
             raise ArchiveKitError(
                 f"tesseract failed (exit {proc.returncode}): {err[-1] if err else 'no message'}"
             )
-        return OcrResult.from_lines(parse_tsv(proc.stdout.decode("utf-8", "replace")))
+        return OcrResult.from_lines(parse_tsv(proc.stdout.decode("utf-8", "replace")), image.size)

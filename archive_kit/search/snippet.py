@@ -75,6 +75,27 @@ def make_snippet(stored: str, terms: list[Term]) -> str:
     return ("…" if lo > 0 and text[lo - 1] not in _STOP else "") + _mark(text, spans, lo, hi)
 
 
+_MARKED = re.compile("【([^【】]*)】")
+
+
+def split_marks(snippet: str, terms: list[Term]) -> list[tuple[str, bool]]:
+    """``snippet`` as (text, is_match) parts. The innermost 【…】 pairs whose text a term matches
+    whole are matches; any other 【】 is the document's own text (渝工发【2023】35号).
+
+    >>> split_marks("渝工发【【2023】】35号，【通知】", parse("2023"))
+    [('渝工发【', False), ('2023', True), ('】35号，【通知】', False)]
+    """
+    pats = [term_pattern(t.folded) for t in terms]
+    parts: list[tuple[str, bool]] = []
+    pos = 0
+    for m in _MARKED.finditer(snippet):
+        if m.group(1) and any(p.fullmatch(m.group(1)) for p in pats):
+            parts += [(snippet[pos:m.start()], False), (m.group(1), True)]
+            pos = m.end()
+    parts.append((snippet[pos:], False))
+    return [(text, hit) for text, hit in parts if text]
+
+
 def highlight_terminal(snippet: str) -> str:
     """Turn 【…】 into ANSI bold yellow for a terminal."""
     return snippet.replace("【", "\x1b[1;33m").replace("】", "\x1b[0m")
