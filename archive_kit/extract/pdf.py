@@ -148,12 +148,12 @@ def read_pdf(path: Path, options: ExtractOptions) -> Extraction | PendingOcr:
 
     with _ocr_failures(path):
         drawn = pages_with_content(path, scanned)  # the others have nothing on them at all
-    if drawn:
-        engine_class(options.ocr_engine)  # fail now, not once per page, when the engine is missing
     if len(drawn) > options.ocr_max_pages:
         raise InputFileError(str(path), f"{len(drawn)} pages need OCR, more than the limit of "
                              f"{options.ocr_max_pages} for one document (`ocr_max_pages` in the repository "
                              "config); raise the limit, or ingest it with --no-ocr")
+    if drawn:
+        engine_class(options.ocr_engine)  # fail now, not once per page, when the engine is missing
     pending = PendingOcr(str(path), texts, drawn, len(scanned) - len(drawn), title, options.ocr_engine,
                          options.threads)
     return pending if drawn else pending.finish([])
