@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from archive_kit.archive import Archive
+from archive_kit.errors import ArchiveKitError
 from archive_kit.workers import Limits, WorkerPool, progress
 from bench.gen_docs import NOTICE_BODY, make_pdf
 from tests.conftest import cli_json, run_cli
@@ -100,6 +101,35 @@ def test_a_timed_out_worker_takes_the_programs_it_started_with_it(tmp_path: Path
     while _alive(pid) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert not _alive(pid)
+
+
+def fail_now(_: int) -> None:
+    raise ArchiveKitError("this part cannot be read")
+
+
+def mark_later(path: str) -> str:
+    time.sleep(5)
+    Path(path).touch()
+    return path
+
+
+def test_parts_submitted_while_running_come_out_and_a_failed_part_cancels_the_rest(tmp_path: Path) -> None:
+    """How a scan's pages are spread: parts of a task join the pool while it runs; when one fails, its
+    siblings still queued are dropped and the one running is stopped: none of them leaves a mark."""
+    marks = [tmp_path / f"part{i}" for i in range(1, 4)]
+    seen = []
+    with WorkerPool(2, Limits(60, 0)) as pool:
+        for out in pool.run(_call, [("whole", (square, 3))]):
+            seen.append((out.key, out.value, out.error))
+            if out.key == "whole":
+                pool.submit(("part", 0), _call, (fail_now, 0), out.started)
+                for i, mark in enumerate(marks, 1):
+                    pool.submit(("part", i), _call, (mark_later, str(mark)), out.started)
+            elif out.error:
+                pool.cancel(lambda key: key[0] == "part")
+    assert seen == [("whole", 9, None), (("part", 0), None, "this part cannot be read")]
+    time.sleep(6)
+    assert not [m.name for m in marks if m.exists()], "a cancelled part ran"
 
 
 def test_workers_die_with_a_killed_parent(tmp_path: Path) -> None:
