@@ -15,7 +15,7 @@ from typing import Any
 
 from .errors import CatalogueDamagedError
 from .indexing import rebuild_index, remove_rebuild_leftovers, sync_index
-from .ingest.analyse import analyse
+from .ingest.analyse import analyse_all
 from .ingest.pipeline import extract_options
 from .repo import Repo
 from .verify import (CATALOGUE_DAMAGED, INDEX_EXTRA_DOC, INDEX_MISSING, INDEX_MISSING_DOC, INDEX_UNREADABLE,
@@ -116,8 +116,8 @@ def _extract_again(repo: Repo, ids: list[int], ocr: bool, report: RepairReport) 
         tasks.append((doc_id, (str(path), doc.format, options, doc.original_name)))
     if not tasks:
         return
-    with WorkerPool(min(len(tasks), os.cpu_count() or 1), Limits.from_config(repo.config)) as pool:
-        for out in pool.run(analyse, tasks):
+    with WorkerPool(os.cpu_count() or 1, Limits.from_config(repo.config)) as pool:
+        for out in analyse_all(pool, tasks):
             if out.error:
                 report.actions.append(f"document {out.key}: text could not be extracted again ({out.error})")
                 continue

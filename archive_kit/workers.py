@@ -4,7 +4,10 @@ A task that hangs is killed after its time limit, one that exhausts memory or cr
 process is reported as failed; either way a fresh worker takes its place and the run goes on.
 The time limit counts from the task's start or its last ``progress()`` call (a 200-page scan
 that OCRs page after page keeps going; a page that hangs does not), but never past the hard
-ceiling counted from the task's start (a 10,000-page scan does not run for hours). Each worker
+ceiling counted from the task's start (a 10,000-page scan does not run for hours). A task may be
+split into smaller ones while the pool runs (``submit``: the pages of one scan, spread over every
+worker, each page a time limit of its own, all under the ceiling counted from the document's
+start) and what is left of it dropped at once (``cancel``) when one part fails. Each worker
 leads its own process group, so programs it started (LibreOffice, tesseract) are killed with it,
 and it dies with the pool's process.
 """
@@ -19,6 +22,7 @@ import threading
 import time
 import traceback
 import warnings
+from collections import deque
 from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator
@@ -90,11 +94,13 @@ class Limits:
 
 @dataclass
 class Outcome:
-    """What one task gave: ``value`` on success, else ``error`` (one line for people)."""
+    """What one task gave: ``value`` on success, else ``error`` (one line for people); ``started``
+    is when its time limits began (``time.monotonic()``), from which its hard ceiling counts."""
 
     key: Any
     value: Any = None
     error: str | None = None
+    started: float | None = None
 
 
 def _worker_main(conn: Connection, memory_mb: int, env: dict[str, str], parent: int) -> None:
@@ -189,6 +195,7 @@ class WorkerPool:
         self.env = env or {}
         self.ctx = mp.get_context("fork")
         self.workers: list[_Worker] = []
+        self.urgent: deque[tuple[Any, Callable[..., Any], tuple, float]] = deque()
 
     def __enter__(self) -> "WorkerPool":
         return self
@@ -211,40 +218,71 @@ class WorkerPool:
         w.kill()
         self.workers.remove(w)
 
-    def run(self, func: Callable[..., Any], tasks: Iterable[tuple[Any, tuple]]) -> Iterator[Outcome]:
-        """Yield an Outcome per (key, args) task as each finishes (not in input order)."""
-        pending = iter(tasks)
-        exhausted = False
-        while True:
-            while not exhausted and sum(1 for w in self.workers if w.task) < self.jobs:
+    def submit(self, key: Any, func: Callable[..., Any], args: tuple, started: float | None = None) -> None:
+        """Queue ``func(*args)`` ahead of the tasks ``run`` has not started yet (a part of a task
+        already under way, e.g. one page of a scan); its hard ceiling counts from ``started``, the
+        start of the whole it belongs to (default: now). Its outcome comes out of the ``run`` being
+        iterated."""
+        self.urgent.append((key, func, args, time.monotonic() if started is None else started))
+
+    def cancel(self, doomed: Callable[[Any], bool]) -> None:
+        """Drop the queued tasks whose key ``doomed`` accepts and stop those of them running (their
+        workers are replaced); none of them yields an outcome."""
+        self.urgent = deque(t for t in self.urgent if not doomed(t[0]))
+        for w in [w for w in self.workers if w.task and doomed(w.task[0])]:
+            w.task = None
+            self._replace(w)
+
+    def _dispatch(self, func: Callable[..., Any], pending: Iterator[tuple[Any, tuple]]) -> Iterator[Outcome]:
+        """Start tasks (submitted parts first) on idle workers until ``jobs`` are busy or none is
+        left; yields the outcome of a task that could not start."""
+        while sum(1 for w in self.workers if w.task) < self.jobs:
+            now = time.monotonic()
+            if self.urgent:
+                key, f, args, started = self.urgent.popleft()
+            else:
                 try:
                     key, args = next(pending)
                 except StopIteration:
-                    exhausted = True
-                    break
-                idle = next((w for w in self.workers if w.task is None), None) or self._spawn()
-                try:
-                    idle.conn.send((func, args))
-                except (OSError, BrokenPipeError):
-                    self._replace(idle)
-                    yield Outcome(key, error="worker could not be started")
-                    continue
-                now = time.monotonic()
-                idle.task = (key, now, self.limits.deadline(now, now))
+                    return
+                f, started = func, now
+            deadline = self.limits.deadline(started, now)
+            if deadline <= now:  # a part of a task that reached its ceiling while it waited
+                yield Outcome(key, error=self.limits.expired(started, deadline), started=started)
+                continue
+            idle = next((w for w in self.workers if w.task is None), None) or self._spawn()
+            try:
+                idle.conn.send((f, args))
+            except (OSError, BrokenPipeError):
+                self._replace(idle)
+                yield Outcome(key, error="worker could not be started", started=started)
+                continue
+            idle.task = (key, started, deadline)
+
+    def run(self, func: Callable[..., Any], tasks: Iterable[tuple[Any, tuple]]) -> Iterator[Outcome]:
+        """Yield an Outcome per (key, args) task, and per task ``submit``ted meanwhile, as each
+        finishes (not in input order)."""
+        pending = iter(tasks)
+        while True:
+            yield from self._dispatch(func, pending)
             busy = [w for w in self.workers if w.task]
             if not busy:
+                if self.urgent:  # submitted while an outcome was being handled
+                    continue
                 return
             now = time.monotonic()
             timeout = max(0.0, min(w.task[2] for w in busy) - now)
             ready = wait([w.conn for w in busy] + [w.proc.sentinel for w in busy], timeout)
             for w in busy:
+                if w.task is None:  # cancelled while an earlier outcome was being handled
+                    continue
                 key, started, deadline = w.task
                 if w.conn in ready:
                     try:
                         status, value = w.conn.recv()
                     except Exception:  # noqa: BLE001 - EOF, or a message cut off by the worker's death
                         self._replace(w)
-                        yield Outcome(key, error=self._death_reason(w))
+                        yield Outcome(key, error=self._death_reason(w), started=started)
                         continue
                     if status == "beat":
                         w.task = (key, started, self.limits.deadline(started, time.monotonic()))
@@ -252,13 +290,14 @@ class WorkerPool:
                     w.task = None
                     if status == "err" and value == "worker ran out of memory":
                         self._replace(w)
-                    yield Outcome(key, value=value) if status == "ok" else Outcome(key, error=value)
+                    yield (Outcome(key, value=value, started=started) if status == "ok"
+                           else Outcome(key, error=value, started=started))
                 elif w.proc.sentinel in ready:
                     self._replace(w)
-                    yield Outcome(key, error=self._death_reason(w))
+                    yield Outcome(key, error=self._death_reason(w), started=started)
                 elif time.monotonic() >= deadline:
                     self._replace(w)
-                    yield Outcome(key, error=self.limits.expired(started, deadline))
+                    yield Outcome(key, error=self.limits.expired(started, deadline), started=started)
 
     def _death_reason(self, w: _Worker) -> str:
         """Why a worker process died, for people.

@@ -3,8 +3,11 @@
 Generates N born-digital documents (mixed PDF/DOCX, 1–5 pages of Chinese) and M scanned pages,
 ingests them through the library, and prints the figures and the machine's core count. When a
 folder of real OFD files is present (``--ofd``, default ``../shared/corpus/ofd``), it also reports
-OFD documents per second (text only, no OCR) and how many of them were refused.
-Usage: python bench/ingest.py [--docs N] [--scans M] [--ofd DIR] [--json]
+OFD documents per second (text only, no OCR) and how many of them were refused. With
+``--scan-pdf-pages P`` it also times one scanned PDF of P pages (the scan pages, in turn) with one
+worker and with two: ``scan_pdf_speedup`` is how much a long scan gains from its pages being
+spread over the workers.
+Usage: python bench/ingest.py [--docs N] [--scans M] [--scan-pdf-pages P] [--ofd DIR] [--json]
 """
 from __future__ import annotations
 
@@ -18,23 +21,36 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the repository root: bench.*, this archive_kit
 
 from archive_kit.archive import Archive  # noqa: E402
 
+if TYPE_CHECKING:
+    from PIL import Image
 
-def generate(folder: Path, docs: int, scans: int) -> None:
+
+def scan_page(i: int) -> "Image.Image":
+    """The ``i``-th generated scan page: the sample texts in turn, every other one noisy, every third skewed."""
+    from bench.gen_scans import SAMPLE_TEXTS, render_text_page
+
+    text = list(SAMPLE_TEXTS.values())[i % len(SAMPLE_TEXTS)]
+    return render_text_page(text, noise=0.15 if i % 2 else 0.0, skew_deg=1.5 if i % 3 == 2 else 0.0, seed=i)
+
+
+def generate(folder: Path, docs: int, scans: int, scan_pdf_pages: int) -> None:
     """Write the corpus (run in a child process so its memory does not count)."""
     from bench.gen_docs import make_corpus
-    from bench.gen_scans import SAMPLE_TEXTS, render_text_page
+    from bench.gen_scans import make_scanned_pdf
 
     make_corpus(folder / "born", docs, seed=7)
     (folder / "scans").mkdir(parents=True, exist_ok=True)
     for i in range(scans):
-        text = list(SAMPLE_TEXTS.values())[i % len(SAMPLE_TEXTS)]
-        render_text_page(text, noise=0.15 if i % 2 else 0.0, skew_deg=1.5 if i % 3 == 2 else 0.0, seed=i).save(
-            folder / "scans" / f"scan{i:03d}.png")
+        scan_page(i).save(folder / "scans" / f"scan{i:03d}.png")
+    if scan_pdf_pages:
+        (folder / "scan_pdf").mkdir()
+        make_scanned_pdf(folder / "scan_pdf" / "long_scan.pdf", [scan_page(i) for i in range(scan_pdf_pages)])
 
 
 def rss_mb(who: int) -> float:
@@ -63,20 +79,22 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--docs", type=int, default=300)
     ap.add_argument("--scans", type=int, default=40)
+    ap.add_argument("--scan-pdf-pages", type=int, default=0,
+                    help="also time one scanned PDF of this many pages with 1 and 2 workers (0: skip)")
     ap.add_argument("--ofd", type=Path, default=Path(__file__).resolve().parent.parent.parent / "shared" / "corpus" / "ofd",
                     help="a folder of .ofd files to time (skipped when absent)")
     ap.add_argument("--json", action="store_true")
     ap.add_argument("--generate", type=Path, help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.generate:
-        generate(args.generate, args.docs, args.scans)
+        generate(args.generate, args.docs, args.scans, args.scan_pdf_pages)
         return
     cores = os.cpu_count() or 1
     work = Path(tempfile.mkdtemp(prefix="bench-ingest-"))
     try:
         t = time.perf_counter()
         subprocess.run([sys.executable, __file__, "--generate", str(work / "in"), "--docs", str(args.docs),
-                        "--scans", str(args.scans)], check=True)
+                        "--scans", str(args.scans), "--scan-pdf-pages", str(args.scan_pdf_pages)], check=True)
         gen_s = time.perf_counter() - t
         born_s, added, text_bytes = timed_ingest(work / "repo1", [work / "in" / "born"], cores, ocr=True)
         main_rss = rss_mb(resource.RUSAGE_SELF)
@@ -87,6 +105,12 @@ def main() -> None:
             ocr1_s, _, _ = timed_ingest(work / "repo2", scans, 1, ocr=True)
             ocrn_s, ocr_added, _ = timed_ingest(work / "repo3", scans, cores, ocr=True)
             assert all(d.ocr for d in ocr_added), "every scan must have been OCRed"
+        long_scan = work / "in" / "scan_pdf" / "long_scan.pdf"
+        pdf1_s = pdf2_s = None
+        if args.scan_pdf_pages:
+            pdf1_s, _, _ = timed_ingest(work / "repo5", [long_scan], 1, ocr=True)
+            pdf2_s, pdf_added, _ = timed_ingest(work / "repo6", [long_scan], 2, ocr=True)
+            assert pdf_added[0].ocr and pdf_added[0].pages == args.scan_pdf_pages, "the long scan was OCRed"
         ofd_files = sorted(args.ofd.glob("*.ofd")) if args.ofd.is_dir() else []
         ofd_s = ofd_added = None
         if ofd_files:
@@ -103,6 +127,10 @@ def main() -> None:
             "peak_rss_mb": round(main_rss, 1),
             "ocr_worker_peak_rss_mb": round(worker_rss, 1),
             "born_worker_peak_rss_mb": round(born_worker_rss, 1),
+            "scan_pdf_pages": args.scan_pdf_pages,
+            "scan_pdf_s_1proc": round(pdf1_s, 1) if pdf1_s else None,
+            "scan_pdf_s_2proc": round(pdf2_s, 1) if pdf2_s else None,
+            "scan_pdf_speedup": round(pdf1_s / pdf2_s, 2) if pdf1_s and pdf2_s else None,
             "ofd_files": len(ofd_files),
             "ofd_docs_per_s": round(len(ofd_files) / ofd_s, 2) if ofd_files else None,
             "ofd_refused": len(ofd_files) - len(ofd_added) if ofd_files else None,
@@ -115,6 +143,9 @@ def main() -> None:
         if scans:
             print(f"OCR: {len(scans)} pages, 1 process {figures['ocr_pages_per_min_1proc']} pages/min, {cores} "
                   f"processes {figures['ocr_pages_per_min']} pages/min (speedup {figures['ocr_parallel_speedup']}x)")
+        if pdf1_s and pdf2_s:
+            print(f"one scanned PDF of {args.scan_pdf_pages} pages: {pdf1_s:.1f} s with 1 worker, {pdf2_s:.1f} s "
+                  f"with 2 (speedup {figures['scan_pdf_speedup']}x)")
         if ofd_files:
             print(f"OFD: {len(ofd_files)} real files in {ofd_s:.1f} s = {figures['ofd_docs_per_s']} docs/s "
                   f"({figures['ofd_refused']} refused with a reason)")

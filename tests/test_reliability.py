@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -11,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from archive_kit.archive import Archive
+from archive_kit.errors import ArchiveKitError
 from archive_kit.workers import Limits, WorkerPool, progress
 from bench.gen_docs import NOTICE_BODY, make_pdf
 from tests.conftest import cli_json, run_cli
@@ -101,6 +103,35 @@ def test_a_timed_out_worker_takes_the_programs_it_started_with_it(tmp_path: Path
     assert not _alive(pid)
 
 
+def fail_now(_: int) -> None:
+    raise ArchiveKitError("this part cannot be read")
+
+
+def mark_later(path: str) -> str:
+    time.sleep(5)
+    Path(path).touch()
+    return path
+
+
+def test_parts_submitted_while_running_come_out_and_a_failed_part_cancels_the_rest(tmp_path: Path) -> None:
+    """How a scan's pages are spread: parts of a task join the pool while it runs; when one fails, its
+    siblings still queued are dropped and the one running is stopped: none of them leaves a mark."""
+    marks = [tmp_path / f"part{i}" for i in range(1, 4)]
+    seen = []
+    with WorkerPool(2, Limits(60, 0)) as pool:
+        for out in pool.run(_call, [("whole", (square, 3))]):
+            seen.append((out.key, out.value, out.error))
+            if out.key == "whole":
+                pool.submit(("part", 0), _call, (fail_now, 0), out.started)
+                for i, mark in enumerate(marks, 1):
+                    pool.submit(("part", i), _call, (mark_later, str(mark)), out.started)
+            elif out.error:
+                pool.cancel(lambda key: key[0] == "part")
+    assert seen == [("whole", 9, None), (("part", 0), None, "this part cannot be read")]
+    time.sleep(6)
+    assert not [m.name for m in marks if m.exists()], "a cancelled part ran"
+
+
 def test_workers_die_with_a_killed_parent(tmp_path: Path) -> None:
     pid_file = tmp_path / "pid"
     script = (
@@ -141,8 +172,10 @@ def test_ingest_reports_a_file_over_the_time_limit_and_keeps_the_rest(repo: Arch
     repo.config.save(repo.root / "config.json")
     rc, data = cli_json("ingest", str(tmp_path / "in"), "--jobs", "2", root=repo.root)
     assert rc == 1
-    assert [d["original_name"] for d in data["added"]] == ["通知.pdf"]
-    assert [(Path(f["path"]).name, f["error"]) for f in data["failed"]] == [("扫描件.pdf", "timed out after 1 s")]
+    assert [d["original_name"] for d in data["added"]] == ["通知.pdf"], data["failed"]
+    [failed] = data["failed"]  # each page has the time limit: the first page over it fails the scan, naming it
+    assert Path(failed["path"]).name == "扫描件.pdf"
+    assert re.fullmatch(r"page [123] of 3: timed out after 1 s", failed["error"]), failed["error"]
     assert run_cli("verify", root=repo.root).returncode == 0
     repo.config.worker_timeout_s = 600
     repo.config.save(repo.root / "config.json")

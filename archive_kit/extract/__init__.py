@@ -9,9 +9,12 @@ import datetime as _dt
 import importlib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Callable, Union
 
 from ..errors import UnsupportedFormatError
+
+if TYPE_CHECKING:
+    from .pdf import PendingOcr
 
 OCR_MAX_PAGES = 1000  # default ceiling on the pages of one document that may need OCR (``ocr_max_pages``)
 
@@ -19,7 +22,9 @@ OCR_MAX_PAGES = 1000  # default ceiling on the pages of one document that may ne
 @dataclass(frozen=True)
 class ExtractOptions:
     """What an extractor may do: whether to OCR, with which engine and how many engine threads,
-    and on at most how many pages of one document."""
+    and on at most how many pages of one document. With ``split_ocr`` an extractor whose pages
+    need OCR may leave it to the caller, returning the pages to OCR (``extract.pdf.PendingOcr``)
+    instead of OCRing them one after the other: ingest spreads them over all its workers."""
 
     ocr: bool = True
     ocr_engine: str = "rapidocr"
@@ -27,6 +32,7 @@ class ExtractOptions:
     ocr_max_pages: int = OCR_MAX_PAGES
     # where converters may leave a PDF rendition named <sha256>.pdf (office formats), or None
     renditions_dir: str | None = None
+    split_ocr: bool = False
 
 
 @dataclass
@@ -60,7 +66,8 @@ class Extraction:
         return cls(**d)
 
 
-Extractor = Callable[[Path, ExtractOptions], Extraction]
+# an Extraction, or with ``options.split_ocr`` maybe the pages still to OCR
+Extractor = Callable[[Path, ExtractOptions], Union[Extraction, "PendingOcr"]]
 _REGISTRY: dict[str, Extractor] = {}
 # format name -> module that registers it; imported lazily so a worker loads only what it needs
 _MODULES = {
@@ -102,6 +109,6 @@ def get_extractor(fmt: str) -> Extractor:
         raise UnsupportedFormatError("?", f"no extractor for format {fmt!r}") from None
 
 
-def extract(path: Path, fmt: str, options: ExtractOptions) -> Extraction:
-    """Run the registered extractor for ``fmt`` on ``path``."""
+def extract(path: Path, fmt: str, options: ExtractOptions) -> "Extraction | PendingOcr":
+    """Run the registered extractor for ``fmt`` on ``path`` (a PendingOcr only with ``options.split_ocr``)."""
     return get_extractor(fmt)(path, options)

@@ -14,7 +14,7 @@ from ..metadata import DocMetadata
 from ..repo import Repo, RepoPaths
 from ..stages import mark
 from ..workers import Limits, Outcome, WorkerPool
-from .analyse import analyse
+from .analyse import analyse_all
 from .cache import load_cached, save_cache
 from .collect import collect
 from .describe import describe, validate_manifest_row
@@ -27,11 +27,13 @@ INDEX_EVERY = 2000  # documents between index commits; each Whoosh commit costs 
 
 def extract_options(config: Config, paths: RepoPaths, ocr: bool) -> ExtractOptions:
     """How a repository extracts text: its OCR engine (one thread per worker: parallelism comes from
-    the worker count, never oversubscribed), its OCR page ceiling, its renditions."""
+    the worker count, never oversubscribed; a scan's pages are spread over the workers by
+    ``analyse_all``), its OCR page ceiling, its renditions."""
     from ..ocr import DEFAULT_ENGINE
 
     return ExtractOptions(ocr=ocr, ocr_engine=config.ocr_engine or DEFAULT_ENGINE, threads=1,
-                          renditions_dir=str(paths.renditions), ocr_max_pages=config.ocr_max_pages)
+                          renditions_dir=str(paths.renditions), ocr_max_pages=config.ocr_max_pages,
+                          split_ocr=True)
 
 def run_ingest(repo: Repo, paths: list[Path], *, manifest: Path | None = None, cli: CliTags = CliTags(),
                ocr: bool = True, jobs: int | None = None,
@@ -108,8 +110,8 @@ def run_ingest(repo: Repo, paths: list[Path], *, manifest: Path | None = None, c
 
     drain()
     if tasks:
-        with WorkerPool(min(jobs, len(tasks)), limits, env) as pool:
-            for out in pool.run(analyse, tasks):
+        with WorkerPool(jobs, limits, env) as pool:  # workers start as needed: one file's pages may use them all
+            for out in analyse_all(pool, tasks):
                 ready[out.key] = out
                 drain()
     writer.flush()

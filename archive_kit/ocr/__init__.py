@@ -149,18 +149,26 @@ def engine_status() -> dict[str, tuple[bool, str]]:
     return {name: (cls.available(), cls.install_hint) for name, cls in sorted(_ENGINES.items())}
 
 
-def get_engine(name: str, threads: int = 1) -> OcrEngine:
-    """The process-wide engine ``name`` using ``threads`` threads; raises ArchiveKitError if missing."""
+def engine_class(name: str) -> type[OcrEngine]:
+    """The engine class ``name``, checked to be installed (without loading it: that costs seconds
+    and, for RapidOCR, a gigabyte); raises ArchiveKitError when it is unknown or missing."""
     _discover()
     cls = _ENGINES.get(name)
     if cls is None:
         raise UsageError(f"unknown OCR engine {name!r}; known: {', '.join(engine_names())}")
+    if not cls.available():
+        raise ArchiveKitError(f"{name} is not installed ({cls.install_hint})")
+    return cls
+
+
+def get_engine(name: str, threads: int = 1) -> OcrEngine:
+    """The process-wide engine ``name`` using ``threads`` threads (loaded once per process, then kept
+    warm for every later page); raises ArchiveKitError if missing."""
+    cls = engine_class(name)
     key = (name, max(1, int(threads)))
     with _LOCK:
         engine = _INSTANCES.get(key)
         if engine is None:
-            if not cls.available():
-                raise ArchiveKitError(f"{name} is not installed ({cls.install_hint})")
             engine = cls(key[1])
             _INSTANCES[key] = engine
     return engine
@@ -286,6 +294,12 @@ def is_blank(image: Image.Image) -> bool:
     return high - low < BLANK_GREY_RANGE
 
 
+def _ocr_page(pdf: "object", path: Path, index: int, engine: OcrEngine, dpi: int) -> OcrResult | None:
+    """Render page ``index`` of an open PDF and OCR it; None when it renders blank."""
+    image = _render(pdf, path, index, dpi)
+    return None if is_blank(image) else engine.recognize(prepare_image(image))
+
+
 def iter_pdf_ocr(path: Path, pages: list[int], engine: str = DEFAULT_ENGINE, threads: int = 1,
                  dpi: int = 200) -> Iterator[tuple[int, OcrResult | None]]:
     """OCR the given 0-based pages of a (scanned) PDF one at a time, yielding (page, result) after
@@ -296,8 +310,19 @@ def iter_pdf_ocr(path: Path, pages: list[int], engine: str = DEFAULT_ENGINE, thr
     pdf = _open_pdf(path)
     try:
         for i in pages:
-            image = _render(pdf, path, i, dpi)
-            yield i, None if is_blank(image) else eng.recognize(prepare_image(image))
+            yield i, _ocr_page(pdf, path, i, eng, dpi)
+    finally:
+        pdf.close()  # type: ignore[attr-defined]
+
+
+def ocr_pdf_page(path: Path, index: int, engine: str = DEFAULT_ENGINE, threads: int = 1,
+                 dpi: int = 200) -> OcrResult | None:
+    """OCR one 0-based page of a (scanned) PDF, None when it renders blank: one page as a task of
+    its own, for a worker that keeps its engine loaded from page to page."""
+    eng = get_engine(engine, threads)
+    pdf = _open_pdf(path)
+    try:
+        return _ocr_page(pdf, path, index, eng, dpi)
     finally:
         pdf.close()  # type: ignore[attr-defined]
 

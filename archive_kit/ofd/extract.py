@@ -9,6 +9,7 @@ OFD scans are OCRed exactly as PDF scans are.
 from __future__ import annotations
 
 import tempfile
+from dataclasses import replace
 from pathlib import Path
 
 from ..extract import ExtractOptions, Extraction
@@ -29,7 +30,7 @@ def extract_ofd(path: Path, options: ExtractOptions) -> Extraction:
         with tempfile.TemporaryDirectory(prefix="archive-kit-ofd-") as tmp:
             pdf = Path(tmp) / "rendition.pdf"
             pdf.write_bytes(render_ofd_pdf(doc))
-            found = extract_pdf(pdf, options)
+            found = extract_pdf(pdf, replace(options, split_ocr=False))  # the drawing lives only here
         return Extraction(text=found.text, pages=doc.page_count, title_hint=title, date_hint=doc.creation_date,
                           ocr=found.ocr, ocr_confidence=found.ocr_confidence,
                           low_confidence_pages=found.low_confidence_pages, warnings=warnings + found.warnings)
