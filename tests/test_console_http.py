@@ -281,6 +281,24 @@ def test_page_images_are_cached_by_content_hash_and_rebuildable(console_repo: Pa
         assert cached.is_file()
 
 
+def test_board_shows_owners_due_dates_and_overdue_gaps(console_repo: Path, serve) -> None:  # noqa: F811
+    """issue 13: the plan's 责任分解 reaches the board — owner and due date per criterion (from
+    ``assign``), and per year the missing periods and whether the gap is past its due date."""
+    cli(console_repo, "assign", "文明单位:1.4", "--owner", "宣传科 李四", "--due", "2023-06-30")
+    served = serve(console_repo)
+    with client(served) as http:
+        board = http.get("/api/board", params={"track": "文明单位"}).json()
+    coverage = cli(console_repo, "coverage", "--track", "文明单位", "--year", "2023")
+    row = next(r for r in board["criteria"] if r["code"] == "1.4")
+    assert (row["owner"], row["due"]) == ("宣传科 李四", "2023-06-30")
+    expected = next(r for r in coverage["criteria"] if r["code"] == "1.4")
+    cell = row["cells"]["2023"]
+    assert cell["overdue"] is expected["overdue"] and cell["missing_periods"] == expected["missing_periods"]
+    assert cell["overdue"] is (expected["missing"] is True)   # due in 2023, long past: a gap there is overdue
+    others = [r for r in board["criteria"] if r["code"] != "1.4" and not r["code"].startswith("1.4.")]
+    assert all(r["owner"] is None for r in others)
+
+
 def test_listing_download_is_the_cli_listing(console_source: Path, served, tmp_path: Path) -> None:  # noqa: F811
     with client(served) as http:
         r = http.get("/api/listing", params={"level": "item", "format": "csv", "year": 2023})

@@ -65,7 +65,9 @@ def history(found: dict[str, list[dict[str, Any]]]) -> list[dict[str, Any]]:
 def board(archive: Archive, track: str) -> dict[str, Any]:
     """A track's criteria tree against the years that have documents (this year when none do): per
     cell the documents and pages of the criterion and its descendants (``coverage``'s counts), gaps
-    flagged, mandatory ones loudest; veto criteria are conditions to confirm, not evidence gaps."""
+    flagged, mandatory ones loudest, with the periods missing and whether a gap is past its due date;
+    each criterion with its owner and due date (``assign``); veto criteria are conditions to confirm,
+    not evidence gaps."""
     schema = archive.registry.require(track)
     years = archive.years(track=schema.id) or [dt.date.today().year]
     reports = {year: archive.coverage(schema.id, year).to_json() for year in years}
@@ -75,10 +77,12 @@ def board(archive: Archive, track: str) -> dict[str, Any]:
         cells = {}
         for year, report in reports.items():
             row = next(r for r in report["criteria"] if r["code"] == crit.code)
-            cells[str(year)] = {k: row[k] for k in ("documents", "pages", "subtree_documents", "subtree_pages")}
+            cells[str(year)] = {k: row[k] for k in ("documents", "pages", "subtree_documents", "subtree_pages",
+                                                    "missing_periods", "overdue", "points_at_risk")}
             cells[str(year)]["gap"] = None if veto or not row["missing"] else ("required" if crit.required else "gap")
+            owner, due = row["owner"], row["due"]   # the same in every year: an assignment is per criterion
         rows.append({"code": crit.code, "name": crit.name, "depth": crit.depth, "points": crit.points,
-                     "required": crit.required, "veto": veto, "cells": cells})
+                     "required": crit.required, "veto": veto, "owner": owner, "due": due, "cells": cells})
     return {"track": schema.id, "track_name": schema.name, "years": years, "criteria": rows,
             "totals": {str(y): r["total_documents"] for y, r in reports.items()},
             "unplaced": {str(y): len(r["unplaced"]) for y, r in reports.items()}}

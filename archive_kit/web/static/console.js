@@ -496,14 +496,18 @@ async function initBoard() {
     const head = el("tr", {}, el("th", {}, "测评指标"), el("th", {}, "分值"), board.years.map((y) => el("th", {}, `${y} 年`)));
     const rows = board.criteria.map((c) => el("tr", {class: `depth-${c.depth}`},
       el("th", {class: "crit"}, el("span", {class: "indent"}, "\u3000".repeat(c.depth - 1)), `${c.code} ${c.name}`,
-        c.required ? el("span", {class: "badge required"}, "必备") : null, c.veto ? el("span", {class: "badge veto"}, "否决项") : null),
+        c.required ? el("span", {class: "badge required"}, "必备") : null, c.veto ? el("span", {class: "badge veto"}, "否决项") : null,
+        c.owner ? el("span", {class: "owner"}, `责任人：${c.owner}` + (c.due ? ` · 完成时限：${c.due}` : "")) : null),
       el("td", {class: "points"}, c.points === null ? "" : String(c.points)),
       board.years.map((y) => {
         const cell = c.cells[String(y)];
         const cls = c.veto ? "veto" : (cell.gap === "required" ? "gap-required" : (cell.gap ? "gap" : "has"));
         const label = c.veto ? (cell.subtree_documents ? `待确认 · ${cell.subtree_documents} 件` : "待确认")
-          : (cell.subtree_documents ? `${cell.subtree_documents} 件 / ${cell.subtree_pages} 页` : "缺");
-        return el("td", {}, el("button", {type: "button", class: `cell ${cls}`, dataset: {code: c.code, year: y},
+          : (cell.subtree_documents ? `${cell.subtree_documents} 件 / ${cell.subtree_pages} 页` : "缺")
+            + (cell.missing_periods.length ? ` · 缺 ${cell.missing_periods.length} 期` : "")
+            + (cell.overdue ? " · 已逾期" : "");
+        return el("td", {}, el("button", {type: "button", class: `cell ${cls}` + (cell.overdue ? " overdue" : ""),
+          title: cell.missing_periods.length ? `缺少：${cell.missing_periods.join("、")}` : "", dataset: {code: c.code, year: y},
           onclick: () => openCell(board, c, y)}, label));
       })));
     const totals = el("tr", {class: "totals"}, el("th", {}, "合计"), el("td", {}),
