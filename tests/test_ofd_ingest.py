@@ -16,8 +16,9 @@ TRACK = "文明单位"
 
 
 def built_notice(path: Path) -> Path:
-    """A one-page OFD whose only text is a campaign notice line."""
-    return make_ofd(path, {"Doc_0/Pages/Page_0/Content.xml": page_xml(text_object("志愿服务活动通知", 20, 20))})
+    """A one-page OFD: a campaign notice's title line and its date (every catalogued item needs a 日期)."""
+    return make_ofd(path, {"Doc_0/Pages/Page_0/Content.xml": page_xml(
+        text_object("志愿服务活动通知", 20, 20) + text_object("2023年3月5日", 20, 60, obj_id=5))})
 
 
 def test_an_ofd_is_ingested_found_shown_and_bundled(tmp_path: Path) -> None:
