@@ -208,6 +208,13 @@ def _kill_group(proc: subprocess.Popen) -> None:
         proc.wait(10)
     except subprocess.TimeoutExpired:
         pass
+    deadline = time.monotonic() + 5   # the helpers die as the kernel tears them down: wait until the group is gone
+    while time.monotonic() < deadline:
+        try:
+            os.killpg(proc.pid, 0)
+        except (ProcessLookupError, PermissionError):
+            return
+        time.sleep(0.02)
 
 
 def convert_to_pdf(src: Path, out_dir: Path, timeout: float = 180) -> Path:
