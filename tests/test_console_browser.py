@@ -297,3 +297,36 @@ def test_board_review_and_a_bundle_with_its_progress_bar(console_repo: Path, ser
     with page.expect_download() as info:
         page.click("#bundle-download")
     assert info.value.suggested_filename.endswith(".zip")
+
+
+def test_review_confirms_tags_content_only_proposed(console_repo: Path, serve, browser,  # noqa: F811
+                                                    tmp_path: Path) -> None:
+    """A criterion proposed from content alone is listed in 待处理 with a confirm button; one click
+    makes it the archivist's decision (as ``tag --confirm``), logged, and the document leaves the list."""
+    from archive_kit.archive import Archive
+
+    inbox = tmp_path / "新材料" / "党建" / "2023"
+    inbox.mkdir(parents=True)
+    make_pdf(inbox / "党支部活动记录.pdf", "第一党支部三会一课情况记录",
+             ["本季度召开支部党员大会一次、支委会三次，上党课一次，落实三会一课制度。"])
+    with Archive.open(console_repo) as archive:
+        assert not archive.ingest([tmp_path / "新材料"]).failed
+    doc = doc_ids(console_repo)["党支部活动记录.pdf"]
+    with Archive.open(console_repo) as archive:
+        proposed = archive.get(doc).proposed_tags
+    assert proposed, "the fixture needs a criterion proposed from content alone"
+
+    served = serve(console_repo)
+    page = browser.new_page()
+    page.goto(f"{served.url}review")
+    item = page.locator(f".review-item[data-id='{doc}']")
+    item.wait_for()
+    assert "仅由内容自动推断" in item.inner_text()
+    screenshot(page, tmp_path, "12-review-proposed")
+    item.locator(".tag-confirm").click()
+    page.wait_for_function(f"() => !document.querySelector(\".review-item[data-id='{doc}']\")")
+    with Archive.open(console_repo) as archive:
+        after = archive.get(doc)
+        history = archive.history(doc)
+    assert after.proposed_tags == [] and after.tags_confirmed
+    assert any("(confirmed)" in str(e.get("after")) for e in history["edits"]), history

@@ -131,6 +131,7 @@ def test_patch_refuses_bad_fields_and_changes_nothing(console_repo: Path, serve)
                              (b'{"year": "2023"}', 400), (b'{"track": "no-such-track"}', 400),
                              (b'{"track": "civilized-unit", "criterion": "99.9"}', 400),
                              (b'{"link": ["civilized-unit"]}', 400), (b'{"force": "yes"}', 400),
+                             (b'{"confirm": "yes"}', 400),
                              (b"x" * 70000, 413)]:
             r = http.patch(f"/api/documents/{doc}", content=body, headers={**headers, "Content-Type": "application/json"})
             assert r.status_code == status, (body[:40], r.status_code, r.text)

@@ -39,7 +39,7 @@ from .security import COOKIE, Access, Guard, safe_next
 
 HERE = Path(__file__).resolve().parent
 MAX_JSON_BYTES = 64 * 1024
-TAG_FIELDS = ("track", "criterion", "year", "link", "unlink")
+TAG_FIELDS = ("track", "criterion", "year", "link", "unlink", "confirm")
 METADATA_FIELDS = ("title", "doc_number", "author", "date", "secrecy", "retention", "remarks")
 LISTING_NAMES = {"item": "归档文件目录", "box": "盒目录", "spine": "盒脊", "remarks": "备考表"}
 MEDIA = {"csv": "text/csv; charset=utf-8", "pdf": "application/pdf",
@@ -469,6 +469,11 @@ def _tag_arguments(body: dict[str, Any]) -> dict[str, Any]:
         if not isinstance(body["year"], int) or isinstance(body["year"], bool):
             raise UsageError("year must be a whole number")
         out["year"] = body["year"]
+    if "confirm" in body:  # as ``tag --confirm``: the tags content proposed are a person's decision now
+        if not isinstance(body["confirm"], bool):
+            raise UsageError("confirm must be true or false")
+        if body["confirm"]:
+            out["confirm"] = True
     for name in ("link", "unlink"):
         if name in body:
             value = body[name]

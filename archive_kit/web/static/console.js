@@ -193,8 +193,24 @@ function tagEditor(record, tracks, onSaved) {
       save.disabled = false;
     }
   });
+  // Tags content only proposed: one click makes them the archivist's decision as they stand (tag --confirm).
+  let confirm = null;
+  if (record.proposed && Object.keys(record.proposed).length) {
+    confirm = el("button", {type: "button", class: "tag-confirm"}, "确认建议分类");
+    confirm.addEventListener("click", async () => {
+      confirm.disabled = true;
+      try {
+        const updated = await patchDocument(record, {confirm: true});
+        if (updated) { show(status, "已确认", "ok"); onSaved(updated); }
+      } catch (error) {
+        show(status, error.text, "error");
+      } finally {
+        confirm.disabled = false;
+      }
+    });
+  }
   return el("div", {class: "tag-editor"}, el("label", {}, "类别 ", track), el("label", {}, "指标 ", criterion),
-    el("label", {}, "年度 ", year), save, status);
+    el("label", {}, "年度 ", year), save, confirm, status);
 }
 
 // ------------------------------------------------------------------ 检索
@@ -549,6 +565,7 @@ function reasonText(reason) {
   const conflict = reason.match(/^(track|criterion|year) conflict: (.*)$/);
   if (conflict) return `${names[conflict[1]]}来源不一致：${conflict[2]}`;
   if (reason.startsWith("OCR confidence is low")) return `文字识别可信度低，请核对文字（${reason}）`;
+  if (/ proposed from content alone/.test(reason)) return "类别或指标仅由内容自动推断，尚未确认：请确认或修改";
   return reason;
 }
 
