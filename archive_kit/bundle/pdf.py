@@ -18,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import re
 from pathlib import Path
+from typing import Any
 
 from ..errors import ArchiveKitError
 from ..workers import Limits
@@ -149,32 +150,46 @@ def blank_stamp_place(ink: tuple[float, float, int, int, bytes],
     return None
 
 
-def stamp_places(plan: Plan, readers: dict, limits: Limits) -> dict[int, tuple[float, float] | None]:
-    """Per entry whose first page is a rendition page (by ``id``): where the stamp goes on it, or
-    None when its top has no blank area (the page is shrunk to make room). Each first page is
-    rendered once, at low resolution, by pdfium in worker processes (every document is hostile)."""
+NO_BLANK_TOP = "no blank area for the 归档章 at the top of its first page"
+
+
+def find_stamp_places(pages: list[tuple[Any, str, tuple[float, float]]],
+                      limits: Limits) -> dict[Any, tuple[float, float] | str]:
+    """For each (key, PDF path, bundle page size mm): where the stamp goes on the PDF's first page
+    (``blank_stamp_place``), or why it cannot go in a blank top (the page is shrunk to make room).
+
+    Each first page is rendered once, at low resolution, by pdfium in worker processes (every
+    document is hostile: a page that crashes or hangs the renderer is only shrunk)."""
     from ..pages import render_limits
     from ..workers import WorkerPool
 
-    tasks = []
+    found: dict[Any, tuple[float, float] | str] = {}
+    if not pages:
+        return found
+    sizes = {key: size for key, _, size in pages}
+    with WorkerPool(min(2, len(pages)), render_limits(limits)) as pool:
+        for outcome in pool.run(page_top_ink, [(key, (path,)) for key, path, _ in pages]):
+            if outcome.error is not None:
+                found[outcome.key] = f"its first page could not be examined for a blank top ({outcome.error})"
+            else:
+                found[outcome.key] = blank_stamp_place(outcome.value, sizes[outcome.key]) or NO_BLANK_TOP
+    return found
+
+
+def stamp_pages(plan: Plan, readers: dict) -> list[tuple[Any, str, tuple[float, float]]]:
+    """The first pages to examine for the stamp: (``id`` of the entry, rendition path, bundle page
+    size) of each entry whose first page is a rendition page other than a photo's."""
+    pages = []
     for entry in plan.entries:
         reader = readers.get(id(entry))
         if entry.is_photo or reader is None or not entry.pages:
             continue
         try:
             size, _, _ = _target(entry, reader.pages[0], False)
-        except Exception:  # noqa: BLE001 - a broken first page: shrunk like a page with no blank top
+        except Exception:  # noqa: BLE001 - a broken first page: it gets the note page, stamped in its corner
             continue
-        tasks.append((id(entry), (str(entry.rendition.path),), size))
-    places: dict[int, tuple[float, float] | None] = {key: None for key, _, _ in tasks}
-    if not tasks:
-        return places
-    sizes = {key: size for key, _, size in tasks}
-    with WorkerPool(min(2, len(tasks)), render_limits(limits)) as pool:
-        for outcome in pool.run(page_top_ink, [(key, args) for key, args, _ in tasks]):
-            if outcome.error is None:
-                places[outcome.key] = blank_stamp_place(outcome.value, sizes[outcome.key])
-    return places
+        pages.append((id(entry), str(entry.rendition.path), size))
+    return pages
 
 
 def build_pdf(plan: Plan, meta: BundleMeta, out: Path, doc_id: bytes, limits: Limits | None = None) -> list[str]:
@@ -198,13 +213,15 @@ def build_pdf(plan: Plan, meta: BundleMeta, out: Path, doc_id: bytes, limits: Li
                 notes.append(f"{entry.code}: rendition cannot be read ({getattr(e, 'reason', e)}); pages left blank")
         else:
             front.placeholder(entry)
-    places = stamp_places(plan, readers, limits or Limits())
+    places = find_stamp_places(stamp_pages(plan, readers), limits or Limits())
     # first pass: overlays, one per evidence page, in page order
     layout: list[tuple[Entry, int, tuple, tuple, bool]] = []
     number = 1
     for entry in plan.entries:
         reader = readers.get(id(entry))
         place = places.get(id(entry))
+        stamp_at = place if isinstance(place, tuple) else None  # None: the top-right corner (see overlay)
+        shrunk = place if isinstance(place, str) else None
         for k in range(entry.pages):
             page = None
             if reader is not None and k < len(reader.pages):
@@ -213,12 +230,11 @@ def build_pdf(plan: Plan, meta: BundleMeta, out: Path, doc_id: bytes, limits: Li
                     _page_size(page)
                 except Exception:  # noqa: BLE001 - a broken page tree entry
                     page = None
-            shrink = k == 0 and id(entry) in places and place is None
+            shrink = k == 0 and shrunk is not None
             size, box, centre = _target(entry, page, shrink)
             if shrink:
-                notes.append(f"{entry.code}: no blank area for the 归档章 at the top of its first page; "
-                             "that page is shrunk to make room above it")
-            front.overlay(entry, k, size, number, place if k == 0 else None)
+                notes.append(f"{entry.code}: {shrunk}; that page is shrunk to make room for the 归档章 above it")
+            front.overlay(entry, k, size, number, stamp_at)
             layout.append((entry, k, size, box, centre))
             number += 1
     fr = PdfReader(_bytes_io(front.output()))
