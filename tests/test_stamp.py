@@ -12,6 +12,7 @@ from PIL import Image
 
 from archive_kit.archive import Archive
 from archive_kit.fonts import require_cjk_font
+from tests.test_bundle import _pages_of as bundle_pages_of
 
 pytestmark = pytest.mark.skipif(shutil.which("pdftoppm") is None, reason="poppler-utils not installed")
 
@@ -50,15 +51,6 @@ def _render(pdf: Path, page: int, tmp: Path) -> Image.Image:
     subprocess.run(["pdftoppm", "-r", str(DPI), "-png", "-f", str(page), "-l", str(page), "-singlefile",
                     str(pdf), str(stem)], check=True, timeout=60)
     return Image.open(f"{stem}.png").convert("RGB")
-
-
-def bundle_pages_of(report) -> dict[int, dict]:
-    """document id -> its first placement in the bundle's contents."""
-    out: dict[int, dict] = {}
-    for sec in report.contents:
-        for d in sec["documents"]:
-            out.setdefault(d["id"], d)
-    return out
 
 
 def _mm(px: float) -> float:

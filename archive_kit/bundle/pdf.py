@@ -86,28 +86,13 @@ def page_top_ink(path: str) -> tuple[float, float, int, int, bytes]:
     """In a worker: render the first page of the PDF ``path`` at low resolution and return (width pt,
     height pt, columns, rows, cells) for its top ``TOP_RENDERED``: one byte per 1 × 1 mm cell of
     the page, 1 where it carries ink, row by row from the top left."""
-    import pypdfium2 as pdfium
     from PIL import Image
 
-    pdf = pdfium.PdfDocument(path)
-    try:
-        page = pdf[0]
-        try:
-            w, h = page.get_size()
-            if not (w > 0 and h > 0):
-                raise ValueError("the page has no size")
-            scale = INK_PX_PER_MM / MM
-            if w * h * scale * scale > 12_000_000:  # a huge page: fewer pixels per mm, same 1 mm cells
-                scale = (12_000_000 / (w * h)) ** 0.5
-            bitmap = page.render(scale=scale, grayscale=True, may_draw_forms=False)
-            try:
-                image = bitmap.to_pil().convert("L")
-            finally:
-                bitmap.close()
-        finally:
-            page.close()
-    finally:
-        pdf.close()
+    from ..pages import render_page
+
+    image, _, (w, h) = render_page(path, 0, lambda w, h: INK_PX_PER_MM / MM, grayscale=True)
+    if image is None:
+        raise ValueError("the document has no page")
     cols = max(1, round(w / MM))
     rows = max(1, round(h / MM * TOP_RENDERED))
     top = image.crop((0, 0, image.width, max(1, round(image.height * TOP_RENDERED))))
