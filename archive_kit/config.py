@@ -24,6 +24,8 @@ CODE_PATTERNS = {
     "DA/T 13-2022": "{fonds}-{category}·{year}·{retention}·{track_code}-{item:04d}",
 }
 RETENTIONS = ("Y", "D30", "D10")
+BOX_NUMBERING = ("class", "year")
+SPINE_WIDTHS = (20, 30, 40, 50)  # mm: the spines 档案盒 are sold with
 SECRECY_LEVELS = ("无", "内部", "秘密", "机密")  # 密级 in use in Chinese units (绝密 never reaches such files)
 
 
@@ -40,6 +42,8 @@ class Config:
     category: str = "WS"
     code_pattern: str = CODE_PATTERNS["DA/T 22-2015"]
     box_pages: int = 200
+    box_numbering: str = "class"  # "class": box numbers restart in each class; "year": run on across a year's classes
+    spine_width_mm: int = 0  # 0: each box's spine chosen from SPINE_WIDTHS by its pages; else this width for all
     default_retention: str = "D30"
     secrecy_levels: list[str] = field(default_factory=lambda: list(SECRECY_LEVELS))
     default_secrecy: str = ""  # "" where the unit does not mark 密级: the listing leaves it blank
@@ -149,6 +153,10 @@ RULES: dict[str, tuple[Callable[[Any], Any], str]] = {
     "code_pattern": (_where(_text, _fills), "must be " + " or ".join(CODE_PATTERNS) + " or a pattern using only "
                      "{fonds} {category} {year} {retention} {track_code} {item}"),
     "box_pages": (_where(_whole, lambda v: v >= 1), "must be a positive integer"),
+    "box_numbering": (_where(_text, BOX_NUMBERING.__contains__), "must be \"class\" (box numbers per class) or "
+                      "\"year\" (box numbers run on across a year's classes)"),
+    "spine_width_mm": (_where(_whole, lambda v: v == 0 or v in SPINE_WIDTHS),
+                       "must be 0 (each spine chosen by its box's pages) or one of 20, 30, 40, 50"),
     "default_retention": (_where(_text, RETENTIONS.__contains__), "must be one of " + ", ".join(RETENTIONS)),
     "secrecy_levels": (_names, "must be a list of 密级 names such as [\"无\", \"内部\", \"秘密\", \"机密\"]"),
     "default_secrecy": (_text, "must be text: one of secrecy_levels, or \"\" where the unit does not mark 密级"),

@@ -2,7 +2,9 @@
 
 A classification unit is (track, year, retention period). Inside a unit, items are ordered by
 criterion (natural code order), date and title, numbered 1, 2, 3 … with no gaps, and filled into
-boxes of at most ``box_pages`` pages. A later run appends new items after the last one; only
+boxes of at most ``box_pages`` pages; box numbers restart in each unit, or, with the config's
+``box_numbering: year``, run on across all units of a year (a year's box listing then has no
+repeated box number; a box still holds one unit only). A later run appends new items after the last one; only
 ``renumber`` rebuilds a unit, and never once it is frozen. Where a number was given is kept in the
 ``numbered_items`` table (so a document retagged with ``--force`` stays in the box it is in),
 and every assignment goes to the append-only ``number_log``.
@@ -181,13 +183,19 @@ def number_documents(cat: Catalogue, registry: TrackRegistry, cfg: Config, *, tr
             ret = resolve_retention(doc, schema, cfg.default_retention)
             by_unit.setdefault(Unit(doc.track, doc.year, ret), []).append((doc, ret))
         numbers: list[ItemNumber] = []
+        year_boxes: dict[int, int] = {}  # box_numbering "year": the last box given in each year so far
         for unit in sorted(by_unit):
             state = _UnitState(*cat.unit_end(unit))
             code = track_code(registry.get(unit.track))
             for doc, ret in sorted(by_unit[unit], key=lambda dr: item_sort_key(dr[0])):
                 pages = doc.pages if doc.pages and doc.pages > 0 else 1
                 if state.last_box == 0 or state.box_frozen or (state.box_used > 0 and state.box_used + pages > limit):
-                    state.last_box += 1
+                    if cfg.box_numbering == "year":
+                        last = year_boxes.get(unit.year)
+                        year_boxes[unit.year] = state.last_box = (
+                            cat.year_last_box(unit.year) if last is None else last) + 1
+                    else:
+                        state.last_box += 1
                     state.box_used = 0
                     state.box_frozen = False
                 state.box_used += pages
@@ -279,4 +287,6 @@ def list_boxes(cat: Catalogue, registry: TrackRegistry, cfg: Config, *, track: s
             crit_sets[-1].add(crit)
     for box, crits in zip(boxes, crit_sets):
         box.criteria = sorted(crits, key=natural_code_key)
+    if cfg.box_numbering == "year":  # a year's boxes in their number order, whatever their class
+        boxes.sort(key=lambda b: (b.year, b.box, b.track, b.retention))
     return boxes

@@ -25,7 +25,7 @@ import shutil
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from .catalogue import Document
 from .errors import InputFileError, NotFoundError
@@ -245,33 +245,44 @@ def _open(path: str) -> Any:
         raise InputFileError(path, f"cannot open the PDF ({e})") from None
 
 
-def _render_page(source: str, index: int, dest: str) -> int:
-    """Render 0-based page ``index`` of ``source`` PAGE_WIDTH_PX wide into the PNG ``dest``
-    (atomically); returns the page count (smaller than ``index + 1``: nothing was rendered)."""
-    from .store import atomic_write_bytes
-
+def render_page(source: str, index: int, scale_of: Callable[[float, float], float], *,
+                grayscale: bool = False) -> tuple[Any, int, tuple[float, float]]:
+    """Render 0-based page ``index`` of the PDF ``source`` at ``scale_of(width pt, height pt)``
+    pixels per point (fewer where the page would exceed MAX_PAGE_PIXELS); returns (PIL image, RGB or
+    greyscale ``L``, or None when the document has fewer pages; the page count; the page's size in
+    points). Call it in a worker process only: pdfium is C, and every document is hostile."""
     pdf = _open(source)
     try:
         count = len(pdf)
         if index >= count:
-            return count
+            return None, count, (0.0, 0.0)
         page = pdf[index]
         try:
             w, h = page.get_size()
             if not (w > 0 and h > 0):
                 raise InputFileError(source, f"page {index + 1} has no size")
-            scale = PAGE_WIDTH_PX / w
+            scale = scale_of(w, h)
             if w * h * scale * scale > MAX_PAGE_PIXELS:
                 scale = (MAX_PAGE_PIXELS / (w * h)) ** 0.5
-            bitmap = page.render(scale=scale, may_draw_forms=False)
+            bitmap = page.render(scale=scale, grayscale=grayscale, may_draw_forms=False)
             try:
-                image = bitmap.to_pil().convert("RGB")
+                return bitmap.to_pil().convert("L" if grayscale else "RGB"), count, (w, h)
             finally:
                 bitmap.close()
         finally:
             page.close()
     finally:
         pdf.close()
+
+
+def _render_page(source: str, index: int, dest: str) -> int:
+    """Render 0-based page ``index`` of ``source`` PAGE_WIDTH_PX wide into the PNG ``dest``
+    (atomically); returns the page count (smaller than ``index + 1``: nothing was rendered)."""
+    from .store import atomic_write_bytes
+
+    image, count, _ = render_page(source, index, lambda w, h: PAGE_WIDTH_PX / w)
+    if image is None:
+        return count
     import io
 
     buf = io.BytesIO()

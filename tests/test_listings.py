@@ -173,7 +173,7 @@ def test_spine_labels_and_remarks_sheets(numbered: Archive, tmp_path: Path) -> N
     remarks = PdfReader(str(numbered.listing(tmp_path / "r.pdf", fmt="pdf", level="remarks")))
     assert len(remarks.pages) == len(boxes)
     first = remarks.pages[0].extract_text()
-    for word in ("备", "本盒文件情况说明", "整理人", "检查人", "立卷时间", "件", "页"):
+    for word in ("备", "盒内文件情况说明", "整理人", "检查人", "件", "页"):
         assert word in first
     d = docx.Document(str(numbered.listing(tmp_path / "s.docx", fmt="docx", level="spine")))
     assert sum(len(t.columns) for t in d.tables) == len(boxes)

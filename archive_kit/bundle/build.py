@@ -13,12 +13,13 @@ from typing import Any, Callable
 
 from ..catalogue import Document
 from ..errors import UsageError
-from ..numbering import number_documents
+from ..numbering import number_documents, track_code
 from ..outpaths import check_output, output_errors, temp_dir, temp_prefix
 from ..renditions import Rendition, make_rendition
 from ..repo import Repo
 from ..safenames import NameAllocator
 from ..tagging import proposal_reason
+from ..workers import Limits
 from .bag import AGENT, ORIGINALS, ORIGINALS_JSON, bundle_problem, bundle_zip_problem, write_bag, zip_bag
 from .fourprops import digests, four_property_checks, write_report
 from .front import BundleMeta
@@ -91,8 +92,8 @@ def build_bundle(repo: Repo, out: Path, *, track: str, year: int, criterion: str
     plan = make_plan(schema, docs, renditions, criterion)
     crit = schema.criterion(criterion) if criterion else None
     meta = BundleMeta(unit=repo.config.unit, fonds=repo.config.fonds, category=repo.config.category,
-                      track_name=schema.name, track_code=schema.code, year=year,
-                      criterion=crit.label if crit else None, made=dt.date.today())
+                      track_name=schema.name, track_code=track_code(schema), year=year,
+                      criterion=crit.label if crit else None, made=dt.date.today(), class_name=schema.class_name)
     with output_errors(out):
         out.parent.mkdir(parents=True, exist_ok=True)
     tmp = temp_dir(out)
@@ -185,7 +186,7 @@ def _build_into(repo: Repo, bag: Path, plan: Plan, meta: BundleMeta, track: str,
     seed = json.dumps([[e.doc.sha256, e.doc.archival_code, e.title, e.start, e.pages] for e in plan.entries]
                       + [meta.track_name, meta.year, meta.criterion or "", meta.made.isoformat()],
                       ensure_ascii=False).encode("utf-8")
-    report.notes += build_pdf(plan, meta, bag / PDF_NAME, seed)
+    report.notes += build_pdf(plan, meta, bag / PDF_NAME, seed, Limits.from_config(repo.config))
     report.front_pages = _front_pages(plan)
     write_docx(plan, meta, bag / "目录.docx")
     write_xlsx(plan, meta, bag / "目录.xlsx")

@@ -14,12 +14,16 @@ from ..output.pdfdoc import CleanTextPDF
 from .plan import MISSING, Entry, Plan, Section
 
 A4 = (210.0, 297.0)
-# where a rendition's page content goes on an A4 portrait page (x, y from top, w, h in mm):
-# a 20 mm band on top keeps the stamp off the text, a 9 mm band below holds the page number
-CONTENT_BOX = (10.5, 20.0, 189.0, 268.0)
-CONTENT_BOX_LANDSCAPE = (8.0, 20.0, 281.0, 181.0)
+# the 归档章 (DA/T 22-2015 appendix): two rows of three 15 × 8 mm cells, 45 × 16 mm in all, kept at
+# least STAMP_MARGIN mm from every edge of the page (printers clip closer to the edge)
+STAMP_CELL = (15.0, 8.0)
+STAMP_SIZE = (3 * STAMP_CELL[0], 2 * STAMP_CELL[1])
+STAMP_MARGIN = 5.0
+# where a first page's content goes on an A4 portrait page when its top has no blank area for the
+# stamp (x, y from top, w, h in mm): a band on top holds the stamp, a 9 mm band below the page number
+CONTENT_BOX = (10.5, STAMP_MARGIN + STAMP_SIZE[1] + 2.0, 189.0, 297.0 - STAMP_MARGIN - STAMP_SIZE[1] - 2.0 - 9.0)
+CONTENT_BOX_LANDSCAPE = (8.0, CONTENT_BOX[1], 281.0, 210.0 - CONTENT_BOX[1] - 9.0)
 PHOTO_BOX = (15.0, 22.0, 180.0, 226.0)
-STAMP_CELL = (17.0, 8.5)
 RED = (200, 30, 30)
 # table of contents columns: (heading, width mm)
 COLUMNS = [("档号", 44.0), ("题名", 70.0), ("文号", 30.0), ("日期", 17.0), ("起始页", 13.0), ("页数", 12.0)]
@@ -39,6 +43,13 @@ class BundleMeta:
     year: int
     criterion: str | None
     made: dt.date
+    class_name: str | None = None  # the 归档章's 机构（问题）: the schema's class_name, else track_code
+
+
+def stamp_place(size: tuple[float, float]) -> tuple[float, float]:
+    """Where the stamp goes (x, y of its top left, mm) on a page of ``size`` whose top-right corner is
+    known to be blank (a placeholder, a photo page, a page shrunk to make room)."""
+    return size[0] - STAMP_MARGIN - STAMP_SIZE[0], STAMP_MARGIN
 
 
 @dataclass
@@ -211,8 +222,10 @@ class FrontMatter:
         pdf.set_xy(20, 120)
         pdf.multi_cell(170, 9, "此页无法读取（转换件已损坏），请查阅原件。", align="C")
 
-    def overlay(self, entry: Entry, k: int, size: tuple[float, float], number: int) -> None:
-        """The overlay of one evidence page: page number, stamp on a first page, caption on a photo."""
+    def overlay(self, entry: Entry, k: int, size: tuple[float, float], number: int,
+                stamp_at: tuple[float, float] | None = None) -> None:
+        """The overlay of one evidence page: page number, stamp on a first page (its top left at
+        ``stamp_at``, else the top-right corner), caption on a photo."""
         pdf = self.pdf
         pdf.add_page(format=size)
         self.layout.overlays.append(pdf.page)
@@ -221,30 +234,32 @@ class FrontMatter:
         pdf.set_xy(0, size[1] - 8)
         pdf.cell(size[0], 5, f"- {number} -", align="C")
         if k == 0:
-            self._stamp(entry, size)
+            self._stamp(entry, stamp_at or stamp_place(size))
         if entry.is_photo and entry.rendition.path is not None:
             self._caption(entry, size)
 
-    def _stamp(self, entry: Entry, size: tuple[float, float]) -> None:
-        """The archival stamp (归档章) in the top-right margin."""
-        pdf, m, doc = self.pdf, self.meta, entry.doc
+    def _stamp(self, entry: Entry, at: tuple[float, float]) -> None:
+        """The archival stamp (归档章) with its top left at ``at`` (mm), cells as DA/T 22-2015 orders
+        them: 全宗号, 年度, 件号 over 机构（问题）, 保管期限, 页数."""
+        pdf = self.pdf
         cw, ch = STAMP_CELL
-        x0, y0 = size[0] - 4 - 3 * cw, 2.0
-        item = f"{doc.item_number:04d}" if doc.item_number else ""
-        cells = [("全宗号", m.fonds), ("年度", str(doc.year or m.year)), ("件号", item),
-                 ("类别代码", m.track_code or m.category), ("保管期限", doc.retention or ""), ("页数", str(entry.pages))]
+        x0, y0 = at
         pdf.set_draw_color(*RED)
         pdf.set_text_color(*RED)
         pdf.set_line_width(0.35)
-        for i, (label, value) in enumerate(cells):
+        for i, (label, value) in enumerate(stamp_cells(self.meta, entry)):
             x, y = x0 + (i % 3) * cw, y0 + (i // 3) * ch
             pdf.rect(x, y, cw, ch)
-            pdf.set_font("cjk", size=4.8)
-            pdf.set_xy(x, y + 0.4)
+            pdf.set_font("cjk", size=4.6)
+            pdf.set_xy(x, y + 0.3)
             pdf.cell(cw, 2.4, label, align="C")
-            pdf.set_font("cjk", size=8)
-            pdf.set_xy(x, y + 3.2)
-            pdf.cell(cw, 4.6, value, align="C")
+            size = 8.0
+            pdf.set_font("cjk", size=size)
+            while size > 4.0 and pdf.get_string_width(value) > cw - 1.0:  # a long class name still fits
+                size -= 0.5
+                pdf.set_font("cjk", size=size)
+            pdf.set_xy(x, y + 3.0)
+            pdf.cell(cw, 4.4, value, align="C")
         pdf.set_draw_color(0, 0, 0)
         pdf.set_text_color(0, 0, 0)
         pdf.set_line_width(0.2)
@@ -265,6 +280,15 @@ class FrontMatter:
     def output(self) -> bytes:
         """The fpdf2 document's bytes."""
         return bytes(self.pdf.output())
+
+
+def stamp_cells(meta: BundleMeta, entry: Entry) -> list[tuple[str, str]]:
+    """The stamp's six (label, value) cells in reading order."""
+    doc = entry.doc
+    item = f"{doc.item_number:04d}" if doc.item_number else ""
+    return [("全宗号", meta.fonds), ("年度", str(doc.year or meta.year)), ("件号", item),
+            ("机构（问题）", meta.class_name or meta.track_code or meta.category), ("保管期限", doc.retention or ""),
+            ("页数", str(entry.pages))]
 
 
 def _clip(text: str, n: int) -> str:

@@ -18,9 +18,12 @@ from __future__ import annotations
 import hashlib
 import re
 from pathlib import Path
+from typing import Any
 
 from ..errors import ArchiveKitError
-from .front import A4, CONTENT_BOX, CONTENT_BOX_LANDSCAPE, PHOTO_BOX, BundleMeta, FrontMatter
+from ..workers import Limits
+from .front import (A4, CONTENT_BOX, CONTENT_BOX_LANDSCAPE, PHOTO_BOX, STAMP_MARGIN, STAMP_SIZE, BundleMeta,
+                    FrontMatter)
 from .plan import Entry, Plan
 
 MM = 72 / 25.4
@@ -56,20 +59,127 @@ def _page_size(page) -> tuple[float, float]:
     return w, h
 
 
-def _target(entry: Entry, page) -> tuple[tuple[float, float], tuple[float, float, float, float], bool]:
-    """(page size mm, content box mm, sit on the box bottom) for one evidence page."""
+def _target(entry: Entry, page, shrink: bool) -> tuple[tuple[float, float], tuple[float, float, float, float], bool]:
+    """(page size mm, content box mm, sit on the box bottom) for one evidence page: the whole page
+    (scaled down only when larger than A4), or the content box under the stamp's band when ``shrink``."""
     if entry.is_photo and entry.rendition.path is not None:
         return A4, PHOTO_BOX, True
     if page is None:
         return A4, (0.0, 0.0, A4[0], A4[1]), False
     w, h = _page_size(page)
-    if w > h * 1.05:
-        return (A4[1], A4[0]), CONTENT_BOX_LANDSCAPE, False
-    return A4, CONTENT_BOX, False
+    size = (A4[1], A4[0]) if w > h * 1.05 else A4
+    if shrink:
+        return size, CONTENT_BOX_LANDSCAPE if size[0] > size[1] else CONTENT_BOX, False
+    return size, (0.0, 0.0, size[0], size[1]), False
 
 
-def build_pdf(plan: Plan, meta: BundleMeta, out: Path, doc_id: bytes) -> list[str]:
-    """Write ``bundle.pdf``; returns notes about pages that had to be replaced and active content left out."""
+# --------------------------------------------------------------------------- the stamp's place
+
+STAMP_CLEARANCE = 2.0  # mm of blank kept around the stamp, so it touches nothing on the page
+TOP_RENDERED = 0.2     # share of the first page's height rendered to look for the blank top
+INK_PX_PER_MM = 4.0    # resolution the first page is rendered at to find blank space (about 100 dpi)
+INK_LEVEL = 180        # grey below this is ink (a scan's paper tone and speckle stay above it)
+INK_SHARE = 0.03       # a 1 mm cell is inked when more than this share of its pixels is ink
+
+
+def page_top_ink(path: str) -> tuple[float, float, int, int, bytes]:
+    """In a worker: render the first page of the PDF ``path`` at low resolution and return (width pt,
+    height pt, columns, rows, cells) for its top ``TOP_RENDERED``: one byte per 1 × 1 mm cell of
+    the page, 1 where it carries ink, row by row from the top left."""
+    from PIL import Image
+
+    from ..pages import render_page
+
+    image, _, (w, h) = render_page(path, 0, lambda w, h: INK_PX_PER_MM / MM, grayscale=True)
+    if image is None:
+        raise ValueError("the document has no page")
+    cols = max(1, round(w / MM))
+    rows = max(1, round(h / MM * TOP_RENDERED))
+    top = image.crop((0, 0, image.width, max(1, round(image.height * TOP_RENDERED))))
+    ink = top.point(lambda v: 255 if v < INK_LEVEL else 0).resize((cols, rows), Image.Resampling.BOX)
+    limit = 255 * INK_SHARE
+    return w, h, cols, rows, bytes(1 if v > limit else 0 for v in ink.getdata())
+
+
+def blank_stamp_place(ink: tuple[float, float, int, int, bytes],
+                      size: tuple[float, float]) -> tuple[float, float] | None:
+    """Where on a bundle page of ``size`` (mm) the stamp fits in the blank top of the page whose
+    ``page_top_ink`` is ``ink``, placed whole (as ``_compose`` does with the full-page box).
+
+    The stamp sits ``STAMP_MARGIN`` under the top edge, in the blank space above the page's content
+    (DA/T 22-2015: 首页上端的空白处): nothing inked from the top edge down to ``STAMP_CLEARANCE``
+    under it, nor within ``STAMP_CLEARANCE`` beside it. Places are tried right-hand side first
+    (where the 版头 of a 公文 leaves room), then centred, then further left; None when none is blank.
+    """
+    w, h, cols, rows, cells = ink
+    W, H = size
+    s = min(W * MM / w, H * MM / h, 1.0)  # bundle mm per page mm
+    ox = (W - w / MM * s) / 2
+    sw, sh, c0 = STAMP_SIZE[0], STAMP_SIZE[1], STAMP_CLEARANCE
+    bottom = int((STAMP_MARGIN + sh + c0) / s) + 1  # rows of cells from the top edge that must be blank
+    if bottom > rows:
+        return None  # a page so wide and low that its blank top is not in the rendered part
+    inked = [sum(cells[r * cols + c] for r in range(bottom)) for c in range(cols)]  # per column, from the top
+    prefix = [0]
+    for n in inked:
+        prefix.append(prefix[-1] + n)
+
+    def blank(x: float) -> bool:
+        left, right = max(0, int((x - c0 - ox) / s)), min(cols, int((x + sw + c0 - ox) / s) + 1)
+        return right <= left or prefix[right] == prefix[left]
+
+    right = W - STAMP_MARGIN - sw
+    for x in [right, (W - sw) / 2] + [right - k for k in range(1, int(right - STAMP_MARGIN) + 1)]:
+        if blank(x):
+            return round(x, 2), STAMP_MARGIN
+    return None
+
+
+NO_BLANK_TOP = "no blank area for the 归档章 at the top of its first page"
+
+
+def find_stamp_places(pages: list[tuple[Any, str, tuple[float, float]]],
+                      limits: Limits) -> dict[Any, tuple[float, float] | str]:
+    """For each (key, PDF path, bundle page size mm): where the stamp goes on the PDF's first page
+    (``blank_stamp_place``), or why it cannot go in a blank top (the page is shrunk to make room).
+
+    Each first page is rendered once, at low resolution, by pdfium in worker processes (every
+    document is hostile: a page that crashes or hangs the renderer is only shrunk)."""
+    from ..pages import render_limits
+    from ..workers import WorkerPool
+
+    found: dict[Any, tuple[float, float] | str] = {}
+    if not pages:
+        return found
+    sizes = {key: size for key, _, size in pages}
+    with WorkerPool(min(2, len(pages)), render_limits(limits)) as pool:
+        for outcome in pool.run(page_top_ink, [(key, (path,)) for key, path, _ in pages]):
+            if outcome.error is not None:
+                found[outcome.key] = f"its first page could not be examined for a blank top ({outcome.error})"
+            else:
+                found[outcome.key] = blank_stamp_place(outcome.value, sizes[outcome.key]) or NO_BLANK_TOP
+    return found
+
+
+def stamp_pages(plan: Plan, readers: dict) -> list[tuple[Any, str, tuple[float, float]]]:
+    """The first pages to examine for the stamp: (``id`` of the entry, rendition path, bundle page
+    size) of each entry whose first page is a rendition page other than a photo's."""
+    pages = []
+    for entry in plan.entries:
+        reader = readers.get(id(entry))
+        if entry.is_photo or reader is None or not entry.pages:
+            continue
+        try:
+            size, _, _ = _target(entry, reader.pages[0], False)
+        except Exception:  # noqa: BLE001 - a broken first page: it gets the note page, stamped in its corner
+            continue
+        pages.append((id(entry), str(entry.rendition.path), size))
+    return pages
+
+
+def build_pdf(plan: Plan, meta: BundleMeta, out: Path, doc_id: bytes, limits: Limits | None = None) -> list[str]:
+    """Write ``bundle.pdf``; returns notes about pages that had to be replaced, first pages shrunk to
+    make room for the stamp, and active content left out."""
     from pypdf import PdfReader, PdfWriter
 
     from ..extract.pdf import open_pdf
@@ -88,11 +198,15 @@ def build_pdf(plan: Plan, meta: BundleMeta, out: Path, doc_id: bytes) -> list[st
                 notes.append(f"{entry.code}: rendition cannot be read ({getattr(e, 'reason', e)}); pages left blank")
         else:
             front.placeholder(entry)
+    places = find_stamp_places(stamp_pages(plan, readers), limits or Limits())
     # first pass: overlays, one per evidence page, in page order
     layout: list[tuple[Entry, int, tuple, tuple, bool]] = []
     number = 1
     for entry in plan.entries:
         reader = readers.get(id(entry))
+        place = places.get(id(entry))
+        stamp_at = place if isinstance(place, tuple) else None  # None: the top-right corner (see overlay)
+        shrunk = place if isinstance(place, str) else None
         for k in range(entry.pages):
             page = None
             if reader is not None and k < len(reader.pages):
@@ -101,8 +215,11 @@ def build_pdf(plan: Plan, meta: BundleMeta, out: Path, doc_id: bytes) -> list[st
                     _page_size(page)
                 except Exception:  # noqa: BLE001 - a broken page tree entry
                     page = None
-            size, box, centre = _target(entry, page)
-            front.overlay(entry, k, size, number)
+            shrink = k == 0 and shrunk is not None
+            size, box, centre = _target(entry, page, shrink)
+            if shrink:
+                notes.append(f"{entry.code}: {shrunk}; that page is shrunk to make room for the 归档章 above it")
+            front.overlay(entry, k, size, number, stamp_at)
             layout.append((entry, k, size, box, centre))
             number += 1
     fr = PdfReader(_bytes_io(front.output()))

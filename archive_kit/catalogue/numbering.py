@@ -122,6 +122,11 @@ class Numbering(Documents):
             "AND retention = ? AND box = ?", (*unit, last_box)).fetchone()
         return UnitEnd(last_item, last_box, used or 0, bool(frozen))
 
+    def year_last_box(self, year: int) -> int:
+        """The highest box number given in a year, over all its classes (0 when none)."""
+        row = self.db.execute("SELECT MAX(box) FROM numbered_items WHERE year = ?", (year,)).fetchone()
+        return row[0] or 0
+
     def record_numbers(self, items: Iterable[ItemNumber]) -> None:
         """Give documents their numbers: on the documents and in their units' registers (inside a transaction)."""
         items = list(items)

@@ -1,5 +1,5 @@
 """Listings of numbered items: the item catalogue (归档文件目录), the box listing (盒目录), box
-spine labels (盒脊) and box remarks sheets (备考表), after DA/T 22-2015.
+spine labels (盒脊), box covers (盒面) and box remarks sheets (备考表), after DA/T 22-2015.
 """
 from __future__ import annotations
 
@@ -16,7 +16,8 @@ from ..outpaths import atomic_file, check_output
 from ..repo import Repo
 from .tables import Column, Sheet, write_table
 
-LEVELS = ("item", "box", "spine", "remarks")
+LEVELS = ("item", "box", "spine", "cover", "remarks")
+PRINTED_LEVELS = ("spine", "cover", "remarks")  # sheets to print and stick on boxes: PDF or DOCX only
 FORMATS = ("csv", "xlsx", "docx", "pdf")
 
 ITEM_COLUMNS = [
@@ -42,7 +43,7 @@ def write_listing(repo: Repo, out: Path, *, fmt: str, level: str = "item", track
         raise UsageError(f"unknown format {fmt!r}: use one of {', '.join(FORMATS)}")
     if level not in LEVELS:
         raise UsageError(f"unknown level {level!r}: use one of {', '.join(LEVELS)}")
-    if level in ("spine", "remarks") and fmt not in ("docx", "pdf"):
+    if level in PRINTED_LEVELS and fmt not in ("docx", "pdf"):
         raise UsageError(f"--level {level} is for printing: use --format pdf or docx")
     registry, cfg = repo.registry, repo.config
     out = check_output(out, repo.root)
@@ -56,12 +57,14 @@ def write_listing(repo: Repo, out: Path, *, fmt: str, level: str = "item", track
     else:
         boxes = list_boxes(repo.catalogue, registry, cfg, track=track, year=year)
         _require(boxes, track, year)
-        from .boxlabels import write_remarks, write_spines
+        from .boxlabels import write_covers, write_remarks, write_spines
 
         def write(path: Path) -> object:
             if level == "box":
                 return write_table(path, fmt, [box_sheet(registry, cfg, boxes, track=track, year=year)])
-            return (write_spines if level == "spine" else write_remarks)(path, fmt, boxes, unit_name=cfg.unit)
+            if level == "spine":
+                return write_spines(path, fmt, boxes, unit_name=cfg.unit, width=cfg.spine_width_mm)
+            return (write_covers if level == "cover" else write_remarks)(path, fmt, boxes, unit_name=cfg.unit)
     with atomic_file(out) as tmp:
         write(tmp)
     return out

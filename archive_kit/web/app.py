@@ -41,7 +41,7 @@ HERE = Path(__file__).resolve().parent
 MAX_JSON_BYTES = 64 * 1024
 TAG_FIELDS = ("track", "criterion", "year", "link", "unlink", "confirm")
 METADATA_FIELDS = ("title", "doc_number", "author", "date", "secrecy", "retention", "remarks")
-LISTING_NAMES = {"item": "归档文件目录", "box": "盒目录", "spine": "盒脊", "remarks": "备考表"}
+LISTING_NAMES = {"item": "归档文件目录", "box": "盒目录", "spine": "盒脊", "cover": "盒面", "remarks": "备考表"}
 MEDIA = {"csv": "text/csv; charset=utf-8", "pdf": "application/pdf",
          "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
          "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
@@ -397,7 +397,7 @@ def listing(request: Request) -> Response:
     console = _console(request)
     level, fmt = _text(request, "level") or "item", _text(request, "format") or "xlsx"
     if level not in LISTING_NAMES or fmt not in ("csv", "xlsx", "docx", "pdf"):
-        raise UsageError(f"no listing {level!r} as {fmt!r}: level is item, box, spine or remarks; "
+        raise UsageError(f"no listing {level!r} as {fmt!r}: level is item, box, spine, cover or remarks; "
                          "format is csv, xlsx, docx or pdf")
     track, year = _text(request, "track"), _int(request, "year", low=1, high=9999)
     folder = Path(tempfile.mkdtemp(prefix="listing-", dir=console.workdir))

@@ -14,7 +14,8 @@ NAV = (("/", "search", "检索"), ("/board", "board", "测评指标看板"), ("/
        ("/outputs", "outputs", "目录与迎检资料"), ("/upload", "upload", "添加文件"))
 # level, its name, the formats it comes in
 LISTINGS = (("item", "归档文件目录", ("csv", "xlsx", "docx", "pdf")), ("box", "盒目录", ("csv", "xlsx", "docx", "pdf")),
-            ("spine", "盒脊标签", ("docx", "pdf")), ("remarks", "备考表", ("docx", "pdf")))
+            ("spine", "盒脊标签", ("docx", "pdf")), ("cover", "盒面", ("docx", "pdf")),
+            ("remarks", "备考表", ("docx", "pdf")))
 SOURCES = {"cli": "命令行", "manifest": "清单", "path": "文件夹", "content": "内容识别", "manual": "人工"}
 ACTIONS = {"number": "编号", "renumber": "重新编号", "unnumber": "撤销编号", "freeze": "冻结",
            "retag-numbered": "已编号文件改分类"}
