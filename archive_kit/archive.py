@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping, Sequence
 
 from .catalogue import Catalogue, Document
 from .config import Config
@@ -401,11 +401,12 @@ class Archive:
         return self.catalogue.number_log(limit=limit)
 
     def listing(self, out: Path | str, *, fmt: str, level: str = "item", track: str | None = None,
-                year: int | None = None) -> Path:
-        """Write the item catalogue (``item``) or box listing (``box``) as csv, xlsx, docx or pdf."""
+                year: int | None = None, columns: str | Sequence[str] | None = None) -> Path:
+        """Write the item catalogue (``item``), box listing (``box``), spine labels or remarks sheets
+        as csv, xlsx, docx or pdf; ``columns``: the item catalogue's columns (``output.listings.item_fields``)."""
         from .output.listings import write_listing
 
-        return write_listing(self.repo, Path(out), fmt=fmt, level=level, track=track, year=year)
+        return write_listing(self.repo, Path(out), fmt=fmt, level=level, track=track, year=year, columns=columns)
 
     def coverage(self, track: str, year: int, *, today: "datetime.date | None" = None) -> "CoverageReport":
         """Every criterion of a track with its documents and pages for a year; gaps flagged, missing

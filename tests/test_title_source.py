@@ -22,13 +22,19 @@ def test_the_extractor_says_where_the_title_came_from() -> None:
     assert extract_metadata("", file_name=None).title_source is None
 
 
-def _blank_pdf(path: Path) -> Path:
-    """A PDF without any text: its title can only come from its file name."""
+def untitled_pdf(path: Path) -> Path:
+    """A PDF whose text has no title (a form number and a code): its title can only come from its
+    file name."""
     from fpdf import FPDF
+
+    from archive_kit.fonts import require_cjk_font
 
     pdf = FPDF()
     pdf.add_page()
-    pdf.rect(20, 20, 50, 30)
+    pdf.add_font("cjk", "", str(require_cjk_font()))  # embedded, as a bundle's 四性 check wants
+    pdf.set_font("cjk", size=12)
+    pdf.text(20, 20, "ABC 123")
+    pdf.rect(20, 30, 50, 30)
     pdf.output(str(path))
     return path
 
@@ -41,7 +47,7 @@ def _ingest(tmp_path: Path) -> tuple[Path, dict[str, int]]:
     src = tmp_path / "in"
     src.mkdir()
     make_pdf(src / "a.pdf", "关于开展志愿服务活动的通知", ["志愿服务活动。"])
-    _blank_pdf(src / "志愿服务现场.pdf")
+    untitled_pdf(src / "志愿服务现场.pdf")
     make_pdf(src / "c.pdf", "道德讲堂活动记录", ["道德讲堂。"])
     (src / "manifest.csv").write_text("路径,题名,自拟题名\nc.pdf,2023年道德讲堂活动材料,是\n", encoding="utf-8")
     code, data = cli_json("ingest", str(src), "--manifest", str(src / "manifest.csv"), "--track", "文明单位",

@@ -89,11 +89,14 @@ class Document:
 
     @property
     def listed_title(self) -> str:
-        """The title as a catalogue prints it: a composed or file-name title in [ ]."""
+        """The title as a catalogue prints it (DA/T 22-2015 §5.5 e): a composed or file-name title in
+        [ ]; a composed title the archivist already bracketed, whole or in part, as it is."""
         title = self.title or self.original_name
-        if (self.title_composed or not self.title) and not (title.startswith("[") and title.endswith("]")):
-            return f"[{title}]"
-        return title
+        if not (self.title_composed or not self.title):
+            return title
+        if (title.startswith("[") and title.endswith("]")) or (self.title_source == "composed" and "[" in title):
+            return title
+        return f"[{title}]"
 
     def to_json(self) -> dict[str, Any]:
         """The contract's document record (plus a few extra fields)."""
