@@ -69,19 +69,29 @@ def csv_cell(value: object) -> str:
     return "'" + text if isinstance(value, str) and text.startswith(FORMULA_STARTS) else text
 
 
-def xlsx_cell(ws, value: object):
+def xlsx_cell(ws, value: object, like=None):
     """An openpyxl cell for ``ws`` (write-only or not) whose text is always text, never a formula.
 
     openpyxl stores any str starting with ``=`` as a formula; here every str is a string cell
     (``data_type`` ``s``), and one that starts like a formula also gets Excel's quote prefix, so
     Excel shows the text and keeps it text when the cell is edited. Numbers stay numbers.
+    ``like``: a cell whose style (border, alignment…) the new cell takes, copied as openpyxl's own
+    ``copy`` does: setting a style per cell costs a lookup of every style part, far too slow for
+    tens of thousands of cells.
     """
+    from copy import copy
+
     from openpyxl.cell import WriteOnlyCell
 
     if value is None or (isinstance(value, (int, float)) and not isinstance(value, bool)):
-        return WriteOnlyCell(ws, value)
+        cell = WriteOnlyCell(ws, value)
+        if like is not None:
+            cell._style = copy(like._style)
+        return cell
     text = clean(value)
     cell = WriteOnlyCell(ws, text)
+    if like is not None:
+        cell._style = copy(like._style)
     cell.data_type = "s"
     if text.startswith(FORMULA_STARTS):
         cell.quotePrefix = True
@@ -185,12 +195,13 @@ def xlsx_workbook(sheets: Sequence[Sheet]) -> Workbook:
             c.font, c.alignment, c.border, c.fill = bold, centre, border, fill
             header.append(c)
         ws.append(header)
-        body_alignment = [aligned.get(c.align, aligned["L"]) for c in sheet.columns]
+        body_styles = []  # every body cell framed and wrapped, as printed
+        for col in sheet.columns:
+            like = xlsx_cell(ws, None)
+            like.border, like.alignment = border, aligned.get(col.align, aligned["L"])
+            body_styles.append(like)
         for row in rows:
-            cells = [xlsx_cell(ws, v) for v in row]
-            for cell, alignment in zip(cells, body_alignment):  # every body cell framed and wrapped, as printed
-                cell.border, cell.alignment = border, alignment
-            ws.append(cells)
+            ws.append([xlsx_cell(ws, v, like) for v, like in zip(row, body_styles)])
     if not sheets:
         wb.create_sheet("Sheet")
     return wb
