@@ -10,15 +10,15 @@ import re
 import zipfile
 from pathlib import Path
 
+from ..output.listings import item_fields
 from ..output.tables import Column, Sheet, clean, docx_document, save_package, xlsx_workbook
 from .front import BundleMeta
 from .plan import MISSING, Plan
 
-# the item catalogue's columns (序号…备注, output.listings), under each criterion's heading row, with
-# the page in bundle.pdf where each document starts
-COLUMNS = [Column("测评指标", 2.2), Column("序号", 0.55, "C"), Column("档号", 2.8), Column("文号", 1.9),
-           Column("责任者", 1.6), Column("题名", 4.2), Column("日期", 1.05, "C"), Column("密级", 0.6, "C"),
-           Column("起始页", 0.7, "C"), Column("页数", 0.55, "C"), Column("备注", 1.4)]
+# the item catalogue's columns (序号…备注), under each criterion's heading row, with the page in
+# bundle.pdf where each document starts before its 页数
+_ITEM = [f.column for f in item_fields(None)]
+COLUMNS = [Column("测评指标", 2.2), *_ITEM[:-2], Column("起始页", 0.7, "C"), *_ITEM[-2:]]
 FIXED = dt.datetime(2000, 1, 1)
 _FIXED_STAMP = re.compile(rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*(</dcterms:)")
 

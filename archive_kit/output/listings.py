@@ -21,7 +21,6 @@ LEVELS = ("item", "box", "spine", "remarks")
 FORMATS = ("csv", "xlsx", "docx", "pdf")
 
 
-
 @dataclass(frozen=True)
 class ItemField:
     """A column the item catalogue can have: its id (``--columns`` accepts it or the Chinese header),
