@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping, Sequence
 
 from .catalogue import Catalogue, Document
 from .config import Config
@@ -273,16 +273,20 @@ class Archive:
 
     def edit(self, ids: Iterable[int], *, title: str | None = None, doc_number: str | None = None,
              author: str | None = None, date: str | None = None, secrecy: str | None = None,
-             retention: str | None = None, remarks: str | None = None, force: bool = False) -> list[Document]:
+             retention: str | None = None, remarks: str | None = None, force: bool = False,
+             title_composed: bool | None = None) -> list[Document]:
         """Correct documents' metadata (None: unchanged; "": cleared, except the title); every change
-        goes to the edit log. A numbered document needs ``force``. Returns the changed documents."""
+        goes to the edit log. ``title_composed`` says whether the title is the archivist's own (自拟
+        题名, listed in [ ]) or the document's. A numbered document needs ``force``. Returns the
+        changed documents."""
         from .editing import edit_documents
 
         self.require_writable("editing")
         docs = [self.get(i) for i in dict.fromkeys(ids)]  # every id checked before anything changes
         changes = {"title": title, "doc_number": doc_number, "author": author, "date": date, "secrecy": secrecy,
                    "retention": retention, "remarks": remarks}
-        changed = edit_documents(self.catalogue, self.config, docs, changes, force=force)
+        changed = edit_documents(self.catalogue, self.config, docs, changes, force=force,
+                                 title_composed=title_composed)
         self.sync_index()
         return self.catalogue.by_ids(changed)
 
@@ -397,11 +401,12 @@ class Archive:
         return self.catalogue.number_log(limit=limit)
 
     def listing(self, out: Path | str, *, fmt: str, level: str = "item", track: str | None = None,
-                year: int | None = None) -> Path:
-        """Write the item catalogue (``item``) or box listing (``box``) as csv, xlsx, docx or pdf."""
+                year: int | None = None, columns: str | Sequence[str] | None = None) -> Path:
+        """Write the item catalogue (``item``), box listing (``box``), spine labels or remarks sheets
+        as csv, xlsx, docx or pdf; ``columns``: the item catalogue's columns (``output.listings.item_fields``)."""
         from .output.listings import write_listing
 
-        return write_listing(self.repo, Path(out), fmt=fmt, level=level, track=track, year=year)
+        return write_listing(self.repo, Path(out), fmt=fmt, level=level, track=track, year=year, columns=columns)
 
     def coverage(self, track: str, year: int, *, today: "datetime.date | None" = None) -> "CoverageReport":
         """Every criterion of a track with its documents and pages for a year; gaps flagged, missing

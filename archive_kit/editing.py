@@ -27,11 +27,13 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _CONTROL_BUT_LINES = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
 
-def check_edits(config: Config, changes: dict[str, str | None]) -> dict[str, str | None]:
+def check_edits(config: Config, changes: dict[str, str | None], *,
+                title_composed: bool | None = None) -> dict[str, str | None]:
     """The catalogue values for the given changes (a field left at None is not changed; an empty
     text clears the field, except the title). UsageError naming the field and the value when one
     is not acceptable: a date that is not a real YYYY-MM-DD day, a 密级 outside the config's
-    ``secrecy_levels``, a retention code the config does not know."""
+    ``secrecy_levels``, a retention code the config does not know; or when nothing would change
+    (no field and no ``title_composed``)."""
     unknown = sorted(set(changes) - set(EDITABLE))
     if unknown:
         raise UsageError(f"cannot edit {', '.join(unknown)}; editable fields: {', '.join(EDITABLE)}")
@@ -42,10 +44,22 @@ def check_edits(config: Config, changes: dict[str, str | None]) -> dict[str, str
         if not isinstance(raw, str):
             raise UsageError(f"{name} must be text, not {raw!r}")
         values[name] = _checked(config, name, raw.strip())
-    if not values:
+    if not values and title_composed is None:
         raise UsageError("nothing to change: give at least one of " + ", ".join(f"--{n.replace('_', '-')}"
-                                                                              for n in EDITABLE))
+                                                                              for n in EDITABLE)
+                         + ", --title-composed or --no-title-composed")
     return values
+
+
+def title_source_after(doc: Document, values: dict[str, str | None], title_composed: bool | None) -> str | None:
+    """The document's ``title_source`` after an edit: ``composed`` or ``manual`` when the person says
+    whether the title is their own (``title_composed``); a new title typed without saying so is
+    ``manual`` (transcribed from the document), except that a composed title stays composed."""
+    if title_composed is not None:
+        return "composed" if title_composed else "manual"
+    if "title" in values and values["title"] != doc.title:
+        return "composed" if doc.title_source == "composed" else "manual"
+    return doc.title_source
 
 
 def _checked(config: Config, name: str, value: str) -> str | None:
@@ -75,17 +89,21 @@ def _checked(config: Config, name: str, value: str) -> str | None:
 
 
 def edit_documents(cat: Catalogue, config: Config, docs: Iterable[Document], changes: dict[str, str | None], *,
-                   force: bool = False) -> list[int]:
+                   force: bool = False, title_composed: bool | None = None) -> list[int]:
     """Apply checked metadata ``changes`` to ``docs`` in one transaction, logging every changed
-    field; returns the ids of the documents that changed. Nothing is changed when a value is bad,
-    or a document is numbered and ``force`` is not given, or a numbered document's retention
-    would change."""
-    values = check_edits(config, changes)
+    field (``title_source`` too: ``title_composed`` says whether the title is the archivist's own,
+    printed in [ ]); returns the ids of the documents that changed. Nothing is changed when a
+    value is bad, or a document is numbered and ``force`` is not given, or a numbered document's
+    retention would change."""
+    values = check_edits(config, changes, title_composed=title_composed)
     docs = list(docs)
     changed: list[int] = []
     with cat.transaction():
         for doc in docs:
             diff = {name: value for name, value in values.items() if getattr(doc, name) != value}
+            source = title_source_after(doc, values, title_composed)
+            if source != doc.title_source:
+                diff["title_source"] = source
             if not diff:
                 continue
             if doc.item_number is not None:

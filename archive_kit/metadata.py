@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from .dates import MAX_YEAR, MIN_YEAR, iter_date_matches, parse_date
 
-__all__ = ["DocMetadata", "extract_metadata", "doc_number_year", "metadata_concerns"]
+__all__ = ["DocMetadata", "extract_metadata", "file_stem", "doc_number_year", "metadata_concerns"]
 
 TITLE_MAX = 80
 AUTHOR_MAX = 40
@@ -115,6 +115,9 @@ class DocMetadata:
     doc_number: str | None
     author: str | None
     date: _dt.date | None
+    # where the title came from: "content" (the text), "hint" (the document-info title), "file_name";
+    # a listing prints a file-name title in [ ] (DA/T 22-2015: a title not the document's own)
+    title_source: str | None = None
 
 
 @dataclass(frozen=True)
@@ -451,7 +454,7 @@ def _clean_hint(hint: str | None) -> str | None:
     return t if _is_title_part(t, first=True) else None
 
 
-def _file_stem(file_name: str) -> str | None:
+def file_stem(file_name: str) -> str | None:
     """The original file name without folders (``/`` or Windows ``\\``) and extension: a photo's title.
 
     A backslash starting one of ``readable_name``'s escapes (``caf\\xe9.jpg``) is not a folder.
@@ -637,15 +640,17 @@ def extract_metadata(
     ``title_hint`` (a document-info title, a DOCX Title-style paragraph) never beats the content's
     title: it only picks among titles the content offers, or stands in when the content has none
     and the hint is no program default, placeholder or file name. ``file_name`` is the last resort.
+    ``title_source`` says which of the three gave the title.
     """
     lines = _lines(text)
     hint = _clean_hint(title_hint)
     header = _analyse_header(lines, hint)
-    title = header.title or hint
+    title, source = (header.title, "content") if header.title else (hint, "hint")
     if title is None and file_name:
-        title = _file_stem(file_name)
+        title, source = file_stem(file_name), "file_name"
     author, date = _find_author_and_date(text, lines, header)
-    return DocMetadata(title=title, doc_number=header.doc_number, author=author, date=date)
+    return DocMetadata(title=title, doc_number=header.doc_number, author=author, date=date,
+                       title_source=source if title else None)
 
 
 # ---------------------------------------------------------------- review

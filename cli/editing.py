@@ -12,7 +12,9 @@ command = cli.section("Documents")
 
 @command()
 @click.argument("ids", nargs=-1, type=DOC_ID, required=True)
-@click.option("--title", help="题名.")
+@click.option("--title", help="题名 (as written on the document, unless --title-composed).")
+@click.option("--title-composed/--no-title-composed", default=None,
+              help="The title is the archivist's own (自拟题名, listed in [ ]), or the document's own.")
 @click.option("--doc-number", help="文号, e.g. 渝工发〔2023〕35号 (\"\" clears it).")
 @click.option("--author", help="责任者, the issuing body (\"\" clears it).")
 @click.option("--date", help="日期, YYYY-MM-DD (\"\" clears it).")
@@ -22,7 +24,7 @@ command = cli.section("Documents")
 @click.option("--force", is_flag=True, help="Allow editing numbered documents (their numbers stay).")
 @json_option
 @pass_ctx
-def edit(ctx: Ctx, ids: tuple[int, ...], title: str | None, doc_number: str | None, author: str | None,
+def edit(ctx: Ctx, ids: tuple[int, ...], title: str | None, title_composed: bool | None, doc_number: str | None, author: str | None,
          date: str | None, secrecy: str | None, retention: str | None, remarks: str | None, force: bool,
          as_json: bool) -> int:
     """Correct metadata (题名, 文号, 责任者, 日期, 密级, 保管期限, 备注); every change is logged.
@@ -31,7 +33,8 @@ def edit(ctx: Ctx, ids: tuple[int, ...], title: str | None, doc_number: str | No
     """
     with ctx.open() as archive:
         changed = {d.id for d in archive.edit(ids, title=title, doc_number=doc_number, author=author, date=date,
-                                              secrecy=secrecy, retention=retention, remarks=remarks, force=force)}
+                                              secrecy=secrecy, retention=retention, remarks=remarks, force=force,
+                                              title_composed=title_composed)}
         docs = [archive.get(i) for i in dict.fromkeys(ids)]
     if as_json:
         emit_json({"documents": [d.to_json() for d in docs], "changed": sorted(changed)})

@@ -79,11 +79,22 @@ def log_(ctx: Ctx, limit: int | None, as_json: bool) -> int:
 @click.option("--level", type=click.Choice(["item", "box", "spine", "cover", "remarks"]), default="item",
               show_default=True, help="item catalogue, box listing, box spine labels (盒脊), box covers (盒面) or "
               "remarks sheets (备考表) (spine/cover/remarks: docx, pdf).")
+@click.option("--columns", default=None, metavar="LIST",
+              help="Item catalogue columns, comma-separated, in order: ids or Chinese headers; `default` stands "
+                   "for the default 序号,档号,文号,责任者,题名,日期,密级,页数,备注. Extra: 盒号 (box), 件号 (item), "
+                   "测评指标 (criterion), 原文件名 (file). E.g. --columns default,盒号,测评指标")
 @pass_ctx
-def listing(ctx: Ctx, fmt: str, out: Path, track: str | None, year: int | None, level: str) -> int:
-    """Write the item catalogue, box listing, spine labels, box covers or remarks sheets."""
+def listing(ctx: Ctx, fmt: str, out: Path, track: str | None, year: int | None, level: str,
+            columns: str | None) -> int:
+    """Write the item catalogue, box listing, spine labels, box covers or remarks sheets.
+
+    The item catalogue (归档文件目录) is one catalogue per class (year, retention, track), each with
+    its cover and pages numbered from 1 (DOCX, PDF), one sheet per class (XLSX) or one table whose
+    first columns name the class (CSV). Titles the archivist composed or taken from a file name
+    are printed in [ ].
+    """
     with ctx.open() as archive:
-        path = archive.listing(out, fmt=fmt, level=level, track=track, year=year)
+        path = archive.listing(out, fmt=fmt, level=level, track=track, year=year, columns=columns)
     echo(f"wrote {path}")
     return 0
 

@@ -188,11 +188,12 @@ def test_editable_contents_match(built) -> None:
     code = archive.get(ids["long"]).archival_code
     ws = load_workbook(out / "目录.xlsx").active
     rows = [[c.value for c in r] for r in ws.iter_rows()]
-    row = [r for r in rows if r[1] == code][0]
-    assert row[5] == _pages_of(report)[ids["long"]]["start_page"] and row[6] == 4
-    assert any(r[7] == "缺少佐证材料" for r in rows)
+    assert rows[2] == ["测评指标", "序号", "档号", "文号", "责任者", "题名", "日期", "密级", "起始页", "页数", "备注"]
+    row = [r for r in rows if r[2] == code][0]
+    assert row[8] == _pages_of(report)[ids["long"]]["start_page"] and row[9] == 4
+    assert any(r[10] == "缺少佐证材料" for r in rows)
     d = docx.Document(str(out / "目录.docx"))
-    assert code in [c.text for c in d.tables[0].column_cells(1)]
+    assert code in [c.text for c in d.tables[0].column_cells(2)]
 
 
 def test_tampered_original_and_stray_file_are_all_reported(built, tmp_path: Path) -> None:

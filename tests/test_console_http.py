@@ -160,7 +160,8 @@ def test_metadata_edits_go_through_archive_edit_and_its_log(console_repo: Path, 
         history = http.get(f"/api/documents/{doc}/view").json()["history"]
         assert [(e["field"], e["action_label"], e["detail"]) for e in history if e["action"] == "edit"] == [
             ("title", "修改题名", "办公室会议记录 → 二〇二三年第一次办公室会议记录"),
-            ("doc_number", "修改文号", "（空） → 办〔2023〕1号")]
+            ("doc_number", "修改文号", "（空） → 办〔2023〕1号"),
+            ("title_source", "修改题名来源", "content → manual")]  # typed by a person: transcribed, not composed
         assert http.get("/api/search", params={"q": "第一次办公室会议"}).json()["total"] == 1
 
 

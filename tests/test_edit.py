@@ -53,7 +53,9 @@ def test_edit_round_trip_is_logged_with_who_when_before_after(tmp_path: Path, mo
             after["retention"], after["remarks"]) == ("关于开展志愿服务月活动的通知", "渝文明办〔2023〕5号", "某某局",
                                                       "2023-03-06", "内部", "D30", "题名据正文改")
     log = {e["field"]: e for e in after["history"]}
-    assert set(log) == {"title", "doc_number", "author", "date", "secrecy", "retention", "remarks"}
+    # a new title typed by hand is the document's own, transcribed: its source becomes manual
+    assert set(log) == {"title", "title_source", "doc_number", "author", "date", "secrecy", "retention", "remarks"}
+    assert (log["title_source"]["before"], log["title_source"]["after"]) == ("content", "manual")
     assert (log["title"]["before"], log["title"]["after"]) == (before["title"], "关于开展志愿服务月活动的通知")
     assert (log["date"]["before"], log["date"]["after"]) == ("2023-03-05", "2023-03-06")
     assert log["secrecy"]["before"] is None and log["secrecy"]["after"] == "内部"
@@ -62,8 +64,8 @@ def test_edit_round_trip_is_logged_with_who_when_before_after(tmp_path: Path, mo
     code, _ = cli_json("edit", str(first), "--remarks", "", "--title", "关于开展志愿服务月活动的通知", root=root)
     assert code == 0
     again = record(root, first)
-    assert again["history"][:7] == after["history"]
-    assert [(e["field"], e["before"], e["after"]) for e in again["history"][7:]] == [("remarks", "题名据正文改", None)]
+    assert again["history"][:8] == after["history"]
+    assert [(e["field"], e["before"], e["after"]) for e in again["history"][8:]] == [("remarks", "题名据正文改", None)]
     assert record(root, second)["history"] == []
     # the people's view shows the same history
     proc = run_cli("show", str(first), "--history", root=root)
@@ -96,7 +98,7 @@ def test_numbered_document_needs_force_and_later_outputs_show_the_edit(tmp_path:
     assert code == 0
     now = record(root, first)
     assert now["title"] == "关于开展学雷锋志愿服务活动的通知" and now["archival_code"] == numbered["archival_code"]
-    assert [e["field"] for e in now["history"]] == ["title", "secrecy"]
+    assert [e["field"] for e in now["history"]] == ["title", "secrecy", "title_source"]
     out = tmp_path / "out"
     out.mkdir()
     run_cli("listing", "--format", "csv", "--out", str(out / "目录.csv"), root=root, check=True)

@@ -194,3 +194,35 @@ def test_without_sm3_the_sm3_checks_are_skipped_with_a_reason(bundle, monkeypatc
     assert len(sm3) == 4 and all(c.ok and c.reason.startswith("skipped: this Python's OpenSSL has no SM3")
                                  for c in sm3)
     assert all(c.ok for c in checks if c.check == "sha256")
+
+
+def test_the_title_check_goes_by_where_the_title_came_from(tmp_path: Path) -> None:
+    """A title the archivist composed (manifest 自拟题名) or taken from the file name is not the
+    document's own: not looked for on its first page. Any other title not on the page fails, even
+    though nobody typed [ ] around either."""
+    from tests.test_title_source import untitled_pdf
+
+    ev = tmp_path / "evidence"
+    ev.mkdir()
+    make_pdf(ev / "a.pdf", TITLES[0], NOTICE_BODY, date_text="2023年3月5日")
+    make_pdf(ev / "b.pdf", TITLES[1], NOTICE_BODY, date_text="2023年4月5日")
+    untitled_pdf(ev / "现场照片扫描.pdf")
+    manifest = tmp_path / "manifest.csv"
+    manifest.write_text("path,track,criterion,year,date,title,自拟题名\n"
+                        "evidence/a.pdf,文明单位,2.3,2023,2023-03-05,2023年志愿服务活动材料,是\n"
+                        "evidence/b.pdf,文明单位,2.3,2023,2023-04-05,某单位材料汇编,否\n"
+                        "evidence/现场照片扫描.pdf,文明单位,2.3,2023,2023-05-05,,\n", encoding="utf-8")
+    root = tmp_path / "repo"
+    run_cli("init", "--fonds", "J001", "--unit", "测试单位", root=root, check=True)
+    code, data = cli_json("ingest", "--manifest", str(manifest), "--no-ocr", root=root)
+    assert code == 0 and not data["failed"], data
+    assert sorted(d["title_source"] for d in data["added"]) == ["composed", "file_name", "manifest"]
+    out = tmp_path / "bundle"
+    code, report = cli_json("bundle", "--track", "文明单位", "--year", "2023", "--out", str(out), root=root)
+    assert code == 0, report
+    code, data = cli_json("verify", "--bundle", str(out), root=root)
+    numbers = {rec["title"]: rec["item_number"] for rec in _records(out).values()}
+    assert _failed(data) == {("authenticity", "title", numbers["某单位材料汇编"])}
+    titles = {c["item"]: c["reason"] for c in data["checks"] if c["check"] == "title"}
+    assert "composed" in titles[numbers["2023年志愿服务活动材料"]]
+    assert "file name" in titles[numbers["现场照片扫描"]]

@@ -51,6 +51,7 @@ def test_notice_with_red_header_number_two_line_title_and_signature() -> None:
         doc_number="渝中直工发〔2023〕12号",
         author="中共重庆市渝中区直属机关工作委员会",
         date=dt.date(2023, 3, 5),
+        title_source="content",
     )
 
 
@@ -273,7 +274,8 @@ def test_no_long_sentence_or_full_stop_line_as_author() -> None:
 
 def test_photo_without_text_is_titled_by_file_name() -> None:
     m = meta("", file_name="照片/2023-03-05 学雷锋志愿服务活动.JPG")
-    assert m == DocMetadata(title="2023-03-05 学雷锋志愿服务活动", doc_number=None, author=None, date=None)
+    assert m == DocMetadata(title="2023-03-05 学雷锋志愿服务活动", doc_number=None, author=None, date=None,
+                            title_source="file_name")
     assert meta("   \n  ", file_name=r"D:\资料\IMG_20230305_101500.jpg").title == "IMG_20230305_101500"
     assert meta("") == DocMetadata(None, None, None, None)
 

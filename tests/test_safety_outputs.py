@@ -389,7 +389,7 @@ def test_control_characters_give_a_working_bundle_and_contents(site: Site) -> No
     import openpyxl
 
     values = [c.value for row in openpyxl.load_workbook(out / "目录.xlsx").worksheets[0].iter_rows() for c in row]
-    assert "标题有控制符" in values and "现场照片" in values
+    assert "标题有控制符" in values and "[现场照片]" in values  # titled by its file name: in [ ]
     from pypdf import PdfReader
 
     reader = PdfReader(out / "bundle.pdf")

@@ -179,7 +179,8 @@ def _build_into(repo: Repo, bag: Path, plan: Plan, meta: BundleMeta, track: str,
         names_of[doc.id] = name
         originals[name] = {"sha256": doc.sha256, "sm3": digests(data / ORIGINALS / name)[1],
                            "archival_code": doc.archival_code, "id": doc.id, "original_name": doc.original_name,
-                           "item_number": doc.item_number, "title": doc.title, "date": doc.date,
+                           "item_number": doc.item_number, "title": doc.title, "title_source": doc.title_source,
+                           "date": doc.date,
                            "doc_number": doc.doc_number, "author": doc.author, "retention": doc.retention,
                            "pages": doc.pages, "format": doc.format, "track": doc.track, "year": doc.year,
                            "rendition": entry.rendition.path is not None}

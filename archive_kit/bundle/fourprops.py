@@ -30,6 +30,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Iterator
 
+from ..catalogue.documents import BRACKETED_TITLE_SOURCES
 from ..dates import find_dates
 from ..errors import ArchiveKitError
 from ..formats import OLE_MAGIC, detect
@@ -309,7 +310,11 @@ def _pdf_metadata(item: _Item, reader: Any) -> Iterator[Check]:
         yield Check("authenticity", "date", n, True, "first page has no text layer: date not checked")
         return
     title = str(rec.get("title") or "").strip()
-    if title.startswith("[") and title.endswith("]"):
+    source = rec.get("title_source")
+    if source in BRACKETED_TITLE_SOURCES:
+        what = "composed by the archivist" if source == "composed" else "taken from the file name"
+        yield Check("authenticity", "title", n, True, f"title {what} (listed in [ ]): not looked for on the page")
+    elif "title_source" not in rec and title.startswith("[") and title.endswith("]"):  # a bundle older than it
         yield Check("authenticity", "title", n, True, "title written by the archivist ([ ]): not on the page")
     else:
         found = bool(title) and _squash(title) in _squash(first)

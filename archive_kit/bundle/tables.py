@@ -10,27 +10,33 @@ import re
 import zipfile
 from pathlib import Path
 
+from ..output.listings import item_fields
 from ..output.tables import Column, Sheet, clean, docx_document, save_package, xlsx_workbook
 from .front import BundleMeta
 from .plan import MISSING, Plan
 
-COLUMNS = [Column("测评指标", 2.6), Column("档号", 2.8), Column("题名", 4.8), Column("文号", 2.2),
-           Column("日期", 1.1, "C"), Column("起始页", 0.8, "C"), Column("页数", 0.7, "C"), Column("备注", 1.6)]
+# the item catalogue's columns (序号…备注), under each criterion's heading row, with the page in
+# bundle.pdf where each document starts before its 页数
+_ITEM = [f.column for f in item_fields(None)]
+COLUMNS = [Column("测评指标", 2.2), *_ITEM[:-2], Column("起始页", 0.7, "C"), *_ITEM[-2:]]
 FIXED = dt.datetime(2000, 1, 1)
 _FIXED_STAMP = re.compile(rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*(</dcterms:)")
 
 
 def toc_rows(plan: Plan) -> list[list[object]]:
-    """The contents as rows: a heading row per criterion, then its documents."""
+    """The contents as rows: a heading row per criterion, then its documents numbered 1… through the
+    contents, titles as the item catalogue prints them (a composed or file-name title in [ ])."""
     rows: list[list[object]] = []
+    seq = 0
     for sec in plan.sections:
-        rows.append([sec.heading, "", "", "", "", "", "", MISSING if sec.missing else ""])
+        rows.append([sec.heading] + [""] * (len(COLUMNS) - 2) + [MISSING if sec.missing else ""])
         for entry, linked in sec.rows:
-            note = "关联材料" if linked else ""
-            if entry.rendition.path is None:
-                note = (note + "；" if note else "") + "未生成转换件"
-            rows.append(["", entry.code, entry.title, entry.doc.doc_number, entry.date8, entry.start, entry.pages,
-                         note])
+            notes = [entry.doc.remarks or "", "关联材料" if linked else "",
+                     "未生成转换件" if entry.rendition.path is None else ""]
+            seq += 1
+            doc = entry.doc
+            rows.append(["", seq, entry.code, doc.doc_number, doc.author, doc.listed_title, entry.date8, doc.secrecy,
+                         entry.start, entry.pages, "；".join(n for n in notes if n)])
     return rows
 
 

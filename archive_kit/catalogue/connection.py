@@ -19,11 +19,13 @@ from urllib.parse import quote
 
 from ..errors import (ArchiveKitError, CatalogueDamagedError, DiskFullError, LockTimeout, ReadOnlyError,
                       RepositoryError)
+from ..metadata import file_stem
 from ..store import text_sha256
 
-SCHEMA_VERSION = 5  # 4: documents.original_name_bytes and texts.sha256 (the fixity of each extracted text);
+SCHEMA_VERSION = 6  # 4: documents.original_name_bytes and texts.sha256 (the fixity of each extracted text);
 # 5: the assignments table (owner and due date of a criterion), documents.secrecy and tags_confirmed, the
-# append-only edit_log
+# append-only edit_log; 6: documents.title_source (where the title came from: a listing brackets a composed
+# or file-name title)
 MAX_ID = 2**63 - 1  # SQLite's largest integer: a bigger "id" names no document (and must not overflow)
 
 _SCHEMA = """
@@ -58,6 +60,7 @@ CREATE TABLE IF NOT EXISTS documents (
     box INTEGER,
     secrecy TEXT,
     tags_confirmed INTEGER NOT NULL DEFAULT 0,
+    title_source TEXT,
     added_at TEXT NOT NULL,
     updated_at TEXT NOT NULL
 );
@@ -159,6 +162,8 @@ _ADDED_COLUMNS = (
     ("documents", "secrecy", "TEXT"),               # version 5: 密级
     # version 5: a person confirmed the tags content proposed (numbered documents count as confirmed)
     ("documents", "tags_confirmed", "INTEGER NOT NULL DEFAULT 0"),
+    # version 6: where the title came from (content, hint, file_name, manifest, manual, composed)
+    ("documents", "title_source", "TEXT"),
 )
 
 
@@ -172,6 +177,15 @@ def _fill_text_hashes(db: sqlite3.Connection) -> None:
     (safe to run again after a kill between steps)."""
     db.create_function("archive_kit_text_sha256", 1, text_sha256, deterministic=True)
     db.execute("UPDATE texts SET sha256 = archive_kit_text_sha256(text) WHERE sha256 IS NULL")
+
+
+def _mark_file_name_titles(db: sqlite3.Connection) -> None:
+    """Migration to version 6: a title equal to its file name without the extension was taken from
+    the file name (the extractor's last resort), so its listing prints it in [ ]; every other title's
+    source is unknown (NULL) and is printed as it is."""
+    db.create_function("archive_kit_name_stem", 1, file_stem, deterministic=True)
+    db.execute("UPDATE documents SET title_source = 'file_name' "
+               "WHERE title_source IS NULL AND title = archive_kit_name_stem(original_name)")
 
 
 def catalogue_error(path: Path, error: sqlite3.Error, lock_timeout: float = 0.0) -> ArchiveKitError | None:
@@ -317,6 +331,8 @@ class CatalogueConnection:
                     self.db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {declaration}")
                     if column == "tags_confirmed":  # stamped and boxed before proposals existed: kept as decided
                         self.db.execute("UPDATE documents SET tags_confirmed = 1 WHERE item_number IS NOT NULL")
+                    if column == "title_source":
+                        _mark_file_name_titles(self.db)
             _fill_text_hashes(self.db)
             self.db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 

@@ -16,6 +16,8 @@ from .index_queue import IndexQueue
 from .tags import Tags
 from .texts import Texts
 
+# title sources whose title is not the document's own: a listing prints it in [ ] (DA/T 22-2015)
+BRACKETED_TITLE_SOURCES = ("composed", "file_name")
 PROPOSABLE = ("track", "criterion")  # the tags content may propose (its year is the signing date's)
 IDS_PER_QUERY = 900  # ids bound in one ``IN (…)`` (below SQLite's oldest variable limit, 999)
 
@@ -53,6 +55,9 @@ class Document:
     box: int | None = None
     secrecy: str | None = None  # 密级; None where the unit does not mark it
     tags_confirmed: bool = False  # a person confirmed (or set) the tags, so none is a mere proposal
+    # where the title came from: content, hint (document info), file_name, manifest, manual (edit), composed
+    # (自拟题名, the archivist's own); None in a catalogue older than format 6 whose title was not a file name
+    title_source: str | None = None
     added_at: str = ""
     updated_at: str = ""
     links: list[tuple[str, str]] = field(default_factory=list)
@@ -75,6 +80,23 @@ class Document:
             return []
         return [name for name in PROPOSABLE if getattr(self, f"{name}_source") == "content"
                 and getattr(self, name) is not None]
+
+    @property
+    def title_composed(self) -> bool:
+        """The title is not the document's own (the archivist composed it, or it is the file name):
+        listed in [ ], and not to be looked for on the document's first page."""
+        return self.title_source in BRACKETED_TITLE_SOURCES
+
+    @property
+    def listed_title(self) -> str:
+        """The title as a catalogue prints it (DA/T 22-2015 §5.5 e): a composed or file-name title in
+        [ ]; a composed title the archivist already bracketed, whole or in part, as it is."""
+        title = self.title or self.original_name
+        if not (self.title_composed or not self.title):
+            return title
+        if (title.startswith("[") and title.endswith("]")) or (self.title_source == "composed" and "[" in title):
+            return title
+        return f"[{title}]"
 
     def to_json(self) -> dict[str, Any]:
         """The contract's document record (plus a few extra fields)."""
@@ -109,6 +131,7 @@ class Document:
             "archival_code": self.archival_code,
             "box": self.box,
             "secrecy": self.secrecy,
+            "title_source": self.title_source,
             "proposed": {name: True for name in self.proposed_tags},
         }
 

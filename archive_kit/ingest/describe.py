@@ -13,6 +13,7 @@ from ..errors import InputFileError, UsageError
 from ..extract import Extraction
 from ..metadata import DocMetadata, doc_number_year
 from ..tagging import Proposal, decide, path_proposal
+from .manifest import NO, YES
 from .records import CliTags, Item
 
 
@@ -30,6 +31,9 @@ def describe(item: Item, extraction: Extraction, meta: DocMetadata, registry: Tr
         except ValueError:
             warnings.append(f"manifest date {m['date']!r} is not YYYY-MM-DD; ignored")
     title = m.get("title") or meta.title or Path(item.name).stem
+    title_source = "manifest" if m.get("title") else (meta.title_source if meta.title else "file_name")
+    if m.get("title_composed"):
+        title_source = "composed" if m["title_composed"].lower() in YES else title_source
     proposals = [Proposal("cli", cli.track, cli.criterion, cli.year)]
     mp = Proposal("manifest")
     if m.get("track"):
@@ -54,6 +58,7 @@ def describe(item: Item, extraction: Extraction, meta: DocMetadata, registry: Tr
         "source_path": item.source_path,
         "format": item.format,
         "title": title,
+        "title_source": title_source,
         "doc_number": m.get("doc_number") or meta.doc_number,
         "author": m.get("author") or meta.author,
         "date": doc_date.isoformat() if doc_date else None,
@@ -116,6 +121,9 @@ def validate_manifest_row(item: Item, registry: TrackRegistry, secrecy_levels: S
     if m.get("secrecy") and m["secrecy"] not in secrecy_levels:
         raise InputFileError(item.source_path, f"manifest secrecy (密级) {m['secrecy']!r} is not one of "
                              f"{', '.join(secrecy_levels)} (config secrecy_levels)")
+    if m.get("title_composed") and m["title_composed"].lower() not in YES + NO:
+        raise InputFileError(item.source_path, f"manifest title_composed (自拟题名) {m['title_composed']!r} is "
+                             f"neither yes ({'/'.join(YES)}) nor no ({'/'.join(NO)})")
     if m.get("year"):
         try:
             _year(m["year"])

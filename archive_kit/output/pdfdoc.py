@@ -1,5 +1,6 @@
 """A small fpdf2 helper for printed A4 pages in Chinese: the embedded TrueType CJK font, titles,
-tables whose header row repeats on every page, and a "第 X 页 共 Y 页" footer.
+tables whose header row repeats on every page, and a "第 X 页 共 Y 页" footer whose numbers can
+restart (one catalogue after another in one file, each numbered from 1, its cover unnumbered).
 
 Only a TrueType CJK font (``require_cjk_font()``) is used, embedded as a subset: never a
 non-embedded CID font, so the PDF prints the same on any machine.
@@ -17,7 +18,6 @@ from ..textnorm import clean_text
 
 FAMILY = "cjk"
 PT_TO_MM = 25.4 / 72
-NB_ALIAS = "{nb-pages}"  # long enough to reserve room for a 4-digit page total
 
 
 @dataclass(frozen=True)
@@ -40,7 +40,10 @@ class CleanTextPDF(FPDF):
 
 class PdfDoc(CleanTextPDF):
     """An A4 document with the CJK font registered and a page-number footer (``footer_text``
-    may use ``{page}`` and ``{pages}``; empty for no footer)."""
+    may use ``{page}`` and ``{pages}``; empty for no footer). Pages are numbered from 1 through the
+    document unless ``restart_numbering`` starts a new run; ``unnumbered`` leaves a page (a cover)
+    out. Footers are drawn when the document is saved, once every run's page total is known, and
+    each run is also a PDF page-label range (``1``, ``2``… in a reader's page box)."""
 
     def __init__(self, orientation: str = "L", *, margin: float = 15.0,
                  footer_text: str = "第 {page} 页 共 {pages} 页", font: Path | None = None) -> None:
@@ -49,23 +52,51 @@ class PdfDoc(CleanTextPDF):
         self.set_margins(margin, margin, margin)
         self.set_auto_page_break(False)
         self.footer_text = footer_text
-        self.alias_nb_pages(NB_ALIAS)
         self.set_font(FAMILY, size=10)
         self._widths: dict[tuple[float, str], float] = {}
+        self._run_starts: list[int] = [1]  # the first page of each numbering run
+        self._unnumbered: set[int] = set()
 
     # --- page furniture ---------------------------------------------------------------
 
-    def footer(self) -> None:
-        """Page number line centred at the bottom."""
-        if not self.footer_text:
+    def restart_numbering(self) -> None:
+        """The pages added from now on are numbered from 1 again (a new catalogue in the same file)."""
+        if self.page == 0:
             return
-        size = self.font_size_pt
-        self.set_font(FAMILY, size=9)
-        text = self.footer_text.format(page=self.page_no(), pages=NB_ALIAS)
-        # cell(), not text(): only cell() substitutes the total-pages alias with an embedded TrueType font
-        self.set_xy(self.l_margin, self.h - self.b_margin * 0.75)
-        self.cell(self.content_width, 5, text, align="C")
-        self.set_font(FAMILY, size=size)
+        self._run_starts.append(self.page + 1)
+
+    def unnumbered(self) -> None:
+        """Leave the current page (a cover) out of the page numbers."""
+        self._unnumbered.add(self.page)
+
+    def page_numbers(self) -> dict[int, tuple[int, int]]:
+        """Each numbered page's (number, total of its run)."""
+        last = self.page
+        out: dict[int, tuple[int, int]] = {}
+        bounds = [*self._run_starts, last + 1]
+        for start, end in zip(bounds, bounds[1:]):
+            pages = [p for p in range(start, end) if p not in self._unnumbered]
+            out.update({p: (n, len(pages)) for n, p in enumerate(pages, 1)})
+        return out
+
+    def _draw_footers(self) -> None:
+        """Draw every page's number line and set its page label (at save: the run totals are known)."""
+        last = self.page
+        numbers = self.page_numbers()
+        for page in range(1, last + 1):
+            self.page = page
+            if page in numbers:
+                self.set_page_label("D", "", numbers[page][0])
+            else:  # a cover: 封面1, 封面2… by its run
+                self.set_page_label("D", "封面", sum(1 for s in self._run_starts if s <= page))
+            if not self.footer_text or page not in numbers:
+                continue
+            number, total = numbers[page]
+            self.font_family = ""  # a page's content stream sets its own font: select it again on this page
+            self.set_font(FAMILY, size=9)
+            self.set_xy(self.l_margin, self.h - self.b_margin * 0.75)
+            self.cell(self.content_width, 5, self.footer_text.format(page=number, pages=total), align="C")
+        self.page = last
 
     @property
     def content_width(self) -> float:
@@ -123,6 +154,19 @@ class PdfDoc(CleanTextPDF):
                 self.cell(self.content_width, 6, line, align="C", new_x="LMARGIN", new_y="NEXT")
         self.ln(2)
 
+    def cover(self, title: str, fields: Sequence[tuple[str, str]]) -> None:
+        """A catalogue's cover page: the title large in the upper third, then one "label：value" line
+        per field, left-aligned in a block at the page's centre."""
+        self.set_y(self.h * 0.22)
+        self.title_block(title, size=28)
+        self.set_font(FAMILY, size=15)
+        left = self.l_margin + self.content_width * 0.3
+        self.set_y(self.h * 0.45)
+        for label, value in fields:
+            for line in self.wrap(f"{label}：{value}", self.content_width * 0.6):
+                self.set_x(left)
+                self.cell(self.content_width * 0.6, 11, line, align="L", new_x="LMARGIN", new_y="NEXT")
+
     def table(self, columns: Sequence[PdfColumn], rows: Sequence[Sequence[object]], *, font_size: float = 9,
               line_height: float | None = None, padding: float = 1.2, new_page_title: str = "") -> None:
         """A bordered table that breaks across pages, repeating the header row on each new page
@@ -175,6 +219,7 @@ class PdfDoc(CleanTextPDF):
         self.set_xy(self.l_margin, y + height)
 
     def save(self, path: Path) -> Path:
-        """Write the PDF to ``path``."""
+        """Draw the page numbers and write the PDF to ``path``."""
+        self._draw_footers()
         self.output(str(path))
         return path

@@ -1,7 +1,9 @@
 """Printable tables in four formats: CSV for Excel, XLSX, DOCX and PDF, all A4 landscape.
 
 A ``Sheet`` is one titled table (a classification unit's item catalogue, a box listing, a
-coverage report); a file holds one or more sheets. Headers repeat on every printed page.
+coverage report); a file holds one or more sheets. Headers repeat on every printed page. In DOCX
+and PDF each sheet is a catalogue of its own: its own cover page where it has one (``cover``),
+and page numbers starting at 1.
 """
 from __future__ import annotations
 
@@ -42,9 +44,12 @@ class Sheet:
     columns: list[Column]
     rows: list[list[object]] = field(default_factory=list)
     name: str = "Sheet"
+    # (label, value) lines of the catalogue's cover page (封面: 全宗号, 全宗名称, 年度…); none: no cover
+    cover: list[tuple[str, str]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.title, self.subtitle = clean(self.title), clean(self.subtitle)
+        self.cover = [(clean(label), clean(value)) for label, value in self.cover]
 
     def widths_mm(self, total: float = PRINT_WIDTH_MM) -> list[float]:
         """Column widths in mm sharing ``total`` by weight."""
@@ -64,19 +69,29 @@ def csv_cell(value: object) -> str:
     return "'" + text if isinstance(value, str) and text.startswith(FORMULA_STARTS) else text
 
 
-def xlsx_cell(ws, value: object):
+def xlsx_cell(ws, value: object, like=None):
     """An openpyxl cell for ``ws`` (write-only or not) whose text is always text, never a formula.
 
     openpyxl stores any str starting with ``=`` as a formula; here every str is a string cell
     (``data_type`` ``s``), and one that starts like a formula also gets Excel's quote prefix, so
     Excel shows the text and keeps it text when the cell is edited. Numbers stay numbers.
+    ``like``: a cell whose style (border, alignment…) the new cell takes, copied as openpyxl's own
+    ``copy`` does: setting a style per cell costs a lookup of every style part, far too slow for
+    tens of thousands of cells.
     """
+    from copy import copy
+
     from openpyxl.cell import WriteOnlyCell
 
     if value is None or (isinstance(value, (int, float)) and not isinstance(value, bool)):
-        return WriteOnlyCell(ws, value)
+        cell = WriteOnlyCell(ws, value)
+        if like is not None:
+            cell._style = copy(like._style)
+        return cell
     text = clean(value)
     cell = WriteOnlyCell(ws, text)
+    if like is not None:
+        cell._style = copy(like._style)
     cell.data_type = "s"
     if text.startswith(FORMULA_STARTS):
         cell.quotePrefix = True
@@ -104,14 +119,16 @@ def display_width(text: str) -> int:
 
 
 def write_csv(path: Path, sheets: Sequence[Sheet]) -> Path:
-    """UTF-8 with BOM (Excel and WPS open Chinese correctly): per sheet a title line, the header
-    row and the rows; sheets are separated by an empty line."""
+    """UTF-8 with BOM (Excel and WPS open Chinese correctly): per sheet a title line (none for a
+    sheet without title and subtitle: one plain table for machines), the header row and the rows;
+    sheets are separated by an empty line."""
     with open(path, "w", encoding="utf-8-sig", newline="") as fh:
         w = csv.writer(fh)
         for i, sheet in enumerate(sheets):
             if i:
                 w.writerow([])
-            w.writerow([csv_cell(f"{sheet.title}  {sheet.subtitle}".strip())])
+            if sheet.title or sheet.subtitle:
+                w.writerow([csv_cell(f"{sheet.title}  {sheet.subtitle}".strip())])
             w.writerow([csv_cell(c.header) for c in sheet.columns])
             w.writerows([csv_cell(v) for v in row] for row in sheet.rows)
     return path
@@ -129,7 +146,8 @@ def write_xlsx(path: Path, sheets: Sequence[Sheet]) -> Path:
 def xlsx_workbook(sheets: Sequence[Sheet]) -> Workbook:
     """An openpyxl workbook (write-only mode, fast) with one worksheet per sheet: merged title rows,
     bold frozen header, column widths fitted to Chinese text, A4 landscape with the title and header
-    repeated. Returned unsaved, so a caller can set its document properties first."""
+    repeated, fitted to the page's width; body cells framed with thin borders and wrapped.
+    Returned unsaved, so a caller can set its document properties first."""
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
     from openpyxl.utils import get_column_letter
@@ -142,6 +160,8 @@ def xlsx_workbook(sheets: Sequence[Sheet]) -> Workbook:
     border = Border(left=thin, right=thin, top=thin, bottom=thin)
     fill = PatternFill("solid", fgColor="DDDDDD")
     centre = Alignment(horizontal="center", vertical="center", wrap_text=True)
+    aligned = {a: Alignment(horizontal={"C": "center", "R": "right"}.get(a, "left"), vertical="center",
+                            wrap_text=True) for a in "LCR"}
     used: set[str] = set()
     for sheet in sheets:
         ws = wb.create_sheet(_sheet_name(sheet.name, used))
@@ -175,8 +195,13 @@ def xlsx_workbook(sheets: Sequence[Sheet]) -> Workbook:
             c.font, c.alignment, c.border, c.fill = bold, centre, border, fill
             header.append(c)
         ws.append(header)
+        body_styles = []  # every body cell framed and wrapped, as printed
+        for col in sheet.columns:
+            like = xlsx_cell(ws, None)
+            like.border, like.alignment = border, aligned.get(col.align, aligned["L"])
+            body_styles.append(like)
         for row in rows:
-            ws.append([xlsx_cell(ws, v) for v in row])
+            ws.append([xlsx_cell(ws, v, like) for v, like in zip(row, body_styles)])
     if not sheets:
         wb.create_sheet("Sheet")
     return wb
@@ -222,16 +247,45 @@ def new_docx(*, landscape: bool = True, font: str = "宋体", size_pt: float = 1
     normal.font.size = Pt(size_pt)
     normal.font.name = font
     normal.element.get_or_add_rPr().get_or_add_rFonts().set(qn("w:eastAsia"), font)
-    if not page_numbers:
-        return d
-    para = sec.footer.paragraphs[0]
+    if page_numbers:
+        page_number_footer(sec)
+    return d
+
+
+def page_number_footer(section, *, restart: bool = False) -> None:
+    """Give ``section`` its own footer: "第 X 页 共 Y 页" (PAGE and NUMPAGES fields), or with
+    ``restart`` "第 X 页" numbered from 1 in this section. (A section's own total, SECTIONPAGES,
+    is left out: LibreOffice does not compute it and would print a wrong total.)"""
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+
+    section.footer.is_linked_to_previous = False
+    para = section.footer.paragraphs[0]
     para.alignment = WD_ALIGN_PARAGRAPH.CENTER
     para.add_run("第 ")
     _add_field(para, "PAGE")
+    if restart:
+        para.add_run(" 页")
+        _restart_page_numbers(section)
+        return
     para.add_run(" 页 共 ")
     _add_field(para, "NUMPAGES")
     para.add_run(" 页")
-    return d
+
+
+def _restart_page_numbers(section) -> None:
+    """``<w:pgNumType w:start="1"/>`` in the section's properties, where the schema places it."""
+    from docx.oxml import parse_xml
+
+    sect_pr = section._sectPr
+    for old in sect_pr.findall(f"{{{W_NS}}}pgNumType"):
+        sect_pr.remove(old)
+    node = parse_xml(f'<w:pgNumType xmlns:w="{W_NS}" w:start="1"/>')
+    follows = ("pgSz", "pgMar", "paperSrc", "pgBorders", "lnNumType")  # what comes before pgNumType
+    anchor = [child for child in sect_pr if child.tag.split("}")[-1] in follows]
+    if anchor:
+        anchor[-1].addnext(node)
+    else:
+        sect_pr.append(node)
 
 
 def _add_field(paragraph, instr: str) -> None:
@@ -309,28 +363,61 @@ def write_docx(path: Path, sheets: Sequence[Sheet]) -> Path:
 
 
 def docx_document(sheets: Sequence[Sheet]) -> DocxDocument:
-    """A python-docx Document with, for each sheet, its title, subtitle and a real Word table;
-    sheets start on a new page. Returned unsaved, so a caller can set its document properties first."""
-    from docx.enum.text import WD_BREAK
+    """A python-docx Document with, for each sheet, its cover (where it has one) in a section without
+    page numbers, then its title, subtitle and a real Word table in a section of its own whose pages
+    are numbered from 1 (第 X 页); one sheet without a cover is numbered 第 X 页 共 Y 页. Returned
+    unsaved, so a caller can set its document properties first."""
+    from docx.enum.section import WD_SECTION
 
-    d = new_docx(size_pt=9)  # small enough that 档号 and 日期 fit their columns
+    runs = len(sheets) > 1 or any(sheet.cover for sheet in sheets)
+    d = new_docx(size_pt=9, page_numbers=not runs)  # small enough that 档号 and 日期 fit their columns
     for i, sheet in enumerate(sheets):
         if i:
-            d.paragraphs[-1].add_run().add_break(WD_BREAK.PAGE)
+            d.add_section(WD_SECTION.NEW_PAGE)
+        if sheet.cover:
+            docx_cover(d, sheet)
+            d.sections[-1].footer.is_linked_to_previous = False  # an empty footer: the cover has no number
+            d.add_section(WD_SECTION.NEW_PAGE)
+        if runs:
+            page_number_footer(d.sections[-1], restart=True)
         docx_title(d, sheet.title, sheet.subtitle)
         docx_table(d, sheet.columns, sheet.rows, sheet.widths_mm())
     return d
+
+
+def docx_cover(d, sheet: Sheet) -> None:
+    """A catalogue's cover page: its title large, then one "label：value" line per cover field."""
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.shared import Mm, Pt
+
+    for _ in range(4):
+        d.add_paragraph()
+    docx_title(d, sheet.title, size_pt=28)
+    d.add_paragraph()
+    for label, value in sheet.cover:
+        p = d.add_paragraph()
+        p.paragraph_format.left_indent = Mm(90)
+        p.paragraph_format.space_after = Pt(10)
+        p.alignment = WD_ALIGN_PARAGRAPH.LEFT
+        run = p.add_run(f"{label}：{value}")
+        run.font.size = Pt(14)
 
 
 # --------------------------------------------------------------------------- PDF
 
 
 def write_pdf(path: Path, sheets: Sequence[Sheet]) -> Path:
-    """Each sheet on new pages: title, subtitle, table with its header on every page."""
+    """Each sheet on new pages: its cover (unnumbered) where it has one, then title, subtitle and
+    table with its header on every page; each sheet's pages numbered from 1."""
     from .pdfdoc import PdfColumn, PdfDoc
 
     pdf = PdfDoc("L")
     for sheet in sheets:
+        pdf.restart_numbering()
+        if sheet.cover:
+            pdf.add_page()
+            pdf.cover(sheet.title, sheet.cover)
+            pdf.unnumbered()
         pdf.add_page()
         pdf.title_block(sheet.title, sheet.subtitle)
         cols = [PdfColumn(c.header, w, c.align) for c, w in zip(sheet.columns, sheet.widths_mm(pdf.content_width))]
