@@ -21,9 +21,10 @@ from ..errors import (ArchiveKitError, CatalogueDamagedError, DiskFullError, Loc
                       RepositoryError)
 from ..store import text_sha256
 
-SCHEMA_VERSION = 5  # 4: documents.original_name_bytes and texts.sha256 (the fixity of each extracted text);
+SCHEMA_VERSION = 6  # 4: documents.original_name_bytes and texts.sha256 (the fixity of each extracted text);
 # 5: the assignments table (owner and due date of a criterion), documents.secrecy and tags_confirmed, the
-# append-only edit_log
+# append-only edit_log; 6: photo archives (documents.kind and the DA/T 50 photo fields; numbered_items.kind,
+# so a class's photos have their own item-number sequence)
 MAX_ID = 2**63 - 1  # SQLite's largest integer: a bigger "id" names no document (and must not overflow)
 
 _SCHEMA = """
@@ -58,6 +59,12 @@ CREATE TABLE IF NOT EXISTS documents (
     box INTEGER,
     secrecy TEXT,
     tags_confirmed INTEGER NOT NULL DEFAULT 0,
+    kind TEXT NOT NULL DEFAULT 'document',
+    place TEXT,
+    people TEXT,
+    photographer TEXT,
+    background TEXT,
+    gps TEXT,
     added_at TEXT NOT NULL,
     updated_at TEXT NOT NULL
 );
@@ -140,7 +147,11 @@ CREATE TABLE IF NOT EXISTS assignments (
     actor TEXT NOT NULL,
     PRIMARY KEY (track, criterion)
 );
-CREATE TABLE IF NOT EXISTS numbered_items (
+"""
+# each unit's register; version 6 added ``kind`` ('' for documents, 'photo') inside its uniqueness, which
+# SQLite can only change by copying the table (``_add_numbered_kind``)
+_NUMBERED_ITEMS = """
+CREATE TABLE {name} (
     doc_id INTEGER PRIMARY KEY REFERENCES documents (id) ON DELETE CASCADE,
     track TEXT NOT NULL,
     year INTEGER NOT NULL,
@@ -149,9 +160,11 @@ CREATE TABLE IF NOT EXISTS numbered_items (
     box INTEGER NOT NULL,
     pages INTEGER NOT NULL,
     frozen_at TEXT,
-    UNIQUE (track, year, retention, item_number)
+    kind TEXT NOT NULL DEFAULT '',
+    UNIQUE (track, year, retention, kind, item_number)
 );
 """
+_SCHEMA += _NUMBERED_ITEMS.format(name="IF NOT EXISTS numbered_items")
 # columns added to tables that an older catalogue already has: (table, column, declaration)
 _ADDED_COLUMNS = (
     ("documents", "original_name_bytes", "BLOB"),  # version 4: the name's bytes as found on disk
@@ -159,6 +172,14 @@ _ADDED_COLUMNS = (
     ("documents", "secrecy", "TEXT"),               # version 5: 密级
     # version 5: a person confirmed the tags content proposed (numbered documents count as confirmed)
     ("documents", "tags_confirmed", "INTEGER NOT NULL DEFAULT 0"),
+    # version 6: photo archives (DA/T 50-2014): 'document' or 'photo', and the photo's 地点, 人物, 摄影者,
+    # 背景/事由 and its EXIF GPS position ("lat,lon", a place hint)
+    ("documents", "kind", "TEXT NOT NULL DEFAULT 'document'"),
+    ("documents", "place", "TEXT"),
+    ("documents", "people", "TEXT"),
+    ("documents", "photographer", "TEXT"),
+    ("documents", "background", "TEXT"),
+    ("documents", "gps", "TEXT"),
 )
 
 
@@ -172,6 +193,16 @@ def _fill_text_hashes(db: sqlite3.Connection) -> None:
     (safe to run again after a kill between steps)."""
     db.create_function("archive_kit_text_sha256", 1, text_sha256, deterministic=True)
     db.execute("UPDATE texts SET sha256 = archive_kit_text_sha256(text) WHERE sha256 IS NULL")
+
+
+def _add_numbered_kind(db: sqlite3.Connection) -> None:
+    """Migration to version 6: copy ``numbered_items`` into a table whose uniqueness includes ``kind``
+    (every existing item is a document, kind ''), inside the caller's transaction."""
+    db.execute(_NUMBERED_ITEMS.format(name="numbered_items_v6"))
+    db.execute("INSERT INTO numbered_items_v6 (doc_id, track, year, retention, item_number, box, pages, frozen_at) "
+               "SELECT doc_id, track, year, retention, item_number, box, pages, frozen_at FROM numbered_items")
+    db.execute("DROP TABLE numbered_items")
+    db.execute("ALTER TABLE numbered_items_v6 RENAME TO numbered_items")
 
 
 def catalogue_error(path: Path, error: sqlite3.Error, lock_timeout: float = 0.0) -> ArchiveKitError | None:
@@ -317,6 +348,8 @@ class CatalogueConnection:
                     self.db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {declaration}")
                     if column == "tags_confirmed":  # stamped and boxed before proposals existed: kept as decided
                         self.db.execute("UPDATE documents SET tags_confirmed = 1 WHERE item_number IS NOT NULL")
+            if "kind" not in {r[1] for r in self.db.execute("PRAGMA table_info(numbered_items)")}:
+                _add_numbered_kind(self.db)
             _fill_text_hashes(self.db)
             self.db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 

@@ -53,6 +53,12 @@ class Document:
     box: int | None = None
     secrecy: str | None = None  # 密级; None where the unit does not mark it
     tags_confirmed: bool = False  # a person confirmed (or set) the tags, so none is a mere proposal
+    kind: str = "document"  # "photo": a photo archive item (DA/T 50-2014), numbered in its own sequence
+    place: str | None = None  # the photo's 地点
+    people: str | None = None  # 人物
+    photographer: str | None = None  # 摄影者
+    background: str | None = None  # 背景/事由
+    gps: str | None = None  # EXIF GPS position "lat,lon" (decimal degrees): a hint for the place
     added_at: str = ""
     updated_at: str = ""
     links: list[tuple[str, str]] = field(default_factory=list)
@@ -66,6 +72,11 @@ class Document:
         d["low_confidence_pages"] = json.loads(d["low_confidence_pages"] or "[]")
         d["warnings"] = json.loads(d["warnings"] or "[]")
         return cls(**d, links=links or [])
+
+    @property
+    def is_photo(self) -> bool:
+        """True for a photo archive item (its own category, numbering and catalogue)."""
+        return self.kind == "photo"
 
     @property
     def proposed_tags(self) -> list[str]:
@@ -109,6 +120,12 @@ class Document:
             "archival_code": self.archival_code,
             "box": self.box,
             "secrecy": self.secrecy,
+            "kind": self.kind,
+            "place": self.place,
+            "people": self.people,
+            "photographer": self.photographer,
+            "background": self.background,
+            "gps": self.gps,
             "proposed": {name: True for name in self.proposed_tags},
         }
 
