@@ -76,11 +76,12 @@ def log_(ctx: Ctx, limit: int | None, as_json: bool) -> int:
               help="File to write (outside the repository; replaced only once complete).")
 @click.option("--track", help="Only this track.")
 @click.option("--year", type=int, help="Only this year.")
-@click.option("--level", type=click.Choice(["item", "box", "spine", "remarks"]), default="item", show_default=True,
-              help="item catalogue, box listing, box spine labels or remarks sheets (spine/remarks: docx, pdf).")
+@click.option("--level", type=click.Choice(["item", "box", "spine", "remarks", "photo"]), default="item",
+              show_default=True, help="item catalogue, box listing, box spine labels, remarks sheets (spine/remarks: "
+              "docx, pdf) or photo catalogue (照片档案目录).")
 @pass_ctx
 def listing(ctx: Ctx, fmt: str, out: Path, track: str | None, year: int | None, level: str) -> int:
-    """Write the item catalogue, box listing, spine labels or remarks sheets."""
+    """Write the item catalogue, box listing, spine labels, remarks sheets or photo catalogue."""
     with ctx.open() as archive:
         path = archive.listing(out, fmt=fmt, level=level, track=track, year=year)
     echo(f"wrote {path}")

@@ -258,6 +258,6 @@ def test_a_catalogue_without_assignments_upgrades_on_opening(tmp_path: Path) -> 
     code, data = cli_json("assign", "党建:3.2.2", "--owner", "组织科", "--due", "2023-12-31", root=root)
     assert code == 0 and data["assigned"][0]["criterion"] == "3.2.2"
     with sqlite3.connect(root / "catalogue.sqlite") as db:
-        assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 5
+        assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 6
     code, cov = cli_json("coverage", "--track", "党建", "--year", "2023", root=root)
     assert _criterion(cov, "3.2.2")["owner"] == "组织科"

@@ -1,5 +1,6 @@
 """Listings of numbered items: the item catalogue (归档文件目录), the box listing (盒目录), box
-spine labels (盒脊) and box remarks sheets (备考表), after DA/T 22-2015.
+spine labels (盒脊) and box remarks sheets (备考表), after DA/T 22-2015, and the photo catalogue
+(照片档案目录, ``output.photos``) after DA/T 50-2014.
 """
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from ..outpaths import atomic_file, check_output
 from ..repo import Repo
 from .tables import Column, Sheet, write_table
 
-LEVELS = ("item", "box", "spine", "remarks")
+LEVELS = ("item", "box", "spine", "remarks", "photo")
 FORMATS = ("csv", "xlsx", "docx", "pdf")
 
 ITEM_COLUMNS = [
@@ -46,10 +47,17 @@ def write_listing(repo: Repo, out: Path, *, fmt: str, level: str = "item", track
         raise UsageError(f"--level {level} is for printing: use --format pdf or docx")
     registry, cfg = repo.registry, repo.config
     out = check_output(out, repo.root)
-    if level == "item":
-        units = numbered_units(repo.catalogue, registry, track=track, year=year)
-        _require(units, track, year)
-        sheets = item_sheets(registry, cfg, units)
+    if level in ("item", "photo"):
+        photos = level == "photo"
+        units = {u: docs for u, docs in numbered_units(repo.catalogue, registry, track=track, year=year).items()
+                 if u.is_photo == photos}
+        _require(units, track, year, "photos" if photos else "documents")
+        if photos:
+            from .photos import photo_sheets
+
+            sheets = photo_sheets(registry, cfg, units)
+        else:
+            sheets = item_sheets(registry, cfg, units)
 
         def write(path: Path) -> object:
             return write_table(path, fmt, sheets)
@@ -67,10 +75,10 @@ def write_listing(repo: Repo, out: Path, *, fmt: str, level: str = "item", track
     return out
 
 
-def _require(found: object, track: str | None, year: int | None) -> None:
+def _require(found: object, track: str | None, year: int | None, what: str = "documents") -> None:
     if not found:
         scope = " ".join(x for x in (f"--track {track}" if track else "", f"--year {year}" if year else "") if x)
-        raise UsageError(f"no numbered documents{' for ' + scope if scope else ''}: run `archive-kit number"
+        raise UsageError(f"no numbered {what}{' for ' + scope if scope else ''}: run `archive-kit number"
                          f"{' ' + scope if scope else ''}` first")
 
 
@@ -87,8 +95,16 @@ def unit_subtitle(registry: TrackRegistry, cfg: Config, unit: Unit) -> str:
     """The cover line of a unit's catalogue: fonds code and name, year, retention, track."""
     schema = registry.get(unit.track)
     track_text = f"{schema.name}（{track_code(schema)}）" if schema else unit.track
+    photos = f"　门类：照片（{cfg.photo_category}）" if unit.is_photo else ""
     return (f"全宗号：{cfg.fonds}　全宗名称：{cfg.unit or '—'}　年度：{unit.year}　"
-            f"保管期限：{retention_name(unit.retention)}　类别：{track_text}")
+            f"保管期限：{retention_name(unit.retention)}　类别：{track_text}{photos}")
+
+
+def unit_sheet_name(registry: TrackRegistry, unit: Unit) -> str:
+    """A unit's sheet name, e.g. ``2023-D30-WM`` (``2023-D30-WM-照片`` for its photos)."""
+    schema = registry.get(unit.track)
+    code = track_code(schema) if schema else unit.track
+    return f"{unit.year}-{unit.retention}-{code}" + ("-照片" if unit.is_photo else "")
 
 
 def item_row(registry: TrackRegistry, doc: Document) -> list[object]:
@@ -102,16 +118,15 @@ def item_sheets(registry: TrackRegistry, cfg: Config, units: dict[Unit, list[Doc
     """One item catalogue per classification unit, rows in item order with their box."""
     sheets = []
     for unit, docs in units.items():
-        schema = registry.get(unit.track)
-        code = track_code(schema) if schema else unit.track
         sheets.append(Sheet("归档文件目录", unit_subtitle(registry, cfg, unit), ITEM_COLUMNS,
-                            [item_row(registry, d) for d in docs], name=f"{unit.year}-{unit.retention}-{code}"))
+                            [item_row(registry, d) for d in docs], name=unit_sheet_name(registry, unit)))
     return sheets
 
 
 def box_row(box: Box) -> list[object]:
     """One row of the box listing."""
-    return [box.box, box.year, retention_name(box.retention), f"{box.track_name}（{box.track_code}）",
+    kind = "·照片" if box.unit.is_photo else ""
+    return [box.box, box.year, retention_name(box.retention), f"{box.track_name}（{box.track_code}）{kind}",
             f"{box.first_item:04d}—{box.last_item:04d}", box.items, box.pages, "、".join(box.criteria)]
 
 
