@@ -19,7 +19,7 @@ from archive_kit.extract.image import extract_image
 from bench.gen_docs import make_pdf
 from bench.gen_scans import SAMPLE_TEXTS, make_photo, render_text_page
 
-from .conftest import cli_json, run_cli
+from .conftest import assert_bundle_whole, cli_json, run_cli
 
 FOLDER = Path("文明单位") / "2023" / "2.2 志愿服务活动"
 BEIJING = ((39.0, 54.0, 27.0), "N", (116.0, 23.0, 49.0), "E")  # 39.9075, 116.396944
@@ -163,6 +163,10 @@ def test_a_photo_set_goes_through_ingest_edit_number_catalogue_and_bundle(tmp_pa
     for part in ("<th>地点</th><td>重庆市渝中区解放碑</td>", "<th>摄影者</th><td>王五</td>",
                  "<th>背景/事由</th><td>学雷锋志愿服务月启动仪式</td>"):
         assert part in site_page
+    # every 四性 check passes, item-number continuity counting photos and documents apart
+    checks = assert_bundle_whole(root, bundle)
+    numbering = [c for c in checks["checks"] if c["check"] == "item_numbers"]
+    assert numbering and all(c["ok"] for c in numbering), numbering
     code, verified = cli_json("verify", root=root)
     assert code == 0, verified
 
