@@ -274,17 +274,18 @@ class Archive:
     def edit(self, ids: Iterable[int], *, title: str | None = None, doc_number: str | None = None,
              author: str | None = None, date: str | None = None, secrecy: str | None = None,
              retention: str | None = None, remarks: str | None = None, force: bool = False,
-             title_composed: bool | None = None) -> list[Document]:
+             title_composed: bool | None = None, **photo: str | None) -> list[Document]:
         """Correct documents' metadata (None: unchanged; "": cleared, except the title); every change
         goes to the edit log. ``title_composed`` says whether the title is the archivist's own (自拟
-        题名, listed in [ ]) or the document's. A numbered document needs ``force``. Returns the
+        题名, listed in [ ]) or the document's; ``photo`` may set ``kind`` (photo or document) and the
+        photo fields (``editing.PHOTO_FIELDS``). A numbered document needs ``force``. Returns the
         changed documents."""
         from .editing import edit_documents
 
         self.require_writable("editing")
         docs = [self.get(i) for i in dict.fromkeys(ids)]  # every id checked before anything changes
         changes = {"title": title, "doc_number": doc_number, "author": author, "date": date, "secrecy": secrecy,
-                   "retention": retention, "remarks": remarks}
+                   "retention": retention, "remarks": remarks, **photo}
         changed = edit_documents(self.catalogue, self.config, docs, changes, force=force,
                                  title_composed=title_composed)
         self.sync_index()

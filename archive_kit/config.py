@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any, Callable
@@ -40,6 +41,7 @@ class Config:
     fonds: str = "J001"
     unit: str = ""
     category: str = "WS"
+    photo_category: str = "ZP"  # 门类 of photo archives (DA/T 50-2014), numbered apart from the documents
     code_pattern: str = CODE_PATTERNS["DA/T 22-2015"]
     box_pages: int = 200
     box_numbering: str = "class"  # "class": box numbers restart in each class; "year": run on across a year's classes
@@ -78,6 +80,9 @@ class Config:
         if cfg.default_secrecy and cfg.default_secrecy not in cfg.secrecy_levels:
             raise RepositoryError(f"repository config {path}: `default_secrecy` {cfg.default_secrecy!r} is not one "
                                   f"of secrecy_levels ({', '.join(cfg.secrecy_levels)})")
+        if cfg.photo_category == cfg.category:
+            raise RepositoryError(f"repository config {path}: `photo_category` {cfg.photo_category!r} must differ from "
+                                  "`category` (photos are numbered apart from the documents)")
         if cfg.code_pattern in CODE_PATTERNS:
             cfg.code_pattern = CODE_PATTERNS[cfg.code_pattern]
         return cfg
@@ -150,6 +155,8 @@ RULES: dict[str, tuple[Callable[[Any], Any], str]] = {
     "fonds": (_where(_text, lambda v: len(v) == 4), "must be a 4-character fonds code such as J001"),
     "unit": (_text, "must be text"),
     "category": (_where(_text, str.strip), "must be a category code such as WS"),
+    "photo_category": (_where(_text, re.compile(r"[A-Z][A-Z0-9]{1,3}").fullmatch),
+                       "must be a 门类 code of 2 to 4 capital letters or digits, such as ZP"),
     "code_pattern": (_where(_text, _fills), "must be " + " or ".join(CODE_PATTERNS) + " or a pattern using only "
                      "{fonds} {category} {year} {retention} {track_code} {item}"),
     "box_pages": (_where(_whole, lambda v: v >= 1), "must be a positive integer"),

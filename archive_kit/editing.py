@@ -1,4 +1,5 @@
-"""Correcting a document's metadata after ingest (题名, 文号, 责任者, 日期, 密级, 保管期限, 备注).
+"""Correcting a document's metadata after ingest (题名, 文号, 责任者, 日期, 密级, 保管期限, 备注), and
+a photo's (whether it is a photo at all, 地点, 人物, 摄影者, 背景/事由: DA/T 50-2014).
 
 Extraction gets titles, numbers and signers wrong on real official documents, and a manifest can
 only set them at first ingest, so a person must be able to correct them. Every value is checked
@@ -6,7 +7,8 @@ before anything is written (a bad one is a usage error naming the field and the 
 changes nothing); the changes to all documents are made in one transaction, each changed field
 appended to the catalogue's edit log (who, when, before, after) and the document queued for the
 search index. A numbered document is only edited with ``force``: its stamp and listings were
-made from the old values. Its retention period is part of its archival code and is never edited.
+made from the old values. Its retention period and its kind (photo or document: the 门类 of its
+code) are part of its archival code and are never edited.
 """
 from __future__ import annotations
 
@@ -18,7 +20,16 @@ from .catalogue import Catalogue, Document
 from .config import RETENTIONS, Config
 from .errors import NumberingError, UsageError
 
-EDITABLE = ("title", "doc_number", "author", "date", "secrecy", "retention", "remarks")
+EDITABLE = ("title", "doc_number", "author", "date", "secrecy", "retention", "remarks",
+            "kind", "place", "people", "photographer", "background")
+PHOTO_FIELDS = ("place", "people", "photographer", "background")  # DA/T 50-2014: 地点, 人物, 摄影者, 背景/事由
+# how a person may write a document's kind (edit --kind, the manifest's kind column)
+KIND_NAMES = {"photo": "photo", "照片": "photo", "document": "document", "文书": "document", "文件": "document"}
+
+
+def parse_kind(value: str) -> str | None:
+    """``photo`` or ``document`` for one of ``KIND_NAMES`` (any case), else None."""
+    return KIND_NAMES.get(value.strip().lower())
 # the longest sensible value per field, as the manifest allows
 MAX_CHARS = {"title": 1000, "remarks": 5000}
 MAX_OTHER_CHARS = 1000
@@ -70,8 +81,8 @@ def _checked(config: Config, name: str, value: str) -> str | None:
     if (_CONTROL_BUT_LINES if name == "remarks" else _CONTROL).search(value):
         raise UsageError(f"{name} {value!r} contains a control character")
     if not value:
-        if name == "title":
-            raise UsageError("title cannot be empty")
+        if name in ("title", "kind"):
+            raise UsageError(f"{name} cannot be empty")
         return None
     if name == "date":
         try:
@@ -85,6 +96,11 @@ def _checked(config: Config, name: str, value: str) -> str | None:
                          "(config secrecy_levels); leave it empty where the unit does not mark 密级")
     elif name == "retention" and value not in RETENTIONS:
         raise UsageError(f"retention {value!r} is not one of {', '.join(RETENTIONS)}")
+    elif name == "kind":
+        kind = parse_kind(value)
+        if kind is None:
+            raise UsageError(f"kind {value!r} is not one of photo (照片) or document (文书)")
+        return kind
     return value
 
 
@@ -107,9 +123,10 @@ def edit_documents(cat: Catalogue, config: Config, docs: Iterable[Document], cha
             if not diff:
                 continue
             if doc.item_number is not None:
-                if "retention" in diff:
+                fixed = next((name for name in ("retention", "kind") if name in diff), None)
+                if fixed:
                     raise NumberingError(
-                        f"document {doc.id} is numbered ({doc.archival_code}): its retention {doc.retention} is "
+                        f"document {doc.id} is numbered ({doc.archival_code}): its {fixed} {getattr(doc, fixed)} is "
                         "part of its archival code and cannot be edited")
                 if not force:
                     raise NumberingError(

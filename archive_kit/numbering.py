@@ -28,16 +28,31 @@ RETENTION_NAMES = {"Y": "永久", "D30": "30年", "D10": "10年"}
 _LAST = (float("inf"),)
 
 
+PHOTO = "photo"  # the unit kind of photo archive items; documents' is ""
+
+
 class Unit(NamedTuple):
-    """A classification unit: the items of one track, year and retention period."""
+    """A classification unit: the items of one track, year and retention period; the photos of a
+    class (``kind`` "photo") are a unit of their own, numbered apart from its documents."""
 
     track: str
     year: int
     retention: str
+    kind: str = ""
 
     def label(self) -> str:
-        """``civilized-unit/2023/D30``, as messages and the log name it."""
-        return f"{self.track}/{self.year}/{self.retention}"
+        """``civilized-unit/2023/D30`` (``…/D30/photo`` for its photos), as messages and the log name it."""
+        return f"{self.track}/{self.year}/{self.retention}" + (f"/{self.kind}" if self.kind else "")
+
+    @property
+    def is_photo(self) -> bool:
+        """True for the photos of a class."""
+        return self.kind == PHOTO
+
+    def category(self, cfg: Config) -> str:
+        """The 门类 code of the unit's archival codes: the config's ``photo_category`` for photos
+        (ZP), else its ``category`` (WS)."""
+        return cfg.photo_category if self.is_photo else cfg.category
 
 
 @dataclass
@@ -76,11 +91,12 @@ class Box:
     pages: int
     criteria: list[str]
     frozen: bool
+    kind: str = ""  # "photo" for a box of photos (numbered apart from the class's documents)
 
     @property
     def unit(self) -> Unit:
         """The box's classification unit."""
-        return Unit(self.track, self.year, self.retention)
+        return Unit(self.track, self.year, self.retention, self.kind)
 
     @property
     def retention_name(self) -> str:
@@ -118,8 +134,9 @@ def archival_code(pattern: str, *, fonds: str, category: str, year: int, retenti
 
 
 def item_sort_key(doc: Document) -> tuple:
-    """Order inside a unit: criterion (natural), then date, then title (missing values last), then id."""
-    crit = natural_code_key(doc.criterion) if doc.criterion else _LAST
+    """Order inside a unit: criterion (natural), then date, then title (missing values last), then id;
+    photos by the time they were taken (DA/T 50-2014), then title."""
+    crit = natural_code_key(doc.criterion) if doc.criterion and not doc.is_photo else _LAST
     return (crit, doc.date or "\uffff", doc.title or "\uffff", doc.id)
 
 
@@ -181,7 +198,7 @@ def number_documents(cat: Catalogue, registry: TrackRegistry, cfg: Config, *, tr
                 continue
             schema = registry.get(doc.track)
             ret = resolve_retention(doc, schema, cfg.default_retention)
-            by_unit.setdefault(Unit(doc.track, doc.year, ret), []).append((doc, ret))
+            by_unit.setdefault(Unit(doc.track, doc.year, ret, PHOTO if doc.is_photo else ""), []).append((doc, ret))
         numbers: list[ItemNumber] = []
         year_boxes: dict[int, int] = {}  # box_numbering "year": the last box given in each year so far
         for unit in sorted(by_unit):
@@ -201,10 +218,10 @@ def number_documents(cat: Catalogue, registry: TrackRegistry, cfg: Config, *, tr
                 state.box_used += pages
                 state.last_item += 1
                 number = state.last_item
-                ac = archival_code(cfg.code_pattern, fonds=cfg.fonds, category=cfg.category, year=unit.year,
+                ac = archival_code(cfg.code_pattern, fonds=cfg.fonds, category=unit.category(cfg), year=unit.year,
                                    retention=unit.retention, track_code=code, item=number)
                 numbers.append(ItemNumber(doc.id, unit.track, unit.year, unit.retention, number, ac,
-                                          state.last_box, pages))
+                                          state.last_box, pages, unit.kind))
                 detail = {"unit": unit.label(), "item_number": number, "archival_code": ac,
                           "box": state.last_box, "retention": ret}
                 if doc.id in released:
@@ -261,8 +278,8 @@ def numbered_units(cat: Catalogue, registry: TrackRegistry, *, track: str | None
     rows = cat.numbered_items_in(track_id, year)
     docs = {d.id: d for d in cat.by_ids(r[0] for r in rows)}
     out: dict[Unit, list[Document]] = {}
-    for doc_id, t, y, r in rows:
-        out.setdefault(Unit(t, y, r), []).append(docs[doc_id])
+    for doc_id, t, y, r, kind in rows:
+        out.setdefault(Unit(t, y, r, kind), []).append(docs[doc_id])
     return out
 
 
@@ -272,11 +289,11 @@ def list_boxes(cat: Catalogue, registry: TrackRegistry, cfg: Config, *, track: s
     track_id = registry.require(track).id if track else None
     boxes: list[Box] = []
     crit_sets: list[set[str]] = []
-    for t, y, r, b, item, pages, frozen_at, crit in cat.box_items_in(track_id, year):
-        if not boxes or (boxes[-1].track, boxes[-1].year, boxes[-1].retention, boxes[-1].box) != (t, y, r, b):
+    for t, y, r, b, item, pages, frozen_at, crit, kind in cat.box_items_in(track_id, year):
+        if not boxes or (*boxes[-1].unit, boxes[-1].box) != (t, y, r, kind, b):
             schema = registry.get(t)
             boxes.append(Box(cfg.fonds, t, schema.name if schema else t,
-                             track_code(schema) if schema else t, y, r, b, item, item, 0, 0, [], False))
+                             track_code(schema) if schema else t, y, r, b, item, item, 0, 0, [], False, kind))
             crit_sets.append(set())
         box = boxes[-1]
         box.last_item = item

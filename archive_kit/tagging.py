@@ -145,7 +145,7 @@ def proposal_reason(doc: Document) -> str | None:
 def review_reasons(doc: Document, hints: dict[str, dict[str, str]], registry: TrackRegistry) -> list[str]:
     """Why a document needs a person: missing tags, tags content only proposed, sources that
     disagree, a year that conflicts with the date, codes no longer valid, OCR pages read with low
-    confidence, suspicious catalogue fields (``metadata_concerns``)."""
+    confidence, suspicious catalogue fields (``metadata_concerns``), a photo's missing DA/T 50 fields."""
     reasons = []
     for name in ("track", "criterion", "year"):
         if getattr(doc, name) is None:
@@ -173,7 +173,24 @@ def review_reasons(doc: Document, hints: dict[str, dict[str, str]], registry: Tr
     if doc.text_chars == 0 and doc.format in ("pdf", "docx"):
         reasons.append("no text could be extracted (a scan ingested with --no-ocr?)")
     reasons += metadata_concerns(DocMetadata(doc.title, doc.doc_number, doc.author, parse_date(doc.date or "")))
+    missing = photo_missing(doc)
+    if missing:
+        hint = f" (EXIF GPS {doc.gps} may tell the place)" if doc.gps and not doc.place else ""
+        reasons.append(f"photo without {'、'.join(missing)}{hint}: set with `archive-kit edit {doc.id} --date "
+                       "--place --people --photographer --background`")
     return reasons
+
+
+# the photo fields DA/T 50-2014 asks of every photo (besides its title): 时间, 地点, 人物, 摄影者, 背景/事由
+PHOTO_REQUIRED = (("date", "时间"), ("place", "地点"), ("people", "人物"), ("photographer", "摄影者"),
+                  ("background", "背景/事由"))
+
+
+def photo_missing(doc: Document) -> list[str]:
+    """The Chinese names of the DA/T 50 fields a photo lacks (none for a document)."""
+    if not doc.is_photo:
+        return []
+    return [label for name, label in PHOTO_REQUIRED if not getattr(doc, name)]
 
 
 @dataclass

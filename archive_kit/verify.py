@@ -170,13 +170,13 @@ def check_index(repo: Repo, report: VerifyReport, full: bool) -> None:
 
 
 def check_numbering(repo: Repo, report: VerifyReport, full: bool) -> None:
-    """Within each unit (track, year, retention) item numbers run 1..n with no gap or repeat, and every
+    """Within each unit (track, year, retention; a class's photos apart) item numbers run 1..n with no gap or repeat, and every
     document's number agrees with the unit's register (``numbered_items``)."""
     units: dict[tuple, list[tuple[int, int]]] = {}
-    for doc_id, track, year, retention, number in repo.catalogue.register_items():
-        units.setdefault((track, year, retention), []).append((number, doc_id))
-    for (track, year, retention), items in units.items():
-        unit = f"{track}/{year}/{retention}"
+    for doc_id, track, year, retention, kind, number in repo.catalogue.register_items():
+        units.setdefault((track, year, retention, kind), []).append((number, doc_id))
+    for key, items in units.items():
+        unit = "/".join(str(part) for part in key if part != "")
         seen: set[int] = set()
         for n, doc_id in items:
             if n in seen:

@@ -76,9 +76,9 @@ def log_(ctx: Ctx, limit: int | None, as_json: bool) -> int:
               help="File to write (outside the repository; replaced only once complete).")
 @click.option("--track", help="Only this track.")
 @click.option("--year", type=int, help="Only this year.")
-@click.option("--level", type=click.Choice(["item", "box", "spine", "cover", "remarks"]), default="item",
-              show_default=True, help="item catalogue, box listing, box spine labels (盒脊), box covers (盒面) or "
-              "remarks sheets (备考表) (spine/cover/remarks: docx, pdf).")
+@click.option("--level", type=click.Choice(["item", "box", "spine", "cover", "remarks", "photo"]), default="item",
+              show_default=True, help="item catalogue, box listing, box spine labels (盒脊), box covers (盒面), "
+              "remarks sheets (备考表) (spine/cover/remarks: docx, pdf) or photo catalogue (照片档案目录).")
 @click.option("--columns", default=None, metavar="LIST",
               help="Item catalogue columns, comma-separated, in order: ids or Chinese headers; `default` stands "
                    "for the default 序号,档号,文号,责任者,题名,日期,密级,页数,备注. Extra: 盒号 (box), 件号 (item), "
@@ -86,12 +86,12 @@ def log_(ctx: Ctx, limit: int | None, as_json: bool) -> int:
 @pass_ctx
 def listing(ctx: Ctx, fmt: str, out: Path, track: str | None, year: int | None, level: str,
             columns: str | None) -> int:
-    """Write the item catalogue, box listing, spine labels, box covers or remarks sheets.
+    """Write the item catalogue, box listing, spine labels, box covers, remarks sheets or photo catalogue.
 
-    The item catalogue (归档文件目录) is one catalogue per class (year, retention, track), each with
-    its cover and pages numbered from 1 (DOCX, PDF), one sheet per class (XLSX) or one table whose
-    first columns name the class (CSV). Titles the archivist composed or taken from a file name
-    are printed in [ ].
+    The item catalogue (归档文件目录) lists documents, the photo catalogue (照片档案目录) photos; each is
+    one catalogue per class (year, retention, track), with its cover and pages numbered from 1 (DOCX,
+    PDF), one sheet per class (XLSX) or one table whose first columns name the class (CSV). Titles
+    the archivist composed or taken from a file name are printed in [ ].
     """
     with ctx.open() as archive:
         path = archive.listing(out, fmt=fmt, level=level, track=track, year=year, columns=columns)

@@ -93,7 +93,11 @@ def test_a_clean_bundle_passes_every_check_and_carries_its_report(bundle) -> Non
     assert code == 0 and data["ok"] and data["problems"] == [] and data["checked"] == 4, _failed(data)
     assert {c["property"] for c in data["checks"]} == {"authenticity", "integrity", "usability", "security"}
     per_item = {(c["check"], c["item"]) for c in data["checks"]}
-    for n in range(1, 5):
+    # the camera JPEG is a photo: item 0001 of the class's own photo sequence (门类 ZP), beside WS 0001-0003
+    codes = sorted(r["archival_code"] for r in _records(out).values())
+    assert codes == ["J001-WS·2023-D10-WM-0001", "J001-WS·2023-D10-WM-0002", "J001-WS·2023-D10-WM-0003",
+                     "J001-ZP·2023-D10-WM-0001"], codes
+    for n in range(1, 4):
         for check in ("sha256", "sm3", "original_present", "required_fields", "format", "opens", "encryption"):
             assert (check, n) in per_item, (check, n)
     for check in ("page_count", "title", "date", "active_content"):  # the PDFs

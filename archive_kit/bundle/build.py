@@ -183,7 +183,7 @@ def _build_into(repo: Repo, bag: Path, plan: Plan, meta: BundleMeta, track: str,
                            "date": doc.date,
                            "doc_number": doc.doc_number, "author": doc.author, "retention": doc.retention,
                            "pages": doc.pages, "format": doc.format, "track": doc.track, "year": doc.year,
-                           "rendition": entry.rendition.path is not None}
+                           "kind": doc.kind, "rendition": entry.rendition.path is not None}
     seed = json.dumps([[e.doc.sha256, e.doc.archival_code, e.title, e.start, e.pages] for e in plan.entries]
                       + [meta.track_name, meta.year, meta.criterion or "", meta.made.isoformat()],
                       ensure_ascii=False).encode("utf-8")

@@ -166,7 +166,7 @@ def _bundle_checks(bundle: Path, items: list[_Item], expected: int | None) -> It
 
 def _numbering(bundle: Path, items: list[_Item]) -> Check:
     """Item numbers of each class (DA/T 22: year, retention period, track) of the bundle's own
-    track and year run 1..n with no gap (漏号) nor repeat."""
+    track and year run 1..n with no gap (漏号) nor repeat; a class's photos have their own sequence."""
     info = _bag_info(bundle)
     if info.get("Criterion"):
         return Check("integrity", "item_numbers", None, True,
@@ -176,7 +176,9 @@ def _numbering(bundle: Path, items: list[_Item]) -> Check:
     for i in items:
         if i.number is not None and (track is None or i.rec.get("track") == track) \
                 and (year is None or str(i.rec.get("year")) == year):
-            classes.setdefault(str(i.rec.get("retention") or "-"), []).append(i.number)
+            # a class's photos (门类 ZP) are numbered apart from its documents
+            photos = "·照片" if i.rec.get("kind") == "photo" else ""
+            classes.setdefault(str(i.rec.get("retention") or "-") + photos, []).append(i.number)
     if not classes:
         return Check("integrity", "item_numbers", None, not items, "no numbered item" if items else "no items")
     reasons, spans = [], []

@@ -265,17 +265,27 @@ class FrontMatter:
         pdf.set_line_width(0.2)
 
     def _caption(self, entry: Entry, size: tuple[float, float]) -> None:
-        """Title, date and remarks under a photo."""
+        """The caption under an image: a photo's archival code and DA/T 50 fields (题名, 时间, 地点,
+        人物, 摄影者, 背景/事由, 备注); a scan's title, date and remarks."""
         pdf, doc = self.pdf, entry.doc
         x, y, w, h = PHOTO_BOX
         pdf.set_xy(x, y + h + 3)
-        pdf.set_font("cjk", size=10.5)
-        lines = [f"题名：{_clip(entry.title, 90)}", f"日期：{doc.date or '不详'}"]
+        if doc.is_photo:
+            pdf.set_font("cjk", size=9.5)
+            lines = [f"档号：{entry.code}　题名：{_clip(entry.title, 60)}",
+                     f"时间：{doc.date or '不详'}　地点：{_clip(doc.place or '不详', 40)}　"
+                     f"摄影者：{_clip(doc.photographer or '不详', 20)}",
+                     f"人物：{_clip(doc.people or '—', 90)}", f"背景/事由：{_clip(doc.background or '—', 90)}"]
+            step = 5.0
+        else:
+            pdf.set_font("cjk", size=10.5)
+            lines = [f"题名：{_clip(entry.title, 90)}", f"日期：{doc.date or '不详'}"]
+            step = 5.6
         if doc.remarks:
-            lines.append(f"备注：{_clip(doc.remarks, 140)}")
+            lines.append(f"备注：{_clip(doc.remarks, 90 if doc.is_photo else 140)}")
         for line in lines:
             pdf.set_x(x)
-            pdf.multi_cell(w, 5.6, line, new_x="LMARGIN", new_y="NEXT", max_line_height=5.6)
+            pdf.multi_cell(w, step, line, new_x="LMARGIN", new_y="NEXT", max_line_height=step)
 
     def output(self) -> bytes:
         """The fpdf2 document's bytes."""

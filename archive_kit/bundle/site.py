@@ -32,6 +32,8 @@ ASSETS = ("site.css", "site.js")
 FIELDS = (("档号", "archival_code"), ("件号", "item_number"), ("题名", "title"), ("文号", "doc_number"),
           ("责任者", "author"), ("日期", "date"), ("保管期限", "retention"), ("页数", "pages"),
           ("测评指标", "criterion"), ("原文件名", "original_name"))
+# a photo's DA/T 50 fields, shown on its item page after 日期 (which is its 时间)
+PHOTO_FIELDS = (("地点", "place"), ("人物", "people"), ("摄影者", "photographer"), ("背景/事由", "background"))
 
 
 def _esc(value: object) -> str:
@@ -108,10 +110,14 @@ def _index_body(plan: Plan) -> str:
 def _item_page(entry: Entry, original: str | None, criteria: list[str], heading: str) -> str:
     """One item: its catalogue metadata, a link to its first page in bundle.pdf and one to its original."""
     doc = entry.doc
-    values = {"criterion": "；".join(criteria), **{k: getattr(doc, k, None) for _, k in FIELDS if k != "criterion"}}
+    fields = FIELDS
+    if doc.is_photo:
+        at = [key for _, key in FIELDS].index("date") + 1
+        fields = FIELDS[:at] + PHOTO_FIELDS + FIELDS[at:]
+    values = {"criterion": "；".join(criteria), **{k: getattr(doc, k, None) for _, k in fields if k != "criterion"}}
     values["title"] = entry.title
     values["archival_code"] = entry.code
-    rows = "\n".join(f"<tr><th>{_esc(label)}</th><td>{_esc(values.get(key) or '')}</td></tr>" for label, key in FIELDS)
+    rows = "\n".join(f"<tr><th>{_esc(label)}</th><td>{_esc(values.get(key) or '')}</td></tr>" for label, key in fields)
     links = [f'<a class="pdf" href="../../bundle.pdf#page={entry.index + 1}">在 bundle.pdf 中查看（第 {entry.index + 1} 页）</a>']
     if original:
         links.append(f'<a class="original" href="../../data/{ORIGINALS}/{quote(original)}">打开原件</a>')

@@ -25,7 +25,8 @@ from ..store import text_sha256
 SCHEMA_VERSION = 6  # 4: documents.original_name_bytes and texts.sha256 (the fixity of each extracted text);
 # 5: the assignments table (owner and due date of a criterion), documents.secrecy and tags_confirmed, the
 # append-only edit_log; 6: documents.title_source (where the title came from: a listing brackets a composed
-# or file-name title)
+# or file-name title) and photo archives (documents.kind and the DA/T 50 photo fields; numbered_items.kind,
+# so a class's photos have their own item-number sequence)
 MAX_ID = 2**63 - 1  # SQLite's largest integer: a bigger "id" names no document (and must not overflow)
 
 _SCHEMA = """
@@ -61,6 +62,12 @@ CREATE TABLE IF NOT EXISTS documents (
     secrecy TEXT,
     tags_confirmed INTEGER NOT NULL DEFAULT 0,
     title_source TEXT,
+    kind TEXT NOT NULL DEFAULT 'document',
+    place TEXT,
+    people TEXT,
+    photographer TEXT,
+    background TEXT,
+    gps TEXT,
     added_at TEXT NOT NULL,
     updated_at TEXT NOT NULL
 );
@@ -143,7 +150,11 @@ CREATE TABLE IF NOT EXISTS assignments (
     actor TEXT NOT NULL,
     PRIMARY KEY (track, criterion)
 );
-CREATE TABLE IF NOT EXISTS numbered_items (
+"""
+# each unit's register; version 6 added ``kind`` ('' for documents, 'photo') inside its uniqueness, which
+# SQLite can only change by copying the table (``_add_numbered_kind``)
+_NUMBERED_ITEMS = """
+CREATE TABLE {name} (
     doc_id INTEGER PRIMARY KEY REFERENCES documents (id) ON DELETE CASCADE,
     track TEXT NOT NULL,
     year INTEGER NOT NULL,
@@ -152,9 +163,11 @@ CREATE TABLE IF NOT EXISTS numbered_items (
     box INTEGER NOT NULL,
     pages INTEGER NOT NULL,
     frozen_at TEXT,
-    UNIQUE (track, year, retention, item_number)
+    kind TEXT NOT NULL DEFAULT '',
+    UNIQUE (track, year, retention, kind, item_number)
 );
 """
+_SCHEMA += _NUMBERED_ITEMS.format(name="IF NOT EXISTS numbered_items")
 # columns added to tables that an older catalogue already has: (table, column, declaration)
 _ADDED_COLUMNS = (
     ("documents", "original_name_bytes", "BLOB"),  # version 4: the name's bytes as found on disk
@@ -164,6 +177,14 @@ _ADDED_COLUMNS = (
     ("documents", "tags_confirmed", "INTEGER NOT NULL DEFAULT 0"),
     # version 6: where the title came from (content, hint, file_name, manifest, manual, composed)
     ("documents", "title_source", "TEXT"),
+    # version 6: photo archives (DA/T 50-2014): 'document' or 'photo', and the photo's 地点, 人物, 摄影者,
+    # 背景/事由 and its EXIF GPS position ("lat,lon", a place hint)
+    ("documents", "kind", "TEXT NOT NULL DEFAULT 'document'"),
+    ("documents", "place", "TEXT"),
+    ("documents", "people", "TEXT"),
+    ("documents", "photographer", "TEXT"),
+    ("documents", "background", "TEXT"),
+    ("documents", "gps", "TEXT"),
 )
 
 
@@ -186,6 +207,14 @@ def _mark_file_name_titles(db: sqlite3.Connection) -> None:
     db.create_function("archive_kit_name_stem", 1, file_stem, deterministic=True)
     db.execute("UPDATE documents SET title_source = 'file_name' "
                "WHERE title_source IS NULL AND title = archive_kit_name_stem(original_name)")
+def _add_numbered_kind(db: sqlite3.Connection) -> None:
+    """Migration to version 6: copy ``numbered_items`` into a table whose uniqueness includes ``kind``
+    (every existing item is a document, kind ''), inside the caller's transaction."""
+    db.execute(_NUMBERED_ITEMS.format(name="numbered_items_v6"))
+    db.execute("INSERT INTO numbered_items_v6 (doc_id, track, year, retention, item_number, box, pages, frozen_at) "
+               "SELECT doc_id, track, year, retention, item_number, box, pages, frozen_at FROM numbered_items")
+    db.execute("DROP TABLE numbered_items")
+    db.execute("ALTER TABLE numbered_items_v6 RENAME TO numbered_items")
 
 
 def catalogue_error(path: Path, error: sqlite3.Error, lock_timeout: float = 0.0) -> ArchiveKitError | None:
@@ -333,6 +362,8 @@ class CatalogueConnection:
                         self.db.execute("UPDATE documents SET tags_confirmed = 1 WHERE item_number IS NOT NULL")
                     if column == "title_source":
                         _mark_file_name_titles(self.db)
+            if "kind" not in {r[1] for r in self.db.execute("PRAGMA table_info(numbered_items)")}:
+                _add_numbered_kind(self.db)
             _fill_text_hashes(self.db)
             self.db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 

@@ -58,6 +58,12 @@ class Document:
     # where the title came from: content, hint (document info), file_name, manifest, manual (edit), composed
     # (自拟题名, the archivist's own); None in a catalogue older than format 6 whose title was not a file name
     title_source: str | None = None
+    kind: str = "document"  # "photo": a photo archive item (DA/T 50-2014), numbered in its own sequence
+    place: str | None = None  # the photo's 地点
+    people: str | None = None  # 人物
+    photographer: str | None = None  # 摄影者
+    background: str | None = None  # 背景/事由
+    gps: str | None = None  # EXIF GPS position "lat,lon" (decimal degrees): a hint for the place
     added_at: str = ""
     updated_at: str = ""
     links: list[tuple[str, str]] = field(default_factory=list)
@@ -71,6 +77,11 @@ class Document:
         d["low_confidence_pages"] = json.loads(d["low_confidence_pages"] or "[]")
         d["warnings"] = json.loads(d["warnings"] or "[]")
         return cls(**d, links=links or [])
+
+    @property
+    def is_photo(self) -> bool:
+        """True for a photo archive item (its own category, numbering and catalogue)."""
+        return self.kind == "photo"
 
     @property
     def proposed_tags(self) -> list[str]:
@@ -132,6 +143,12 @@ class Document:
             "box": self.box,
             "secrecy": self.secrecy,
             "title_source": self.title_source,
+            "kind": self.kind,
+            "place": self.place,
+            "people": self.people,
+            "photographer": self.photographer,
+            "background": self.background,
+            "gps": self.gps,
             "proposed": {name: True for name in self.proposed_tags},
         }
 

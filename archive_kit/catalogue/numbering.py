@@ -2,7 +2,9 @@
 whose boxes are labelled (``frozen_units``) and the append-only log of numbering and retagging
 (``number_log``, which triggers keep from being changed or shortened).
 
-A unit is (track, year, retention) as a plain tuple; ``archive_kit.numbering`` gives it a name.
+A unit is (track, year, retention, kind) as a plain tuple (kind '' for documents, 'photo' for photos,
+which have their own item-number sequence in the same class); ``archive_kit.numbering`` gives it a
+name. A class (track, year, retention) is frozen as a whole, documents and photos together.
 """
 from __future__ import annotations
 
@@ -14,7 +16,8 @@ from typing import Any, Iterable, Iterator, NamedTuple
 from .connection import now_iso
 from .documents import Document, Documents
 
-UnitKey = tuple[str, int, str]  # (track, year, retention)
+UnitKey = tuple[str, int, str, str]  # (track, year, retention, kind)
+_UNIT = "track = ? AND year = ? AND retention = ? AND kind = ?"
 
 
 class UnitEnd(NamedTuple):
@@ -38,6 +41,7 @@ class ItemNumber(NamedTuple):
     archival_code: str
     box: int
     pages: int
+    kind: str = ""
 
 
 def actor() -> str:
@@ -70,14 +74,14 @@ class Numbering(Documents):
     def numbered_units_in(self, track: str | None, year: int | None) -> list[UnitKey]:
         """Units that hold numbered items, under the filters, sorted."""
         where, params = _unit_filter(track, year)
-        rows = self.db.execute(f"SELECT DISTINCT track, year, retention FROM numbered_items {where} "
-                               "ORDER BY track, year, retention", params).fetchall()
+        rows = self.db.execute(f"SELECT DISTINCT track, year, retention, kind FROM numbered_items {where} "
+                               "ORDER BY track, year, retention, kind", params).fetchall()
         return [tuple(r) for r in rows]
 
     def is_frozen(self, unit: UnitKey) -> bool:
-        """True when the unit's boxes are labelled: its numbers can no longer be rebuilt."""
+        """True when the unit's class is labelled: its numbers can no longer be rebuilt."""
         return self.db.execute("SELECT 1 FROM frozen_units WHERE track = ? AND year = ? AND retention = ?",
-                               tuple(unit)).fetchone() is not None
+                               tuple(unit)[:3]).fetchone() is not None
 
     def release_units(self, units: Iterable[UnitKey]) -> dict[int, str | None]:
         """Take the numbers of every item of ``units`` away (inside a transaction); returns
@@ -85,10 +89,10 @@ class Numbering(Documents):
         released: dict[int, str | None] = {}
         for unit in units:
             rows = self.db.execute(
-                "SELECT n.doc_id, d.archival_code FROM numbered_items n JOIN documents d ON d.id = n.doc_id "
-                "WHERE n.track = ? AND n.year = ? AND n.retention = ?", tuple(unit)).fetchall()
+                "SELECT id, archival_code FROM documents WHERE id IN "
+                f"(SELECT doc_id FROM numbered_items WHERE {_UNIT})", tuple(unit)).fetchall()
             released.update({r[0]: r[1] for r in rows})
-            self.db.execute("DELETE FROM numbered_items WHERE track = ? AND year = ? AND retention = ?", tuple(unit))
+            self.db.execute(f"DELETE FROM numbered_items WHERE {_UNIT}", tuple(unit))
         self.db.executemany("UPDATE documents SET item_number = NULL, archival_code = NULL, box = NULL WHERE id = ?",
                             [(i,) for i in released])
         return released
@@ -112,14 +116,14 @@ class Numbering(Documents):
 
     def unit_end(self, unit: UnitKey) -> UnitEnd:
         """Last item and last box of a unit as numbered so far, with that box's pages and state."""
-        row = self.db.execute("SELECT MAX(item_number), MAX(box) FROM numbered_items WHERE track = ? AND year = ? "
-                              "AND retention = ?", tuple(unit)).fetchone()
+        row = self.db.execute(f"SELECT MAX(item_number), MAX(box) FROM numbered_items WHERE {_UNIT}",
+                              tuple(unit)).fetchone()
         last_item, last_box = row[0] or 0, row[1] or 0
         if not last_box:
             return UnitEnd(last_item, 0, 0, False)
         used, frozen = self.db.execute(
-            "SELECT SUM(pages), MAX(frozen_at IS NOT NULL) FROM numbered_items WHERE track = ? AND year = ? "
-            "AND retention = ? AND box = ?", (*unit, last_box)).fetchone()
+            f"SELECT SUM(pages), MAX(frozen_at IS NOT NULL) FROM numbered_items WHERE {_UNIT} AND box = ?",
+            (*unit, last_box)).fetchone()
         return UnitEnd(last_item, last_box, used or 0, bool(frozen))
 
     def year_last_box(self, year: int) -> int:
@@ -134,40 +138,43 @@ class Numbering(Documents):
         self.db.executemany("UPDATE documents SET item_number = ?, archival_code = ?, box = ?, retention = ?, "
                             "updated_at = ? WHERE id = ?",
                             [(i.item_number, i.archival_code, i.box, i.retention, stamp, i.doc_id) for i in items])
-        self.db.executemany("INSERT INTO numbered_items (doc_id, track, year, retention, item_number, box, pages) "
-                            "VALUES (?, ?, ?, ?, ?, ?, ?)",
-                            [(i.doc_id, i.track, i.year, i.retention, i.item_number, i.box, i.pages) for i in items])
+        self.db.executemany("INSERT INTO numbered_items (doc_id, track, year, retention, item_number, box, pages, "
+                            "kind) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                            [(i.doc_id, i.track, i.year, i.retention, i.item_number, i.box, i.pages, i.kind)
+                             for i in items])
 
     def freeze_unit(self, unit: UnitKey) -> int:
-        """Mark a unit and every box in it as labelled (inside a transaction); returns how many items were frozen now."""
+        """Mark a unit's class (documents and photos) and every box in it as labelled (inside a
+        transaction); returns how many items were frozen now."""
         stamp = now_iso()
+        cls = tuple(unit)[:3]
         self.db.execute("INSERT OR IGNORE INTO frozen_units (track, year, retention, at, actor) VALUES (?, ?, ?, ?, ?)",
-                        (*unit, stamp, actor()))
+                        (*cls, stamp, actor()))
         cur = self.db.execute("UPDATE numbered_items SET frozen_at = ? WHERE track = ? AND year = ? AND retention = ? "
-                              "AND frozen_at IS NULL", (stamp, *unit))
+                              "AND frozen_at IS NULL", (stamp, *cls))
         return cur.rowcount
 
-    def numbered_items_in(self, track: str | None, year: int | None) -> list[tuple[int, str, int, str]]:
-        """(doc_id, track, year, retention) of every numbered item under the filters, in unit and item order."""
+    def numbered_items_in(self, track: str | None, year: int | None) -> list[tuple[int, str, int, str, str]]:
+        """(doc_id, track, year, retention, kind) of every numbered item under the filters, in unit and item order."""
         where, params = _unit_filter(track, year, "n.")
         return [tuple(r) for r in self.db.execute(
-            f"SELECT n.doc_id, n.track, n.year, n.retention FROM numbered_items n {where} "
-            "ORDER BY n.track, n.year, n.retention, n.item_number", params)]
+            f"SELECT n.doc_id, n.track, n.year, n.retention, n.kind FROM numbered_items n {where} "
+            "ORDER BY n.track, n.year, n.retention, n.kind, n.item_number", params)]
 
     def box_items_in(self, track: str | None, year: int | None) -> list[tuple[str, int, str, int, int, int, str | None,
-                                                                              str | None]]:
-        """(track, year, retention, box, item number, pages, frozen_at, criterion) of every numbered
-        item under the filters, in unit, box and item order."""
+                                                                              str | None, str]]:
+        """(track, year, retention, box, item number, pages, frozen_at, criterion, kind) of every
+        numbered item under the filters, in unit (documents before photos), box and item order."""
         where, params = _unit_filter(track, year, "n.")
         return [tuple(r) for r in self.db.execute(
-            f"SELECT n.track, n.year, n.retention, n.box, n.item_number, n.pages, n.frozen_at, d.criterion "
+            f"SELECT n.track, n.year, n.retention, n.box, n.item_number, n.pages, n.frozen_at, d.criterion, n.kind "
             f"FROM numbered_items n JOIN documents d ON d.id = n.doc_id {where} "
-            "ORDER BY n.track, n.year, n.retention, n.box, n.item_number", params)]
+            "ORDER BY n.track, n.year, n.retention, n.kind, n.box, n.item_number", params)]
 
-    def register_items(self) -> Iterator[tuple[int, str, int, str, int]]:
-        """(doc_id, track, year, retention, item number) of every register entry, in unit and number order."""
-        for row in self.db.execute("SELECT doc_id, track, year, retention, item_number FROM numbered_items "
-                                   "ORDER BY track, year, retention, item_number"):
+    def register_items(self) -> Iterator[tuple[int, str, int, str, str, int]]:
+        """(doc_id, track, year, retention, kind, item number) of every register entry, in unit and number order."""
+        for row in self.db.execute("SELECT doc_id, track, year, retention, kind, item_number FROM numbered_items "
+                                   "ORDER BY track, year, retention, kind, item_number"):
             yield tuple(row)
 
     def register_disagreements(self) -> Iterator[tuple[int, int | None, int | None]]:

@@ -50,6 +50,9 @@ class Extraction:
     # per OCRed page, its lines with their boxes in page-image pixels (``OcrResult.layout``): kept in
     # the extraction cache so the console can mark search hits on scans and photos
     ocr_pages: list[dict] = field(default_factory=list)
+    # what an image's EXIF says about how it was made: "camera" (make and model) and "gps" ("lat,lon"),
+    # each present only when the file has it; ingest uses it to tell photos from scans
+    exif: dict = field(default_factory=dict)
 
     def to_json(self) -> dict:
         """A JSON-able dict, used for the extraction cache."""

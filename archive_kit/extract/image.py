@@ -1,4 +1,5 @@
-"""Extractor for scans and photos (JPEG, PNG, TIFF incl. multi-page, BMP, GIF): OCR and EXIF date.
+"""Extractor for scans and photos (JPEG, PNG, TIFF incl. multi-page, BMP, GIF): OCR, and from EXIF
+the date taken, the camera and the GPS position.
 
 Every Pillow failure is turned into a one-line InputFileError here, at the edge, so a broken or
 hostile image never crashes a worker: truncated files, decompression bombs, frame loops.
@@ -82,6 +83,38 @@ def _exif_date(im: Image.Image) -> _dt.date | None:
         if 1900 <= d.year <= _dt.date.today().year + 1:
             return d
     return None
+
+
+def _degrees(value: object, ref: object) -> float | None:
+    """Decimal degrees from an EXIF GPS (degrees, minutes, seconds) triple and its N/S/E/W reference."""
+    try:
+        d, m, sec = (float(x) for x in value)  # type: ignore[union-attr]
+    except (TypeError, ValueError, ZeroDivisionError):
+        return None
+    if isinstance(ref, bytes):
+        ref = ref.decode("ascii", "replace")
+    deg = d + m / 60 + sec / 3600
+    return -deg if str(ref).strip().upper() in ("S", "W") else deg
+
+
+def _exif_facts(im: Image.Image) -> dict:
+    """The camera (EXIF Make and Model) and the GPS position ("lat,lon", 6 decimals) where the file
+    has them; broken EXIF gives what could be read, never an error."""
+    facts: dict = {}
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            exif = im.getexif()
+            camera = " ".join(str(exif.get(tag) or "").strip("\x00 ") for tag in (0x010F, 0x0110)).strip()
+            gps = exif.get_ifd(0x8825)
+    except Exception:  # broken EXIF must never fail the document
+        return facts
+    if camera:
+        facts["camera"] = camera[:120]
+    lat, lon = _degrees(gps.get(2), gps.get(1)), _degrees(gps.get(4), gps.get(3))
+    if lat is not None and lon is not None and -90 <= lat <= 90 and -180 <= lon <= 180:
+        facts["gps"] = f"{lat:.6f},{lon:.6f}"
+    return facts
 
 
 _ORIENTATION_OPS = {
@@ -186,6 +219,9 @@ def extract_image(path: Path, options: ExtractOptions) -> Extraction:
     count = 0
     with _open(path) as im:
         date = _exif_date(im)
+        exif = _exif_facts(im)
+        if date:
+            exif["taken"] = date.isoformat()
         engine = get_engine(options.ocr_engine, options.threads) if options.ocr else None
         for page in _iter_pages(im, path, warn, for_ocr=engine is not None):
             count += 1
@@ -194,7 +230,7 @@ def extract_image(path: Path, options: ExtractOptions) -> Extraction:
             page.close()
     if count == 0:
         raise InputFileError(str(path), "image has no readable frames")
-    result = Extraction(text="", pages=count, date_hint=date, warnings=warn)
+    result = Extraction(text="", pages=count, date_hint=date, warnings=warn, exif=exif)
     if not options.ocr:
         return result
     result.ocr = True

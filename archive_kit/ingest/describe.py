@@ -9,6 +9,7 @@ from typing import Sequence
 from ..config import RETENTIONS
 from ..criteria.registry import TrackRegistry
 from ..dates import parse_year
+from ..editing import PHOTO_FIELDS, parse_kind
 from ..errors import InputFileError, UsageError
 from ..extract import Extraction
 from ..metadata import DocMetadata, doc_number_year
@@ -23,15 +24,21 @@ def describe(item: Item, extraction: Extraction, meta: DocMetadata, registry: Tr
     else ``default_secrecy`` (the config's; empty where the unit does not mark 密级)."""
     warnings = list(extraction.warnings)
     m = item.manifest
-    # a photo's date is when it was taken (EXIF), unless its text says otherwise
-    doc_date = meta.date or (extraction.date_hint if item.format == "image" else None)
+    kind = photo_kind(item, extraction)
+    # a photo's date is when it was taken (EXIF); a scan's is its text's, else the EXIF date
+    if kind == "photo":
+        doc_date = extraction.date_hint or meta.date
+    else:
+        doc_date = meta.date or (extraction.date_hint if item.format == "image" else None)
     if m.get("date"):
         try:
             doc_date = dt.date.fromisoformat(m["date"])
         except ValueError:
             warnings.append(f"manifest date {m['date']!r} is not YYYY-MM-DD; ignored")
-    title = m.get("title") or meta.title or Path(item.name).stem
-    title_source = "manifest" if m.get("title") else (meta.title_source if meta.title else "file_name")
+    # a photo's few words of OCR (a banner, a sign) are no title: its file name is
+    content_title = None if kind == "photo" else meta.title
+    title = m.get("title") or content_title or Path(item.name).stem
+    title_source = "manifest" if m.get("title") else (meta.title_source if content_title else "file_name")
     if m.get("title_composed"):
         title_source = "composed" if m["title_composed"].lower() in YES else title_source
     proposals = [Proposal("cli", cli.track, cli.criterion, cli.year)]
@@ -77,8 +84,30 @@ def describe(item: Item, extraction: Extraction, meta: DocMetadata, registry: Tr
         "ocr_confidence": extraction.ocr_confidence,
         "low_confidence_pages": extraction.low_confidence_pages,
         "warnings": warnings,
+        "kind": kind,
+        "gps": extraction.exif.get("gps"),
+        **{name: m.get(name) or None for name in PHOTO_FIELDS},
     }
     return values, dec.hints
+
+
+PHOTO_TEXT_CHARS = 30  # an image whose OCR finds fewer letters than this has no document text
+
+
+def photo_kind(item: Item, extraction: Extraction) -> str:
+    """``photo`` or ``document``: the manifest's ``kind`` if it names one; else an image is a photo
+    when OCR ran and found (almost) no document text (fewer than ``PHOTO_TEXT_CHARS`` letters), or,
+    without OCR, when its EXIF names the camera that took it; everything else is a document (a
+    scan). The archivist corrects either way with ``edit ID --kind``."""
+    named = parse_kind(item.manifest.get("kind", ""))
+    if named:
+        return named
+    if item.format != "image":
+        return "document"
+    if extraction.ocr:
+        letters = sum(ch.isalnum() for ch in extraction.text)
+        return "photo" if letters < PHOTO_TEXT_CHARS else "document"
+    return "photo" if extraction.exif.get("camera") else "document"
 
 
 def _year(value: str) -> int:
@@ -118,6 +147,9 @@ def validate_manifest_row(item: Item, registry: TrackRegistry, secrecy_levels: S
             raise InputFileError(item.source_path, f"manifest names an unknown criterion {m['criterion']!r}{where}")
     if m.get("retention") and m["retention"] not in RETENTIONS:
         raise InputFileError(item.source_path, f"manifest retention {m['retention']!r} is not one of Y, D30, D10")
+    if m.get("kind") and parse_kind(m["kind"]) is None:
+        raise InputFileError(item.source_path, f"manifest kind {m['kind']!r} is not one of photo (照片) or "
+                             "document (文书)")
     if m.get("secrecy") and m["secrecy"] not in secrecy_levels:
         raise InputFileError(item.source_path, f"manifest secrecy (密级) {m['secrecy']!r} is not one of "
                              f"{', '.join(secrecy_levels)} (config secrecy_levels)")

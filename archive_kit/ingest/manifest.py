@@ -13,13 +13,15 @@ from pathlib import Path
 from ..errors import ManifestError
 
 COLUMNS = ("path", "track", "criterion", "year", "title", "doc_number", "author", "date", "retention", "remarks",
-           "secrecy", "title_composed")
+           "secrecy", "title_composed", "kind", "place", "people", "photographer", "background")
 HEADER_ALIASES = {
     "路径": "path", "文件": "path", "文件路径": "path", "文件名": "path",
     "类别": "track", "创建类别": "track", "指标": "criterion", "测评指标": "criterion", "指标编号": "criterion",
     "年度": "year", "题名": "title", "标题": "title", "文号": "doc_number", "文件编号": "doc_number",
     "责任者": "author", "日期": "date", "成文日期": "date", "保管期限": "retention", "备注": "remarks", "密级": "secrecy",
     "自拟题名": "title_composed",
+    "门类": "kind", "拍摄时间": "date", "时间": "date", "地点": "place", "人物": "people",
+    "摄影者": "photographer", "背景": "background", "事由": "background", "背景/事由": "background",
 }
 # a ``title_composed`` (自拟题名) cell: the row's title was composed by the archivist (listed in [ ]) or not
 YES = ("1", "yes", "y", "true", "是", "√", "✓")

@@ -1,5 +1,6 @@
 """Listings of numbered items: the item catalogue (归档文件目录), the box listing (盒目录), box
-spine labels (盒脊), box covers (盒面) and box remarks sheets (备考表), after DA/T 22-2015.
+spine labels (盒脊), box covers (盒面) and box remarks sheets (备考表), after DA/T 22-2015, and the photo
+catalogue (照片档案目录, ``output.photos``) after DA/T 50-2014.
 """
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from ..outpaths import atomic_file, check_output
 from ..repo import Repo
 from .tables import Column, Sheet, write_table
 
-LEVELS = ("item", "box", "spine", "cover", "remarks")
+LEVELS = ("item", "box", "spine", "cover", "remarks", "photo")
 PRINTED_LEVELS = ("spine", "cover", "remarks")  # sheets to print and stick on boxes: PDF or DOCX only
 FORMATS = ("csv", "xlsx", "docx", "pdf")
 
@@ -111,12 +112,19 @@ def write_listing(repo: Repo, out: Path, *, fmt: str, level: str = "item", track
     fields = item_fields(columns)
     registry, cfg = repo.registry, repo.config
     out = check_output(out, repo.root)
-    if level == "item":
-        units = numbered_units(repo.catalogue, registry, track=track, year=year)
-        _require(units, track, year)
-        sheets = item_sheets(registry, cfg, units, fields)
-        if fmt == "csv":
-            sheets = [item_table(registry, cfg, units, fields)]
+    if level in ("item", "photo"):
+        photos = level == "photo"
+        units = {u: docs for u, docs in numbered_units(repo.catalogue, registry, track=track, year=year).items()
+                 if u.is_photo == photos}
+        _require(units, track, year, "photos" if photos else "documents")
+        if photos:
+            from .photos import photo_sheets
+
+            sheets = photo_sheets(registry, cfg, units)
+        else:
+            sheets = item_sheets(registry, cfg, units, fields)
+            if fmt == "csv":
+                sheets = [item_table(registry, cfg, units, fields)]
 
         def write(path: Path) -> object:
             return write_table(path, fmt, sheets)
@@ -136,10 +144,10 @@ def write_listing(repo: Repo, out: Path, *, fmt: str, level: str = "item", track
     return out
 
 
-def _require(found: object, track: str | None, year: int | None) -> None:
+def _require(found: object, track: str | None, year: int | None, what: str = "documents") -> None:
     if not found:
         scope = " ".join(x for x in (f"--track {track}" if track else "", f"--year {year}" if year else "") if x)
-        raise UsageError(f"no numbered documents{' for ' + scope if scope else ''}: run `archive-kit number"
+        raise UsageError(f"no numbered {what}{' for ' + scope if scope else ''}: run `archive-kit number"
                          f"{' ' + scope if scope else ''}` first")
 
 
@@ -160,10 +168,19 @@ def class_name(registry: TrackRegistry, unit: Unit) -> str:
     return schema.class_name or track_code(schema)
 
 
+def unit_sheet_name(registry: TrackRegistry, unit: Unit) -> str:
+    """A unit's sheet name, e.g. ``2023-D30-WM`` (``2023-D30-WM-照片`` for its photos)."""
+    schema = registry.get(unit.track)
+    code = track_code(schema) if schema else unit.track
+    return f"{unit.year}-{unit.retention}-{code}" + ("-照片" if unit.is_photo else "")
+
+
 def unit_cover(registry: TrackRegistry, cfg: Config, unit: Unit) -> list[tuple[str, str]]:
-    """The cover fields of a class's catalogue: 全宗号, 全宗名称, 年度, 保管期限, 机构（问题）."""
-    return [("全宗号", cfg.fonds), ("全宗名称", cfg.unit or ""), ("年度", str(unit.year)),
-            ("保管期限", retention_name(unit.retention)), ("机构（问题）", class_name(registry, unit))]
+    """The cover fields of a class's catalogue: 全宗号, 全宗名称, 年度, 保管期限, 机构（问题）, and 门类
+    for its photos."""
+    fields = [("全宗号", cfg.fonds), ("全宗名称", cfg.unit or ""), ("年度", str(unit.year)),
+              ("保管期限", retention_name(unit.retention)), ("机构（问题）", class_name(registry, unit))]
+    return fields + ([("门类", f"照片（{cfg.photo_category}）")] if unit.is_photo else [])
 
 
 def unit_subtitle(registry: TrackRegistry, cfg: Config, unit: Unit) -> str:
@@ -181,11 +198,9 @@ def item_sheets(registry: TrackRegistry, cfg: Config, units: dict[Unit, list[Doc
     """One item catalogue per class (year, retention, track), rows in item order, each with its cover."""
     sheets = []
     for unit, docs in units.items():
-        schema = registry.get(unit.track)
-        code = track_code(schema) if schema else unit.track
         sheets.append(Sheet("归档文件目录", unit_subtitle(registry, cfg, unit), [f.column for f in fields],
                             [item_row(registry, d, n, fields) for n, d in enumerate(docs, 1)],
-                            name=f"{unit.year}-{unit.retention}-{code}", cover=unit_cover(registry, cfg, unit)))
+                            name=unit_sheet_name(registry, unit), cover=unit_cover(registry, cfg, unit)))
     return sheets
 
 
@@ -202,7 +217,8 @@ def item_table(registry: TrackRegistry, cfg: Config, units: dict[Unit, list[Docu
 
 def box_row(box: Box) -> list[object]:
     """One row of the box listing."""
-    return [box.box, box.year, retention_name(box.retention), f"{box.track_name}（{box.track_code}）",
+    kind = "·照片" if box.unit.is_photo else ""
+    return [box.box, box.year, retention_name(box.retention), f"{box.track_name}（{box.track_code}）{kind}",
             f"{box.first_item:04d}—{box.last_item:04d}", box.items, box.pages, "、".join(box.criteria)]
 
 
