@@ -21,9 +21,9 @@ from ..errors import (ArchiveKitError, CatalogueDamagedError, DiskFullError, Loc
                       RepositoryError)
 from ..store import text_sha256
 
-SCHEMA_VERSION = 5  # 4: documents.original_name_bytes and texts.sha256 (the fixity of each extracted text);
+SCHEMA_VERSION = 6  # 4: documents.original_name_bytes and texts.sha256 (the fixity of each extracted text);
 # 5: the assignments table (owner and due date of a criterion), documents.secrecy and tags_confirmed, the
-# append-only edit_log
+# append-only edit_log; 6: documents.pages_estimated
 MAX_ID = 2**63 - 1  # SQLite's largest integer: a bigger "id" names no document (and must not overflow)
 
 _SCHEMA = """
@@ -58,6 +58,7 @@ CREATE TABLE IF NOT EXISTS documents (
     box INTEGER,
     secrecy TEXT,
     tags_confirmed INTEGER NOT NULL DEFAULT 0,
+    pages_estimated TEXT,
     added_at TEXT NOT NULL,
     updated_at TEXT NOT NULL
 );
@@ -159,7 +160,11 @@ _ADDED_COLUMNS = (
     ("documents", "secrecy", "TEXT"),               # version 5: 密级
     # version 5: a person confirmed the tags content proposed (numbered documents count as confirmed)
     ("documents", "tags_confirmed", "INTEGER NOT NULL DEFAULT 0"),
+    # version 6: why ``pages`` is only an estimate (no LibreOffice rendition counted it); NULL when counted
+    ("documents", "pages_estimated", "TEXT"),
 )
+# what version 6 says of Word documents catalogued before it: their pages came from their own properties
+EARLIER_WORD_PAGES = "counted before archive-kit read page counts from renditions, from the document's own properties"
 
 
 def is_document_id(value: int) -> bool:
@@ -317,6 +322,9 @@ class CatalogueConnection:
                     self.db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {declaration}")
                     if column == "tags_confirmed":  # stamped and boxed before proposals existed: kept as decided
                         self.db.execute("UPDATE documents SET tags_confirmed = 1 WHERE item_number IS NOT NULL")
+                    if column == "pages_estimated":  # `repair` recounts them from their renditions
+                        self.db.execute("UPDATE documents SET pages_estimated = ? WHERE format = 'docx'",
+                                        (EARLIER_WORD_PAGES,))
             _fill_text_hashes(self.db)
             self.db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
