@@ -57,6 +57,19 @@ def app_xml_pages(path: Path) -> int:
         return int(re.search(r"<Pages>(\d+)</Pages>", z.read("docProps/app.xml").decode()).group(1))
 
 
+def _with_fake_soffice(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, script: str) -> tuple[Path, Path]:
+    """``ARCHIVE_KIT_SOFFICE`` set to a shell script standing in for LibreOffice on a hostile file
+    (hanging, failing); returns a fresh repository and a folder holding one two-page DOCX."""
+    fake = tmp_path / "soffice"
+    fake.write_text(f"#!/bin/sh\n{script}\n")
+    fake.chmod(0o755)
+    monkeypatch.setenv(SOFFICE_ENV, str(fake))
+    src = tmp_path / "src"
+    src.mkdir()
+    two_page_docx(src / "方案.docx")
+    return _init(tmp_path / "repo"), src
+
+
 def _init(root: Path) -> Path:
     Archive.init(root, fonds="J001", unit="市直机关工委").close()
     return root
@@ -189,10 +202,7 @@ def test_a_failed_conversion_estimates_from_the_text_when_the_document_says_noth
             if info.filename == "docProps/app.xml":  # the properties state no page count
                 data = re.sub(rb"<Pages>\d+</Pages>", b"", data)
             zout.writestr(info, data)
-    failing = tmp_path / "soffice"
-    failing.write_text("#!/bin/sh\nexit 3\n")
-    failing.chmod(0o755)
-    monkeypatch.setenv(SOFFICE_ENV, str(failing))
+    _with_fake_soffice(tmp_path, monkeypatch, "exit 3")
     renditions = tmp_path / "renditions"
     ext = extract_docx(bare, ExtractOptions(ocr=False, renditions_dir=str(renditions)))
     assert ext.pages == 1 and "could not convert" in ext.pages_estimated and "text" in ext.pages_estimated
@@ -268,14 +278,7 @@ def test_a_kill_while_ingest_renders_leaves_a_verifiable_repository_and_a_rerun_
 def test_a_killed_ingest_takes_a_hanging_conversion_with_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A hostile document on which LibreOffice hangs: killing the ingest kills the converter too
     (it runs in a process group of its own, so that its timeout can kill it alone)."""
-    hanging = tmp_path / "soffice"
-    hanging.write_text("#!/bin/sh\nexec sleep 297\n")
-    hanging.chmod(0o755)
-    monkeypatch.setenv(SOFFICE_ENV, str(hanging))
-    src = tmp_path / "src"
-    src.mkdir()
-    two_page_docx(src / "方案.docx")
-    root = _init(tmp_path / "repo")
+    root, src = _with_fake_soffice(tmp_path, monkeypatch, "exec sleep 297")
     _kill_ingest_while(root, src, "sleep 297")
     rc, data = cli_json("verify", root=root)
     assert rc == 0 and data["ok"], data
@@ -283,14 +286,7 @@ def test_a_killed_ingest_takes_a_hanging_conversion_with_it(tmp_path: Path, monk
 
 def test_a_hanging_conversion_times_out_inside_the_worker_limit_and_the_count_is_estimated(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    hanging = tmp_path / "soffice"
-    hanging.write_text("#!/bin/sh\nexec sleep 293\n")
-    hanging.chmod(0o755)
-    monkeypatch.setenv(SOFFICE_ENV, str(hanging))
-    src = tmp_path / "src"
-    src.mkdir()
-    two_page_docx(src / "方案.docx")
-    root = _init(tmp_path / "repo")
+    root, src = _with_fake_soffice(tmp_path, monkeypatch, "exec sleep 293")
     cfg = json.loads((root / "config.json").read_text(encoding="utf-8"))
     (root / "config.json").write_text(json.dumps({**cfg, "worker_timeout_s": 4}), encoding="utf-8")
     rc, data = cli_json("ingest", str(src), *TAGS, root=root)
