@@ -50,15 +50,14 @@ def keep_rendition(pdf: bytes, sha256: str, renditions_dir: Path) -> Path:
     return dest
 
 
-def office_rendition(path: Path, fmt: str, renditions_dir: Path, *, sha256: str | None = None,
-                     timeout: float = 180) -> Path:
-    """The cached rendition of the office file at ``path`` (format ``fmt``, hash ``sha256`` if known),
-    converted by LibreOffice (office.py, sealed off, within ``timeout`` s) only when none is cached yet. Raises
+def office_rendition(path: Path, fmt: str, renditions_dir: Path, *, timeout: float = 180) -> Path:
+    """The cached rendition of the office file at ``path`` (format ``fmt``), converted by LibreOffice
+    (office.py, sealed off, within ``timeout`` s) only when none is cached for its bytes yet. Raises
     ``OfficeError`` (``OfficeMissingError`` without LibreOffice) when it cannot be made."""
     from .office import pdf_bytes
     from .store import hash_file
 
-    sha = sha256 or hash_file(path)
+    sha = hash_file(path)
     dest = rendition_path(renditions_dir, sha)
     if not dest.is_file():
         keep_rendition(pdf_bytes(path, f".{fmt}", timeout), sha, renditions_dir)
