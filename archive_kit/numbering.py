@@ -64,6 +64,11 @@ class NumberReport:
     renumbered_units: list[Unit] = field(default_factory=list)
     frozen_units: list[Unit] = field(default_factory=list)
 
+    @property
+    def estimated(self) -> list[Document]:
+        """The documents numbered now whose page count is only an estimate (their boxes fill by it)."""
+        return [d for d in self.numbered if d.pages_estimated]
+
     def to_json(self) -> dict[str, Any]:
         """``{"numbered": [record…], "skipped": [{"id", "reason"}], …}``."""
         return {
@@ -71,6 +76,7 @@ class NumberReport:
             "skipped": [{"id": d.id, "title": d.title, "reason": r} for d, r in self.skipped],
             "renumbered_units": [u._asdict() for u in self.renumbered_units],
             "frozen_units": [u._asdict() for u in self.frozen_units],
+            "estimated_pages": [d.id for d in self.estimated],
         }
 
 

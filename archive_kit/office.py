@@ -46,6 +46,7 @@ from xml.sax.saxutils import escape
 
 from .errors import InputFileError
 from .sanitize import UncheckableError, cut_external_references
+from .workers import child_group
 
 log = logging.getLogger(__name__)
 
@@ -303,14 +304,15 @@ def _run(exe: str, src: Path, name: str, work: Path, profile: Path, fmt: str, ex
                                 stderr=subprocess.STDOUT, env=env, cwd=work, start_new_session=True)
     except OSError as e:
         raise OfficeError(name, f"LibreOffice could not be started ({e.strerror or e})") from None
-    try:
-        output, _ = proc.communicate(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        _kill_group(proc)
-        raise OfficeError(name, f"LibreOffice did not finish converting within {timeout:g} s") from None
-    except BaseException:
-        _kill_group(proc)
-        raise
+    with child_group(proc.pid):  # a killed ingest worker takes soffice with it
+        try:
+            output, _ = proc.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            _kill_group(proc)
+            raise OfficeError(name, f"LibreOffice did not finish converting within {timeout:g} s") from None
+        except BaseException:
+            _kill_group(proc)
+            raise
     produced = work / "out" / f"input.{fmt}"
     if proc.returncode != 0 or not produced.is_file() or produced.stat().st_size == 0:
         detail = " ".join(output.decode("utf-8", "replace").split())[-200:] or f"exit code {proc.returncode}"

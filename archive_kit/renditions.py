@@ -2,17 +2,22 @@
 
 PDFs are used as they are (a decrypted copy when only an empty password protects them), images
 go on A4 pages at their true size (shrunk to fit, upright by EXIF), and office documents are
-converted by LibreOffice. Once a rendition exists, the document's page count is the rendition's.
+converted by LibreOffice. Once a rendition exists, the document's page count is the rendition's
+(``Catalogue.recount``: an estimated count is replaced, a numbered item's box total follows, and the
+change is logged). Word documents are rendered at ingest already (``extract.docx.counted_pages``).
 """
 from __future__ import annotations
 
 import io
+import logging
 from dataclasses import dataclass
 from pathlib import Path
 
 from .catalogue import Catalogue, Document
 from .errors import ArchiveKitError, InputFileError
 from .store import ObjectStore, atomic_write_bytes
+
+log = logging.getLogger(__name__)
 
 A4_PT = (595.28, 841.89)
 OFFICE_FORMATS = {"docx", "doc", "wps", "rtf", "odt", "xls", "xlsx"}
@@ -45,6 +50,20 @@ def keep_rendition(pdf: bytes, sha256: str, renditions_dir: Path) -> Path:
     return dest
 
 
+def office_rendition(path: Path, fmt: str, renditions_dir: Path, *, timeout: float = 180) -> Path:
+    """The cached rendition of the office file at ``path`` (format ``fmt``), converted by LibreOffice
+    (office.py, sealed off, within ``timeout`` s) only when none is cached for its bytes yet. Raises
+    ``OfficeError`` (``OfficeMissingError`` without LibreOffice) when it cannot be made."""
+    from .office import pdf_bytes
+    from .store import hash_file
+
+    sha = hash_file(path)
+    dest = rendition_path(renditions_dir, sha)
+    if not dest.is_file():
+        keep_rendition(pdf_bytes(path, f".{fmt}", timeout), sha, renditions_dir)
+    return dest
+
+
 def make_rendition(catalogue: Catalogue, store: ObjectStore, renditions_dir: Path, doc: Document) -> Rendition:
     """The document's rendition in ``renditions_dir``, made from its original in ``store`` if not
     cached; a failure becomes a ``note``, never an error. A page count that differs from the
@@ -59,10 +78,12 @@ def make_rendition(catalogue: Catalogue, store: ObjectStore, renditions_dir: Pat
     except ArchiveKitError as e:
         reason = getattr(e, "reason", None) or str(e)
         return Rendition(None, 0, f"no rendition was made: {reason}")
-    if doc.pages != pages:
+    if doc.pages != pages or doc.pages_estimated:
         with catalogue.transaction():
-            catalogue.update_document(doc.id, {"pages": pages})
-        doc.pages = pages
+            before = catalogue.recount(doc.id, pages)
+        log.info("#%d %s: %s page(s) counted from its rendition (was %s%s)", doc.id, doc.original_name, pages,
+                 before, ", estimated" if doc.pages_estimated else "")
+        doc.pages, doc.pages_estimated = pages, None
     return Rendition(dest, pages)
 
 

@@ -2,7 +2,8 @@
 
 It never changes an original or an item number and never drops a catalogue row. It removes temp
 files of interrupted writes, sets damaged originals aside (so ingesting the original file again
-restores them), extracts missing or changed texts again from the originals, and rebuilds a lost,
+restores them), extracts missing or changed texts again from the originals, counts the pages of
+documents whose count was only estimated from their renditions (once LibreOffice works), and rebuilds a lost,
 damaged or out-of-step search index from the catalogue. What it cannot fix is reported, with what
 to do; a damaged catalogue it cannot rebuild (it is the source of truth), so it says so and stops.
 """
@@ -17,6 +18,7 @@ from .errors import CatalogueDamagedError
 from .indexing import rebuild_index, remove_rebuild_leftovers, sync_index
 from .ingest.analyse import analyse_all
 from .ingest.pipeline import extract_options
+from .renditions import make_rendition
 from .repo import Repo
 from .verify import (CATALOGUE_DAMAGED, INDEX_EXTRA_DOC, INDEX_MISSING, INDEX_MISSING_DOC, INDEX_UNREADABLE,
                      OBJECT_DAMAGED, TEXT_DAMAGED, TEXT_MISSING, VerifyReport, verify_repository)
@@ -56,6 +58,7 @@ def repair_repository(repo: Repo, *, ocr: bool = True) -> RepairReport:
     texts = sorted({p.id for p in before.of_kind(TEXT_MISSING, TEXT_DAMAGED) if p.id is not None})
     if texts:
         _extract_again(repo, texts, ocr, report)
+    _recount_pages(repo, report)
     lost = before.of_kind(INDEX_MISSING, INDEX_UNREADABLE)
     if lost or before.of_kind(INDEX_MISSING_DOC, INDEX_EXTRA_DOC) or texts:
         n = rebuild_index(repo) or 0  # sets a damaged index aside first
@@ -79,6 +82,17 @@ def _remove_temp_files(repo: Repo, report: RepairReport) -> None:
     n += remove_rebuild_leftovers(repo)
     if n:
         report.actions.append(f"removed {n} temporary file(s) left by interrupted writes")
+
+
+def _recount_pages(repo: Repo, report: RepairReport) -> None:
+    """Count the pages of documents whose count is only an estimate (LibreOffice was missing or failed
+    at ingest) from their renditions, made now where they can be; those that still cannot be
+    rendered keep their estimate (``review`` lists them)."""
+    for doc in repo.catalogue.estimated_pages():
+        before = doc.pages
+        if make_rendition(repo.catalogue, repo.store, repo.paths.renditions, doc).path is not None:
+            report.actions.append(f"counted the pages of #{doc.id} {doc.original_name} from its rendition: "
+                                  f"{before} → {doc.pages}")
 
 
 def _set_aside(repo: Repo, doc_id: int | None, report: RepairReport) -> None:

@@ -142,6 +142,12 @@ def proposal_reason(doc: Document) -> str | None:
             "or set them with `archive-kit tag`")
 
 
+def pages_estimate_reason(doc: Document) -> str:
+    """The review line of a document whose page count is only an estimate: the count, why, and the fix."""
+    return (f"page count {doc.pages} is estimated ({doc.pages_estimated}): run `archive-kit repair` once "
+            "LibreOffice is installed and working to count the pages of its rendition")
+
+
 def review_reasons(doc: Document, hints: dict[str, dict[str, str]], registry: TrackRegistry) -> list[str]:
     """Why a document needs a person: missing tags, tags content only proposed, sources that
     disagree, a year that conflicts with the date, codes no longer valid, OCR pages read with low
@@ -170,6 +176,8 @@ def review_reasons(doc: Document, hints: dict[str, dict[str, str]], registry: Tr
     if doc.low_confidence_pages:
         pages = ", ".join(str(p) for p in doc.low_confidence_pages)
         reasons.append(f"OCR confidence is low on page(s) {pages}: check the text")
+    if doc.pages_estimated:
+        reasons.append(pages_estimate_reason(doc))
     if doc.text_chars == 0 and doc.format in ("pdf", "docx"):
         reasons.append("no text could be extracted (a scan ingested with --no-ocr?)")
     reasons += metadata_concerns(DocMetadata(doc.title, doc.doc_number, doc.author, parse_date(doc.date or "")))

@@ -8,11 +8,13 @@ ceiling counted from the task's start (a 10,000-page scan does not run for hours
 split into smaller ones while the pool runs (``submit``: the pages of one scan, spread over every
 worker, each page a time limit of its own, all under the ceiling counted from the document's
 start) and what is left of it dropped at once (``cancel``) when one part fails. Each worker
-leads its own process group, so programs it started (LibreOffice, tesseract) are killed with it,
-and it dies with the pool's process.
+leads its own process group, so programs it started (tesseract) are killed with it, as are those
+it runs in sessions of their own and tells the pool of (``child_group``: LibreOffice), and it dies
+with the pool's process.
 """
 from __future__ import annotations
 
+import contextlib
 import faulthandler
 import multiprocessing as mp
 import os
@@ -35,6 +37,41 @@ if TYPE_CHECKING:
 MB = 1024 * 1024
 _conn: Connection | None = None  # set in a worker process: where progress() reports
 _last_beat = 0.0
+_groups: set[int] = set()  # process groups of programs this process runs in sessions of their own (``child_group``)
+
+
+def _tell_pool(message: tuple[str, Any]) -> None:
+    """Send the pool a message about the running task; nothing outside a worker."""
+    if _conn is None:
+        return
+    try:
+        _conn.send(message)
+    except (OSError, ValueError):
+        pass
+
+
+@contextlib.contextmanager
+def child_group(pgid: int) -> Iterator[None]:
+    """While the block runs, the process group ``pgid`` (a program this process started in a session
+    of its own, so that a timeout can kill it alone, e.g. LibreOffice) dies with this process: when
+    its parent dies (``die_with_parent``) and when the pool kills this worker (a timeout, a cancel).
+    Without this, a killed ingest would leave a hanging converter running."""
+    _groups.add(pgid)
+    _tell_pool(("group", pgid))
+    try:
+        yield
+    finally:
+        _groups.discard(pgid)
+        _tell_pool(("ungroup", pgid))
+
+
+def _kill_groups(groups: Iterable[int]) -> None:
+    """SIGKILL process groups, those already gone ignored."""
+    for pgid in list(groups):
+        try:
+            os.killpg(pgid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
 
 
 def progress() -> None:
@@ -59,6 +96,7 @@ def die_with_parent(parent: int, *, whole_group: bool = True) -> None:
     def watch() -> None:
         while os.getppid() == parent:
             time.sleep(0.25)
+        _kill_groups(_groups)
         if whole_group:
             os.killpg(os.getpgrp(), signal.SIGKILL)
         os.kill(os.getpid(), signal.SIGKILL)
@@ -157,9 +195,11 @@ class _Worker:
         self.proc.start()
         child.close()
         self.task: tuple[Any, float, float] | None = None  # (key, started, deadline)
+        self.groups: set[int] = set()  # process groups of its own it told of (``child_group``)
 
     def kill(self) -> None:
         """Stop the process, and every program it started, at once."""
+        _kill_groups(self.groups)
         pid = self.proc.pid
         try:
             if pid:
@@ -286,6 +326,9 @@ class WorkerPool:
                         continue
                     if status == "beat":
                         w.task = (key, started, self.limits.deadline(started, time.monotonic()))
+                        continue
+                    if status in ("group", "ungroup"):
+                        (w.groups.add if status == "group" else w.groups.discard)(value)
                         continue
                     w.task = None
                     if status == "err" and value == "worker ran out of memory":

@@ -6,8 +6,11 @@ folder of real OFD files is present (``--ofd``, default ``../shared/corpus/ofd``
 OFD documents per second (text only, no OCR) and how many of them were refused. With
 ``--scan-pdf-pages P`` it also times one scanned PDF of P pages (the scan pages, in turn) with one
 worker and with two: ``scan_pdf_speedup`` is how much a long scan gains from its pages being
-spread over the workers.
-Usage: python bench/ingest.py [--docs N] [--scans M] [--scan-pdf-pages P] [--ofd DIR] [--json]
+spread over the workers. With ``--docx D`` (default 20) it times D DOCX documents with 2 workers
+twice: with page counting on (each rendered by LibreOffice, whose page count is the document's:
+``docx_per_s``) and with LibreOffice made absent (the count estimated from the document's own
+properties: ``docx_per_s_estimated``), so the cost of true page counts shows.
+Usage: python bench/ingest.py [--docs N] [--scans M] [--scan-pdf-pages P] [--docx D] [--ofd DIR] [--json]
 """
 from __future__ import annotations
 
@@ -39,12 +42,13 @@ def scan_page(i: int) -> "Image.Image":
     return render_text_page(text, noise=0.15 if i % 2 else 0.0, skew_deg=1.5 if i % 3 == 2 else 0.0, seed=i)
 
 
-def generate(folder: Path, docs: int, scans: int, scan_pdf_pages: int) -> None:
+def generate(folder: Path, docs: int, scans: int, scan_pdf_pages: int, docx: int) -> None:
     """Write the corpus (run in a child process so its memory does not count)."""
     from bench.gen_docs import make_corpus
     from bench.gen_scans import make_scanned_pdf
 
     make_corpus(folder / "born", docs, seed=7)
+    make_corpus(folder / "docx", docx, seed=11, kinds=("docx",))
     (folder / "scans").mkdir(parents=True, exist_ok=True)
     for i in range(scans):
         scan_page(i).save(folder / "scans" / f"scan{i:03d}.png")
@@ -75,26 +79,51 @@ def timed_ingest(root: Path, paths: list[Path], jobs: int, ocr: bool,
     return elapsed, report.added, text_bytes
 
 
+def timed_docx(work: Path, docx: list[Path], counted: bool) -> float:
+    """Seconds to ingest ``docx`` with 2 workers, page counting on (LibreOffice renders each) or off
+    (``ARCHIVE_KIT_SOFFICE`` naming nothing: every count estimated); checks the counts are what it says."""
+    from archive_kit.office import SOFFICE_ENV
+
+    saved = os.environ.get(SOFFICE_ENV)
+    if not counted:
+        os.environ[SOFFICE_ENV] = str(work / "no-libreoffice")
+    try:
+        seconds, added, _ = timed_ingest(work / ("repo-docx" if counted else "repo-docx-est"), docx, 2, ocr=False)
+    finally:
+        if saved is None:
+            os.environ.pop(SOFFICE_ENV, None)
+        else:
+            os.environ[SOFFICE_ENV] = saved
+    estimated = sum(1 for d in added if d.pages_estimated)
+    if len(added) != len(docx) or estimated != (0 if counted else len(docx)):
+        raise SystemExit(f"DOCX benchmark: {len(added)} of {len(docx)} added, {estimated} estimated counts "
+                         f"(page counting {'on' if counted else 'off'})")
+    return seconds
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--docs", type=int, default=300)
     ap.add_argument("--scans", type=int, default=40)
     ap.add_argument("--scan-pdf-pages", type=int, default=0,
                     help="also time one scanned PDF of this many pages with 1 and 2 workers (0: skip)")
+    ap.add_argument("--docx", type=int, default=20,
+                    help="also time this many DOCX documents with 2 workers, page counting on and off (0: skip)")
     ap.add_argument("--ofd", type=Path, default=Path(__file__).resolve().parent.parent.parent / "shared" / "corpus" / "ofd",
                     help="a folder of .ofd files to time (skipped when absent)")
     ap.add_argument("--json", action="store_true")
     ap.add_argument("--generate", type=Path, help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.generate:
-        generate(args.generate, args.docs, args.scans, args.scan_pdf_pages)
+        generate(args.generate, args.docs, args.scans, args.scan_pdf_pages, args.docx)
         return
     cores = os.cpu_count() or 1
     work = Path(tempfile.mkdtemp(prefix="bench-ingest-"))
     try:
         t = time.perf_counter()
         subprocess.run([sys.executable, __file__, "--generate", str(work / "in"), "--docs", str(args.docs),
-                        "--scans", str(args.scans), "--scan-pdf-pages", str(args.scan_pdf_pages)], check=True)
+                        "--scans", str(args.scans), "--scan-pdf-pages", str(args.scan_pdf_pages),
+                        "--docx", str(args.docx)], check=True)
         gen_s = time.perf_counter() - t
         born_s, added, text_bytes = timed_ingest(work / "repo1", [work / "in" / "born"], cores, ocr=True)
         main_rss = rss_mb(resource.RUSAGE_SELF)
@@ -111,6 +140,11 @@ def main() -> None:
             pdf1_s, _, _ = timed_ingest(work / "repo5", [long_scan], 1, ocr=True)
             pdf2_s, pdf_added, _ = timed_ingest(work / "repo6", [long_scan], 2, ocr=True)
             assert pdf_added[0].ocr and pdf_added[0].pages == args.scan_pdf_pages, "the long scan was OCRed"
+        docx = sorted((work / "in" / "docx").glob("*.docx"))
+        docx_s = docx_est_s = None
+        if docx:
+            docx_s = timed_docx(work, docx, counted=True)
+            docx_est_s = timed_docx(work, docx, counted=False)
         ofd_files = sorted(args.ofd.glob("*.ofd")) if args.ofd.is_dir() else []
         ofd_s = ofd_added = None
         if ofd_files:
@@ -131,6 +165,9 @@ def main() -> None:
             "scan_pdf_s_1proc": round(pdf1_s, 1) if pdf1_s else None,
             "scan_pdf_s_2proc": round(pdf2_s, 1) if pdf2_s else None,
             "scan_pdf_speedup": round(pdf1_s / pdf2_s, 2) if pdf1_s and pdf2_s else None,
+            "docx": len(docx),
+            "docx_per_s": round(len(docx) / docx_s, 2) if docx else None,
+            "docx_per_s_estimated": round(len(docx) / docx_est_s, 2) if docx else None,
             "ofd_files": len(ofd_files),
             "ofd_docs_per_s": round(len(ofd_files) / ofd_s, 2) if ofd_files else None,
             "ofd_refused": len(ofd_files) - len(ofd_added) if ofd_files else None,
@@ -146,6 +183,9 @@ def main() -> None:
         if pdf1_s and pdf2_s:
             print(f"one scanned PDF of {args.scan_pdf_pages} pages: {pdf1_s:.1f} s with 1 worker, {pdf2_s:.1f} s "
                   f"with 2 (speedup {figures['scan_pdf_speedup']}x)")
+        if docx:
+            print(f"DOCX: {len(docx)} documents with 2 workers, page counting on (LibreOffice renditions) "
+                  f"{figures['docx_per_s']} docs/s; estimated from their properties {figures['docx_per_s_estimated']} docs/s")
         if ofd_files:
             print(f"OFD: {len(ofd_files)} real files in {ofd_s:.1f} s = {figures['ofd_docs_per_s']} docs/s "
                   f"({figures['ofd_refused']} refused with a reason)")

@@ -37,6 +37,10 @@ def number(ctx: Ctx, track: str | None, year: int | None, box_pages: int | None,
     if report.skipped:
         warn(f"{len(report.skipped)} document(s) not numbered; decide their tags or dates (`archive-kit review`) "
              "and run number again")
+    if report.estimated:
+        ids = ", ".join(f"#{d.id}" for d in report.estimated)
+        warn(f"{len(report.estimated)} document(s) numbered with an estimated page count ({ids}): LibreOffice could "
+             "not count their pages; run `archive-kit repair` once it works (see `archive-kit review`)")
     if as_json:
         emit_json(report.to_json())
     else:

@@ -147,6 +147,9 @@ def verify(ctx: Ctx, quick: bool, bundle_dir: Path | None, as_json: bool) -> int
 def repair(ctx: Ctx, no_ocr: bool, as_json: bool) -> int:
     """Fix what a crash or damage left behind (never changes originals or numbers), then verify.
 
+    Also counts the pages of documents whose page count is only an estimate from their
+    renditions, where LibreOffice can now make them (see `review`).
+
     Exit 3 when problems remain that need a person.
     """
     with ctx.open() as archive:

@@ -89,8 +89,8 @@ def test_small_image_keeps_its_true_size_and_transparency_goes_white(tmp_path: P
 
 def test_docx_without_libreoffice_has_no_rendition_and_says_why(repo: Archive, tmp_path: Path,
                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ARCHIVE_KIT_SOFFICE", "/nonexistent")  # at ingest too, which renders Word documents
     doc = _ingest(repo, make_docx(tmp_path / "a.docx", "文明礼仪培训方案", NOTICE_BODY))
-    monkeypatch.setenv("ARCHIVE_KIT_SOFFICE", "/nonexistent")
     result = make_rendition(repo.catalogue, repo.store, repo.renditions_dir, doc)
     assert result.path is None and repo.rendition(doc) is None
     assert "LibreOffice is not installed" in result.note

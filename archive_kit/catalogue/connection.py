@@ -25,8 +25,9 @@ from ..store import text_sha256
 SCHEMA_VERSION = 6  # 4: documents.original_name_bytes and texts.sha256 (the fixity of each extracted text);
 # 5: the assignments table (owner and due date of a criterion), documents.secrecy and tags_confirmed, the
 # append-only edit_log; 6: documents.title_source (where the title came from: a listing brackets a composed
-# or file-name title) and photo archives (documents.kind and the DA/T 50 photo fields; numbered_items.kind,
-# so a class's photos have their own item-number sequence)
+# or file-name title), documents.pages_estimated (why a page count is only an estimate) and photo
+# archives (documents.kind and the DA/T 50 photo fields; numbered_items.kind, so a class's photos have
+# their own item-number sequence)
 MAX_ID = 2**63 - 1  # SQLite's largest integer: a bigger "id" names no document (and must not overflow)
 
 _SCHEMA = """
@@ -68,6 +69,7 @@ CREATE TABLE IF NOT EXISTS documents (
     photographer TEXT,
     background TEXT,
     gps TEXT,
+    pages_estimated TEXT,
     added_at TEXT NOT NULL,
     updated_at TEXT NOT NULL
 );
@@ -185,7 +187,11 @@ _ADDED_COLUMNS = (
     ("documents", "photographer", "TEXT"),
     ("documents", "background", "TEXT"),
     ("documents", "gps", "TEXT"),
+    # version 6: why ``pages`` is only an estimate (no LibreOffice rendition counted it); NULL when counted
+    ("documents", "pages_estimated", "TEXT"),
 )
+# what version 6 says of Word documents catalogued before it: their pages came from their own properties
+EARLIER_WORD_PAGES = "counted before archive-kit read page counts from renditions, from the document's own properties"
 
 
 def is_document_id(value: int) -> bool:
@@ -362,6 +368,9 @@ class CatalogueConnection:
                         self.db.execute("UPDATE documents SET tags_confirmed = 1 WHERE item_number IS NOT NULL")
                     if column == "title_source":
                         _mark_file_name_titles(self.db)
+                    if column == "pages_estimated":  # `repair` recounts them from their renditions
+                        self.db.execute("UPDATE documents SET pages_estimated = ? WHERE format = 'docx'",
+                                        (EARLIER_WORD_PAGES,))
             if "kind" not in {r[1] for r in self.db.execute("PRAGMA table_info(numbered_items)")}:
                 _add_numbered_kind(self.db)
             _fill_text_hashes(self.db)

@@ -64,6 +64,7 @@ class Document:
     photographer: str | None = None  # 摄影者
     background: str | None = None  # 背景/事由
     gps: str | None = None  # EXIF GPS position "lat,lon" (decimal degrees): a hint for the place
+    pages_estimated: str | None = None  # why ``pages`` is only an estimate; None when a rendition counted them
     added_at: str = ""
     updated_at: str = ""
     links: list[tuple[str, str]] = field(default_factory=list)
@@ -132,6 +133,7 @@ class Document:
             "retention": self.retention,
             "remarks": self.remarks,
             "pages": self.pages,
+            "pages_estimated": self.pages_estimated,
             "text_chars": self.text_chars,
             "ocr": self.ocr,
             "ocr_confidence": self.ocr_confidence,
@@ -261,6 +263,10 @@ class Documents(Texts, Tags, IndexQueue):
         return [r[0] for r in self.db.execute(
             f"SELECT id FROM documents WHERE track = ? AND year = ? AND tags_confirmed = 0 AND ({proposed}) "
             "ORDER BY id", (track, year))]
+
+    def estimated_pages(self) -> list[Document]:
+        """Documents whose page count is only an estimate (``pages_estimated``), in id order."""
+        return self._query("pages_estimated IS NOT NULL")
 
     def originals(self) -> Iterator[tuple[int, str, str]]:
         """(id, sha256, source path) of every document, in id order: what the object store must hold."""

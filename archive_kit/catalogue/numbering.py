@@ -143,6 +143,21 @@ class Numbering(Documents):
                             [(i.doc_id, i.track, i.year, i.retention, i.item_number, i.box, i.pages, i.kind)
                              for i in items])
 
+    def recount(self, doc_id: int, pages: int) -> int | None:
+        """Set a document's page count from its rendition (inside a transaction): the estimate mark is
+        cleared, a numbered item's register entry (its box's page total) follows, and a changed count
+        is logged (``recount``). Returns the count before."""
+        row = self.db.execute("SELECT pages, pages_estimated FROM documents WHERE id = ?", (doc_id,)).fetchone()
+        if row is None:
+            return None
+        before, estimated = row
+        if before == pages and estimated is None:
+            return before
+        self.update_document(doc_id, {"pages": pages, "pages_estimated": None})
+        self.db.execute("UPDATE numbered_items SET pages = ? WHERE doc_id = ?", (pages, doc_id))
+        self.log("recount", {"before": before, "pages": pages, "was_estimated": estimated}, doc_id)
+        return before
+
     def freeze_unit(self, unit: UnitKey) -> int:
         """Mark a unit's class (documents and photos) and every box in it as labelled (inside a
         transaction); returns how many items were frozen now."""

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from .pdf import PendingOcr
 
 OCR_MAX_PAGES = 1000  # default ceiling on the pages of one document that may need OCR (``ocr_max_pages``)
+CONVERT_TIMEOUT_S = 180.0  # default limit on one LibreOffice conversion
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,8 @@ class ExtractOptions:
     # where converters may leave a PDF rendition named <sha256>.pdf (office formats), or None
     renditions_dir: str | None = None
     split_ocr: bool = False
+    # the most one LibreOffice conversion may take (ingest keeps it inside the worker's time limit)
+    convert_timeout_s: float = CONVERT_TIMEOUT_S
 
 
 @dataclass
@@ -41,6 +44,8 @@ class Extraction:
 
     text: str
     pages: int | None = None
+    # why ``pages`` is only an estimate (a Word document LibreOffice could not render), None when counted
+    pages_estimated: str | None = None
     title_hint: str | None = None
     date_hint: _dt.date | None = None
     ocr: bool = False

@@ -5,6 +5,7 @@ resolving entities, so entity-expansion attacks do not expand.
 """
 from __future__ import annotations
 
+import math
 import re
 import zipfile
 import zlib
@@ -17,6 +18,9 @@ from . import ExtractOptions, Extraction, register
 
 W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 TITLE_STYLES = ("title", "标题")
+# characters on a full A4 page of an official document (GB/T 9704: 22 lines of 28 characters), for
+# estimating the pages of a document that states none when LibreOffice cannot count them
+CHARS_PER_PAGE = 22 * 28
 
 
 def check_zip(path: Path) -> None:
@@ -48,6 +52,31 @@ def _page_count(path: Path) -> int | None:
         return None
     m = re.search(r"<(?:\w+:)?Pages>(\d+)</", data)
     return int(m.group(1)) if m and int(m.group(1)) > 0 else None
+
+
+def counted_pages(path: Path, text: str, options: ExtractOptions) -> tuple[int, str | None]:
+    """The document's page count and, when it is only an estimate, why (else None).
+
+    The count is that of its PDF rendition: LibreOffice lays the document out as the bundle will
+    print it, so the listing, the stamp and the bundle agree. The rendition is made here (in the
+    ingest worker) and cached by content hash in ``options.renditions_dir`` for the bundle. Where
+    LibreOffice is missing or fails, the estimate is the pages Word last counted (docProps/app.xml),
+    else the text's length over a full page."""
+    from ..renditions import office_rendition
+    from .pdf import open_pdf
+
+    if options.renditions_dir:
+        try:
+            pdf = office_rendition(path, "docx", Path(options.renditions_dir), timeout=options.convert_timeout_s)
+            return len(open_pdf(pdf).pages), None
+        except InputFileError as e:
+            why = getattr(e, "reason", None) or str(e)
+    else:
+        why = "no rendition was made"
+    own = _page_count(path)
+    if own:
+        return own, f"{why}; counted from the document's own properties"
+    return max(1, math.ceil(len(text) / CHARS_PER_PAGE)), f"{why}; estimated from its text length"
 
 
 def _paragraph_texts(element) -> list[str]:
@@ -110,4 +139,5 @@ def extract_docx(path: Path, options: ExtractOptions) -> Extraction:
     seen: set[str] = set()
     footer_lines = [x for x in extra if not (x in seen or seen.add(x))]
     text = normalize_extracted("\n".join(lines + footer_lines))
-    return Extraction(text=text, pages=_page_count(path), title_hint=title)
+    pages, estimated = counted_pages(path, text, options)
+    return Extraction(text=text, pages=pages, pages_estimated=estimated, title_hint=title)

@@ -21,7 +21,7 @@ OFFICE_FORMATS = ("doc", "wps", "rtf", "odt", "xls", "xlsx")
 def extract_office(path: Path, options: ExtractOptions) -> Extraction:
     """Convert with LibreOffice, read the PDF's text, and keep the PDF as the rendition."""
     with tempfile.TemporaryDirectory(prefix="archive-kit-extract-") as tmp:
-        pdf = convert_to_pdf(path, Path(tmp))
+        pdf = convert_to_pdf(path, Path(tmp), options.convert_timeout_s)
         reader = open_pdf(pdf)
         texts = [_page_text(reader, i) for i in range(len(reader.pages))]
         if options.renditions_dir:

@@ -79,6 +79,7 @@ def describe(item: Item, extraction: Extraction, meta: DocMetadata, registry: Tr
         "remarks": m.get("remarks") or None,
         "secrecy": m.get("secrecy") or default_secrecy or None,
         "pages": extraction.pages,
+        "pages_estimated": extraction.pages_estimated,
         "text_chars": len(extraction.text),
         "ocr": int(extraction.ocr),
         "ocr_confidence": extraction.ocr_confidence,

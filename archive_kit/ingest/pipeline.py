@@ -8,7 +8,7 @@ from typing import Callable, Mapping
 
 from ..config import Config
 from ..errors import ArchiveKitError, RepositoryError
-from ..extract import ExtractOptions, Extraction
+from ..extract import CONVERT_TIMEOUT_S, ExtractOptions, Extraction
 from ..indexing import sync_index
 from ..metadata import DocMetadata
 from ..repo import Repo, RepoPaths
@@ -28,12 +28,15 @@ INDEX_EVERY = 2000  # documents between index commits; each Whoosh commit costs 
 def extract_options(config: Config, paths: RepoPaths, ocr: bool) -> ExtractOptions:
     """How a repository extracts text: its OCR engine (one thread per worker: parallelism comes from
     the worker count, never oversubscribed; a scan's pages are spread over the workers by
-    ``analyse_all``), its OCR page ceiling, its renditions."""
+    ``analyse_all``), its OCR page ceiling, its renditions, and a LibreOffice conversion limit well
+    inside the worker's time limit (a hanging conversion then leaves a Word document with an
+    estimated page count, instead of failing it)."""
     from ..ocr import DEFAULT_ENGINE
 
     return ExtractOptions(ocr=ocr, ocr_engine=config.ocr_engine or DEFAULT_ENGINE, threads=1,
                           renditions_dir=str(paths.renditions), ocr_max_pages=config.ocr_max_pages,
-                          split_ocr=True)
+                          split_ocr=True,
+                          convert_timeout_s=max(1.0, min(CONVERT_TIMEOUT_S, config.worker_timeout_s / 2)))
 
 def run_ingest(repo: Repo, paths: list[Path], *, manifest: Path | None = None, cli: CliTags = CliTags(),
                ocr: bool = True, jobs: int | None = None,
