@@ -116,6 +116,10 @@ def test_contents_lists_every_criterion_marks_gaps_and_repeats_linked_documents(
     assert [s["criterion"] for s in report.contents] == [c.code for c in schema.criteria]
     by_code = {s["criterion"]: s for s in report.contents}
     assert by_code["2.1"]["missing"] and not by_code["2.3"]["missing"] and not by_code["2"]["missing"]
+    # a veto condition (一票否决) is confirmed at the inspection: never listed as missing evidence
+    vetoes = [c.code for c in schema.criteria if schema.under_veto(c.code)]
+    assert vetoes and not any(by_code[v]["missing"] for v in vetoes)
+    assert not {m["criterion"] for m in report.missing} & set(vetoes)
     linked = [d for d in by_code["4.1"]["documents"] if d["id"] == ids["notice"]]
     assert linked and linked[0]["linked"]
     first = [d for d in by_code["2.3"]["documents"] if d["id"] == ids["notice"]][0]

@@ -136,7 +136,9 @@ def make_plan(schema: TrackSchema, docs: list[Document], renditions: dict[int, R
     base_depth = min((c.depth for c in crits), default=1)
     for c in crits:
         sec = section(c.code, c.name, c.depth - base_depth + 1, by_code.get(c.code, []))
-        sec.missing = not any(by_code.get(k) for k in known if code_within(k, c.code))
+        # a veto condition (一票否决) is confirmed at the inspection, never evidence that is missing
+        sec.missing = not schema.under_veto(c.code) and not any(by_code.get(k) for k in known
+                                                                if code_within(k, c.code))
         sections.append(sec)
     if by_code.get(None):
         sections.append(section(None, UNFILED, 1, by_code[None]))
