@@ -181,6 +181,9 @@ def review_reasons(doc: Document, hints: dict[str, dict[str, str]], registry: Tr
     if doc.text_chars == 0 and doc.format in ("pdf", "docx"):
         reasons.append("no text could be extracted (a scan ingested with --no-ocr?)")
     reasons += metadata_concerns(DocMetadata(doc.title, doc.doc_number, doc.author, parse_date(doc.date or "")))
+    if doc.title_source == "file_name":  # the extractor's last resort: no person and no content gave it
+        reasons.append(f"title {doc.title!r} was taken from the file name: set the real title with "
+                       f"`archive-kit edit {doc.id} --title …` (add --title-composed for one you compose)")
     missing = photo_missing(doc)
     if missing:
         hint = f" (EXIF GPS {doc.gps} may tell the place)" if doc.gps and not doc.place else ""

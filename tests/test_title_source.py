@@ -66,8 +66,15 @@ def test_ingest_records_the_source_and_edit_changes_it_logged(tmp_path: Path) ->
                        "志愿服务现场.pdf": ("志愿服务现场", "file_name"),
                        "c.pdf": ("2023年道德讲堂活动材料", "composed")}
     blank, content = ids["志愿服务现场.pdf"], ids["a.pdf"]
+    code, data = cli_json("review", root=root)
+    reasons = {d["id"]: d["review_reasons"] for d in data["documents"]}
+    assert any("taken from the file name" in r for r in reasons.get(blank, [])), reasons.get(blank)
+    assert not any("taken from the file name" in r for r in reasons.get(content, []))
     code, data = cli_json("edit", str(blank), "--title", "志愿服务活动现场照片", "--title-composed", root=root)
     assert code == 0 and data["documents"][0]["title_source"] == "composed"
+    code, data = cli_json("review", root=root)
+    assert not any("taken from the file name" in r for d in data["documents"] if d["id"] == blank
+                   for r in d["review_reasons"]), "a person decided the title"
     code, data = cli_json("edit", str(content), "--title", "关于开展学雷锋志愿服务活动的通知", root=root)
     assert data["documents"][0]["title_source"] == "manual"  # typed from the document: its own title
     code, data = cli_json("edit", str(content), "--title-composed", root=root)
