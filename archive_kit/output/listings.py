@@ -121,10 +121,10 @@ def write_listing(repo: Repo, out: Path, *, fmt: str, level: str = "item", track
             from .photos import photo_sheets
 
             sheets = photo_sheets(registry, cfg, units)
+        elif fmt == "csv":
+            sheets = [item_table(registry, cfg, units, fields)]
         else:
             sheets = item_sheets(registry, cfg, units, fields)
-            if fmt == "csv":
-                sheets = [item_table(registry, cfg, units, fields)]
 
         def write(path: Path) -> object:
             return write_table(path, fmt, sheets)
