@@ -142,6 +142,21 @@ def test_renumber_rebuilds_a_unit(repo: Archive) -> None:
     assert any(e["detail"]["previous_code"].endswith("-0001") and e["doc_id"] == a for e in entries)
 
 
+def test_the_report_is_what_the_catalogue_holds(repo: Archive) -> None:
+    """The report's records are built in memory, not read back: they must equal the catalogue's,
+    field for field, after a first run, an appending run and a renumbering (in item order)."""
+    a = add(repo, criterion="3.1", retention="D30", secrecy="内部", updated_at="2020-01-01T00:00:00+00:00")
+    add(repo, criterion="1.1", date="2023-03-05")  # retention from the criterion or the config
+    for run in ({}, {}, {"renumber": True}):
+        if not run:
+            add(repo, criterion="2.1", pages=7)
+        report = repo.number(**run)
+        assert report.numbered
+        assert report.numbered == [repo.get(d.id) for d in report.numbered]  # every field, updated_at too
+    assert len(report.numbered) == 4 and report.renumbered_units
+    assert repo.get(a).secrecy == "内部"
+
+
 def test_boxes_respect_capacity_and_oversize_items(repo: Archive) -> None:
     pages = [80, 80, 50, 250, 10, None, 30]
     ids = [add(repo, criterion="1.1", retention="D30", date=f"2023-01-{i + 1:02d}", pages=p)

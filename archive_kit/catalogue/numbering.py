@@ -131,8 +131,9 @@ class Numbering(Documents):
         row = self.db.execute("SELECT MAX(box) FROM numbered_items WHERE year = ?", (year,)).fetchone()
         return row[0] or 0
 
-    def record_numbers(self, items: Iterable[ItemNumber]) -> None:
-        """Give documents their numbers: on the documents and in their units' registers (inside a transaction)."""
+    def record_numbers(self, items: Iterable[ItemNumber]) -> str:
+        """Give documents their numbers: on the documents and in their units' registers (inside a
+        transaction). Returns the time written as the documents' ``updated_at``."""
         items = list(items)
         stamp = now_iso()
         self.db.executemany("UPDATE documents SET item_number = ?, archival_code = ?, box = ?, retention = ?, "
@@ -142,6 +143,7 @@ class Numbering(Documents):
                             "kind) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                             [(i.doc_id, i.track, i.year, i.retention, i.item_number, i.box, i.pages, i.kind)
                              for i in items])
+        return stamp
 
     def recount(self, doc_id: int, pages: int) -> int | None:
         """Set a document's page count from its rendition (inside a transaction): the estimate mark is
@@ -202,9 +204,17 @@ class Numbering(Documents):
 
     def log(self, action: str, detail: dict[str, Any], doc_id: int | None = None) -> None:
         """Append to the numbering/tagging log (inside a transaction)."""
-        self.db.execute(
+        self.log_many([(action, detail, doc_id)])
+
+    def log_many(self, entries: Iterable[tuple[str, dict[str, Any], int | None]]) -> None:
+        """Append (action, detail, doc_id) entries to the numbering/tagging log in their order, with
+        one time and actor for them all (inside a transaction): a run that numbers 20,000 documents
+        writes its log in one statement instead of asking the OS for the user 20,000 times."""
+        at, who = now_iso(), actor()
+        self.db.executemany(
             "INSERT INTO number_log (at, actor, doc_id, action, detail) VALUES (?, ?, ?, ?, ?)",
-            (now_iso(), actor(), doc_id, action, json.dumps(detail, ensure_ascii=False, sort_keys=True)),
+            [(at, who, doc_id, action, json.dumps(detail, ensure_ascii=False, sort_keys=True))
+             for action, detail, doc_id in entries],
         )
 
     def number_log_of(self, doc_id: int) -> list[dict[str, Any]]:

@@ -13,7 +13,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Sequence
+from typing import TYPE_CHECKING, Iterable, Sequence
 
 from ..textnorm import clean_text
 
@@ -75,9 +75,10 @@ def xlsx_cell(ws, value: object, like=None):
     openpyxl stores any str starting with ``=`` as a formula; here every str is a string cell
     (``data_type`` ``s``), and one that starts like a formula also gets Excel's quote prefix, so
     Excel shows the text and keeps it text when the cell is edited. Numbers stay numbers.
-    ``like``: a cell whose style (border, alignment…) the new cell takes, copied as openpyxl's own
-    ``copy`` does: setting a style per cell costs a lookup of every style part, far too slow for
-    tens of thousands of cells.
+    ``like``: a cell whose style (border, alignment…) the new cell takes: its style array itself,
+    shared (setting a style per cell costs a lookup of every style part, far too slow for tens of
+    thousands of cells; a write-only row is written out before the next is built, and the one
+    style change made here, the quote prefix, is made on a copy).
     """
     from copy import copy
 
@@ -86,14 +87,16 @@ def xlsx_cell(ws, value: object, like=None):
     if value is None or (isinstance(value, (int, float)) and not isinstance(value, bool)):
         cell = WriteOnlyCell(ws, value)
         if like is not None:
-            cell._style = copy(like._style)
+            cell._style = like._style
         return cell
     text = clean(value)
     cell = WriteOnlyCell(ws, text)
     if like is not None:
-        cell._style = copy(like._style)
+        cell._style = like._style
     cell.data_type = "s"
     if text.startswith(FORMULA_STARTS):
+        if like is not None:
+            cell._style = copy(like._style)
         cell.quotePrefix = True
     return cell
 
@@ -113,6 +116,20 @@ def save_package(package, path: Path) -> None:
 def display_width(text: str) -> int:
     """Columns a text takes in a spreadsheet: CJK and full-width characters count 2."""
     return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def column_width(header: str, values: Iterable[object], *, least: int = 6, most: int = 60) -> int:
+    """A spreadsheet column's width for its header and values: the widest display width plus 2,
+    between ``least`` and ``most``. A value is measured only when it could be wider than the
+    widest so far (a text takes at most twice its length): most of a long column never is."""
+    widest = display_width(header)
+    for value in values:
+        text = clean(value)
+        if 2 * len(text) > widest:
+            widest = max(widest, display_width(text))
+            if widest + 2 >= most:
+                break
+    return min(max(widest + 2, least), most)
 
 
 # --------------------------------------------------------------------------- CSV
@@ -166,10 +183,9 @@ def xlsx_workbook(sheets: Sequence[Sheet]) -> Workbook:
     for sheet in sheets:
         ws = wb.create_sheet(_sheet_name(sheet.name, used))
         ncol = len(sheet.columns)
-        rows = [[clean(v) if not isinstance(v, (int, float)) else v for v in row] for row in sheet.rows]
         for i, col in enumerate(sheet.columns):
-            widest = max([display_width(col.header)] + [display_width(str(r[i])) for r in rows[:5000]])
-            ws.column_dimensions[get_column_letter(i + 1)].width = min(max(widest + 2, 6), 60)
+            width = column_width(col.header, (r[i] for r in sheet.rows[:5000]))
+            ws.column_dimensions[get_column_letter(i + 1)].width = width
         last = get_column_letter(ncol)
         # CellRanges, not strings: they hash alike in every process, so the merges are written in one order
         ws.merged_cells.ranges.add(CellRange(f"A1:{last}1"))  # type: ignore[attr-defined]
@@ -200,7 +216,7 @@ def xlsx_workbook(sheets: Sequence[Sheet]) -> Workbook:
             like = xlsx_cell(ws, None)
             like.border, like.alignment = border, aligned.get(col.align, aligned["L"])
             body_styles.append(like)
-        for row in rows:
+        for row in sheet.rows:
             ws.append([xlsx_cell(ws, v, like) for v, like in zip(row, body_styles)])
     if not sheets:
         wb.create_sheet("Sheet")
