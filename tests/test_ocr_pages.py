@@ -18,8 +18,10 @@ from archive_kit.archive import Archive
 from archive_kit.errors import ArchiveKitError
 from archive_kit.extract import ExtractOptions
 from archive_kit.ingest.analyse import analyse_all
+from archive_kit.ingest.pipeline import largest_first
 from archive_kit.ocr import OcrResult, register_engine
 from archive_kit.ocr.rapid import RapidOcrEngine
+from archive_kit.ocr.tesseract import TesseractEngine
 from archive_kit.workers import Limits, WorkerPool
 from bench.gen_docs import NOTICE_BODY, make_pdf
 from bench.gen_scans import SAMPLE_TEXTS, make_scanned_pdf, render_text_page
@@ -102,3 +104,51 @@ def test_a_page_that_cannot_be_read_fails_its_document_alone_in_one_line(repo: A
     first, second = Archive.open(repo.root).text(scan["id"]).split("\f")
     assert "三会一课" in first and "职工之家" in second, "the other scan's pages were OCRed, in order"
     assert run_cli("verify", root=repo.root).returncode == 0
+
+
+READ_LOG: dict[str, Path] = {}  # set before the pool forks its worker, so it inherits it
+
+
+@register_engine
+class RecordingTesseract(TesseractEngine):
+    """Tesseract that notes, in the order it reads them, the first line of every page it reads."""
+
+    name = "tesseract-recording"
+
+    def recognize(self, image: Image.Image) -> OcrResult:
+        result = super().recognize(image)
+        (READ_LOG["dir"] / f"{time.monotonic_ns()}").write_text(result.text.split("\n")[0], encoding="utf-8")
+        return result
+
+
+@pytest.mark.slow
+def test_the_biggest_scans_go_to_the_workers_first_and_ids_keep_input_order(repo: Archive, tmp_path: Path) -> None:
+    """One worker reads files in the order they are dispatched: biggest first (a run of scans then
+    does not end on a big page while the other workers idle), catalogued in input order all the same."""
+    folder = tmp_path / "in"
+    folder.mkdir()
+    READ_LOG["dir"] = tmp_path / "read"
+    READ_LOG["dir"].mkdir()
+    names = {}  # input order: the smallest file first, the biggest last
+    for i, (key, noise) in enumerate([("volunteer", 0.0), ("three_meetings", 0.05), ("workers_home", 0.15)]):
+        names[key] = folder / f"{i}-scan.png"
+        render_text_page(SAMPLE_TEXTS[key], noise=noise, seed=i).save(names[key])
+    sizes = [names[k].stat().st_size for k in ("volunteer", "three_meetings", "workers_home")]
+    assert sizes == sorted(sizes) and len(set(sizes)) == 3, sizes
+    repo.config.ocr_engine = RecordingTesseract.name
+    report = repo.ingest([names[k] for k in names], ocr=True, jobs=1)
+    assert not report.failed, report.failed
+    read = [p.read_text(encoding="utf-8") for p in sorted(READ_LOG["dir"].iterdir(), key=lambda p: int(p.name))]
+    assert len(read) == 3 and all(word in r for word, r in zip(["职工之家", "三会一课", "学雷锋"], read)), read
+    assert [d.original_name for d in sorted(report.added, key=lambda d: d.id)] == ["0-scan.png", "1-scan.png", "2-scan.png"]
+
+
+def test_files_are_dispatched_ahead_of_their_turn_only_within_a_window() -> None:
+    """Biggest first, but never more than a window ahead: finished files wait in memory for an
+    earlier, slower one only that long before they are catalogued."""
+    tasks = [(k, None) for k in range(130)]
+    order = [k for k, _ in largest_first(tasks, {k: k % 7 for k in range(130)}, window=64)]
+    assert sorted(order) == list(range(130))
+    windows = [order[:64], order[64:128], order[128:]]
+    assert [sorted(w) for w in windows] == [list(range(64)), list(range(64, 128)), [128, 129]]
+    assert all([k % 7 for k in w] == sorted((k % 7 for k in w), reverse=True) for w in windows)
