@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from .numbering import NumberReport
     from .pages import PageView
     from .repair import RepairReport
+    from .schema_updates import SchemaUpdate
     from .search import SearchIndex, SearchResult
     from .tagging import ReviewEntry
     from .verify import VerifyReport
@@ -134,8 +135,9 @@ class Archive:
         for folder in (paths.objects, paths.derived, paths.index):
             folder.mkdir(parents=True, exist_ok=True)
         catalogue = Catalogue(paths.catalogue, create=True)
-        for schema in builtin_schemas():
-            catalogue.put_schema(schema.id, schema.source, "built-in")
+        with catalogue.transaction():
+            for schema in builtin_schemas():
+                catalogue.put_schema(schema.id, schema.source, "built-in")
         open_index(paths.index, create=True).close()  # from now on a missing index means it was lost
         Config(fonds=fonds, unit=unit).save(paths.config)  # written last: marks the repository complete
         catalogue.close()
@@ -175,14 +177,34 @@ class Archive:
         return self.repo.registry
 
     def add_schema(self, path: Path) -> TrackSchema:
-        """Register (or replace) a track's criteria schema from a YAML file."""
+        """Register (or replace) a track's criteria schema from a YAML file; logged with what changed."""
         from .criteria.loader import load_schema_file
+        from .schema_updates import register_schema
 
         self.require_writable("registering a schema")
         schema = load_schema_file(path)
-        self.catalogue.put_schema(schema.id, schema.source, str(path))
+        register_schema(self.catalogue, self.registry, schema, str(path))
         self.repo.registry_slot.drop()
         return schema
+
+    def update_schemas(self, tracks: Sequence[str] = (), *, dry_run: bool = False) -> "list[SchemaUpdate]":
+        """Bring the built-in tracks (all, or those named) up to the schemas this version of
+        archive-kit ships; a repository keeps the text it was created with until then. A track the
+        archivist replaced with a file of their own is left alone unless named. ``dry_run`` only
+        reports what would change."""
+        from .schema_updates import update_builtin_schemas
+
+        if not dry_run:
+            self.require_writable("updating schemas")
+        updates = update_builtin_schemas(self.catalogue, self.registry, tracks, dry_run=dry_run)
+        self.repo.registry_slot.drop()
+        return updates
+
+    def schema_updates(self) -> "dict[str, SchemaUpdate]":
+        """Per registered track id, the built-in update waiting for it (tracks up to date are absent)."""
+        from .schema_updates import pending_updates
+
+        return pending_updates(self.catalogue, self.registry)
 
     # --- ingest and documents --------------------------------------------------------------
 

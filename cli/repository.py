@@ -31,7 +31,7 @@ def init(ctx: Ctx, fonds: str, unit: str) -> int:
 
 @command(cls=click.Group)
 def schema() -> None:
-    """Criteria schemas: add, list, show."""
+    """Criteria schemas: add, list, show, update."""
 
 
 @schema.command("add")
@@ -56,13 +56,55 @@ def schema_list(ctx: Ctx, as_json: bool) -> int:
     """List the registered tracks."""
     with ctx.open() as archive:
         tracks = archive.registry.all()
+        pending = archive.schema_updates()
     if as_json:
         emit_json({"tracks": [{"id": s.id, "name": s.name, "aliases": list(s.aliases), "code": s.code,
-                               "criteria": len(s.criteria)} for s in tracks]})
+                               "criteria": len(s.criteria), "builtin_update": s.id in pending} for s in tracks]})
     else:
-        echo(table(["id", "name", "code", "criteria", "aliases"],
-                   [[s.id, s.name, s.code, len(s.criteria), ", ".join(s.aliases)] for s in tracks]))
+        echo(table(["id", "name", "code", "criteria", "aliases", "built-in update"],
+                   [[s.id, s.name, s.code, len(s.criteria), ", ".join(s.aliases),
+                     "available" if s.id in pending else ""] for s in tracks]))
+        if pending:
+            echo("A newer built-in scheme is available: see `archive-kit schema update --dry-run`.")
     return 0
+
+
+@schema.command("update")
+@click.argument("tracks", nargs=-1)
+@click.option("--dry-run", is_flag=True, help="Only show what would change.")
+@json_option
+@pass_ctx
+def schema_update(ctx: Ctx, tracks: tuple[str, ...], dry_run: bool, as_json: bool) -> int:
+    """Bring built-in tracks up to the schemas this version ships (criteria added, removed,
+    renamed; each change logged). A repository keeps the schemas it was created with until then.
+    A track replaced by your own file is updated only when named. Documents keep their codes;
+    those under a removed criterion are named and then listed by `review`."""
+    with ctx.open() as archive:
+        updates = archive.update_schemas(tracks, dry_run=dry_run)
+    if as_json:
+        emit_json({"dry_run": dry_run, "tracks": [u.to_json() for u in updates]})
+        return 0
+    for u in updates:
+        echo(f"{u.track} ({u.name}): {_UPDATE_STATUS[u.status]}"
+             + (f" (registered from {u.origin})" if u.status == "kept-own" else ""))
+        change = u.change
+        if change is None or u.status == "up-to-date":
+            continue
+        for label, codes in (("added", change.added), ("removed", change.removed), ("rules changed", change.changed)):
+            if codes:
+                echo(f"  {label}: {', '.join(codes)}")
+        for code, before, after in change.renamed:
+            echo(f"  renamed {code}: {before} → {after}")
+        if change.track_fields:
+            echo(f"  track fields changed: {', '.join(change.track_fields)}")
+        if u.documents:
+            echo(f"  documents under a removed criterion keep their codes (see `archive-kit review`): "
+                 f"{', '.join(map(str, u.documents))}")
+    return 0
+
+
+_UPDATE_STATUS = {"updated": "updated to the built-in scheme", "would-update": "would be updated (dry run)",
+                  "up-to-date": "up to date", "kept-own": "kept: your own schema; name the track to replace it"}
 
 
 @schema.command("show")

@@ -187,6 +187,7 @@ def outputs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[dict[str
     schema = ROOT / "schemas" / "workers-home.yaml"
     run("schema-add", "schema", "add", str(schema))
     run("schema-list", "schema", "list")
+    run("schema-update", "schema", "update", "--dry-run")
     run("schema-show", "schema", "show", "文明单位")
     run("doctor", "doctor")
     # damage, so that verify and repair have problems, notes and actions to show

@@ -12,9 +12,8 @@ class Schemas(CatalogueConnection):
         return [tuple(r) for r in self.db.execute("SELECT track, source, origin FROM schemas ORDER BY track")]
 
     def put_schema(self, track: str, source: str, origin: str) -> None:
-        """Register or replace a track's schema."""
-        with self.transaction():
-            self.db.execute(
-                "INSERT OR REPLACE INTO schemas (track, source, origin, added_at) VALUES (?, ?, ?, ?)",
-                (track, source, origin, now_iso()),
-            )
+        """Register or replace a track's schema (inside a transaction, with its log entry)."""
+        self.db.execute(
+            "INSERT OR REPLACE INTO schemas (track, source, origin, added_at) VALUES (?, ?, ?, ?)",
+            (track, source, origin, now_iso()),
+        )
