@@ -77,7 +77,8 @@ def test_xlsx_one_sheet_per_class_borders_wrap_print_setup(catalogues: Archive, 
         assert "全宗号：J001" in ws["A2"].value and "机构（问题）：文明创建" in ws["A2"].value
         assert ws.print_title_rows == "$1:$3"
         assert ws.page_setup.orientation == "landscape" and ws.page_setup.paperSize == 9
-        assert ws.page_setup.fitToWidth == 1 and ws.page_setup.fitToHeight == 0
+        # fitToWidth left out means 1 (ECMA-376 §18.3.1.63 default); fitToHeight 0: as many pages as needed
+        assert ws.page_setup.fitToWidth in (None, 1) and ws.page_setup.fitToHeight == 0
         assert ws.sheet_properties.pageSetUpPr.fitToPage
         body = list(ws.iter_rows(min_row=4))
         assert body

@@ -212,9 +212,8 @@ def test_cli_listing(numbered: Archive, tmp_path: Path) -> None:
 
 _SHEET_XML = """
 import hashlib, io, zipfile
-from archive_kit.output.tables import Column, Sheet, xlsx_workbook
-buf = io.BytesIO()
-xlsx_workbook([Sheet("归档文件目录", "全宗号：J001", [Column("件号"), Column("题名")], [["0001", "通知"]])]).save(buf)
+from archive_kit.output.tables import Column, Sheet, xlsx_bytes
+buf = io.BytesIO(xlsx_bytes([Sheet("归档文件目录", "全宗号：J001", [Column("件号"), Column("题名")], [["0001", "通知"]])]))
 with zipfile.ZipFile(buf) as z:
     print(hashlib.sha256(z.read("xl/worksheets/sheet1.xml")).hexdigest())
 """

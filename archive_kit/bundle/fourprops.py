@@ -34,7 +34,7 @@ from ..catalogue.documents import BRACKETED_TITLE_SOURCES
 from ..dates import find_dates
 from ..errors import ArchiveKitError
 from ..formats import OLE_MAGIC, detect
-from ..output.tables import Column, Sheet, xlsx_workbook
+from ..output.tables import Column, Sheet
 from ..search.analysis import fold
 from ..store import CHUNK
 from ..textnorm import normalize_text
@@ -444,4 +444,4 @@ def write_report(bundle: Path, checks: list[Check]) -> None:
     rows = [[f"{PROPERTY_NAMES[c.property]} {c.property}", c.check, f"{c.item:04d}" if c.item else "",
              "通过" if c.ok else "不通过", c.reason] for c in checks]
     sheet = Sheet(f"{REPORT_NAME}（DA/T 70-2018）", "通过" if data["ok"] else "不通过", columns, rows, name="四性检测")
-    save_fixed_xlsx(xlsx_workbook([sheet]), bundle / f"{REPORT_NAME}.xlsx", creator="archive-kit")
+    save_fixed_xlsx([sheet], bundle / f"{REPORT_NAME}.xlsx", creator="archive-kit")

@@ -11,7 +11,7 @@ import zipfile
 from pathlib import Path
 
 from ..output.listings import item_fields
-from ..output.tables import Column, Sheet, clean, docx_document, save_package, xlsx_workbook
+from ..output.tables import Column, Sheet, clean, docx_document, save_package, write_xlsx as write_sheets
 from .front import BundleMeta
 from .plan import MISSING, Plan
 
@@ -65,16 +65,13 @@ def write_docx(plan: Plan, meta: BundleMeta, path: Path) -> None:
 
 
 def write_xlsx(plan: Plan, meta: BundleMeta, path: Path) -> None:
-    """The contents as a spreadsheet with a frozen header; every text is a text cell (``xlsx_cell``)."""
-    save_fixed_xlsx(xlsx_workbook([contents_sheet(plan, meta)]), path, creator=clean(meta.unit or meta.fonds))
+    """The contents as a spreadsheet with a frozen header; every text is a text cell (``output.tables``)."""
+    save_fixed_xlsx([contents_sheet(plan, meta)], path, creator=clean(meta.unit or meta.fonds))
 
 
-def save_fixed_xlsx(wb, path: Path, *, creator: str) -> None:
-    """Save a workbook with fixed properties and zip timestamps, so a rebuild gives the same bytes."""
-    wb.properties.creator = creator
-    wb.properties.created = wb.properties.modified = FIXED
-    wb.properties.lastModifiedBy = "archive-kit"
-    save_package(wb, path)
+def save_fixed_xlsx(sheets: list[Sheet], path: Path, *, creator: str) -> None:
+    """Write sheets as XLSX with fixed properties and zip timestamps, so a rebuild gives the same bytes."""
+    write_sheets(path, sheets, properties={"author": creator, "created": FIXED})
     normalise_zip(path)
 
 

@@ -9,17 +9,17 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 import re
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterable, Sequence
+from typing import TYPE_CHECKING, Any, Iterable, Mapping, Sequence
 
 from ..textnorm import clean_text
 
 if TYPE_CHECKING:
     from docx.document import Document as DocxDocument
-    from openpyxl import Workbook
 
 PRINT_WIDTH_MM = 267.0  # A4 landscape (297 mm) less 15 mm margins
 # OWASP "CSV injection": Excel, WPS and LibreOffice run a cell starting with one of these as a formula
@@ -67,38 +67,6 @@ def csv_cell(value: object) -> str:
     ``=HYPERLINK(…)`` from a manifest) gets a leading ``'`` so it opens as text (OWASP)."""
     text = clean(value)
     return "'" + text if isinstance(value, str) and text.startswith(FORMULA_STARTS) else text
-
-
-def xlsx_cell(ws, value: object, like=None):
-    """An openpyxl cell for ``ws`` (write-only or not) whose text is always text, never a formula.
-
-    openpyxl stores any str starting with ``=`` as a formula; here every str is a string cell
-    (``data_type`` ``s``), and one that starts like a formula also gets Excel's quote prefix, so
-    Excel shows the text and keeps it text when the cell is edited. Numbers stay numbers.
-    ``like``: a cell whose style (border, alignment…) the new cell takes: its style array itself,
-    shared (setting a style per cell costs a lookup of every style part, far too slow for tens of
-    thousands of cells; a write-only row is written out before the next is built, and the one
-    style change made here, the quote prefix, is made on a copy).
-    """
-    from copy import copy
-
-    from openpyxl.cell import WriteOnlyCell
-
-    if value is None or (isinstance(value, (int, float)) and not isinstance(value, bool)):
-        cell = WriteOnlyCell(ws, value)
-        if like is not None:
-            cell._style = like._style
-        return cell
-    text = clean(value)
-    cell = WriteOnlyCell(ws, text)
-    if like is not None:
-        cell._style = like._style
-    cell.data_type = "s"
-    if text.startswith(FORMULA_STARTS):
-        if like is not None:
-            cell._style = copy(like._style)
-        cell.quotePrefix = True
-    return cell
 
 
 def save_package(package, path: Path) -> None:
@@ -154,73 +122,94 @@ def write_csv(path: Path, sheets: Sequence[Sheet]) -> Path:
 # --------------------------------------------------------------------------- XLSX
 
 
-def write_xlsx(path: Path, sheets: Sequence[Sheet]) -> Path:
-    """One worksheet per sheet (``xlsx_workbook``), saved to ``path``."""
-    save_package(xlsx_workbook(sheets), path)
+def write_xlsx(path: Path, sheets: Sequence[Sheet], *, properties: Mapping[str, Any] | None = None) -> Path:
+    """One worksheet per sheet (``xlsx_bytes``), written to ``path``."""
+    data = xlsx_bytes(sheets, properties=properties)
+    with open(path, "wb") as fh:
+        fh.write(data)
     return path
 
 
-def xlsx_workbook(sheets: Sequence[Sheet]) -> Workbook:
-    """An openpyxl workbook (write-only mode, fast) with one worksheet per sheet: merged title rows,
-    bold frozen header, column widths fitted to Chinese text, A4 landscape with the title and header
-    repeated, fitted to the page's width; body cells framed with thin borders and wrapped.
-    Returned unsaved, so a caller can set its document properties first."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
-    from openpyxl.utils import get_column_letter
-    from openpyxl.worksheet.cell_range import CellRange
+XLSX_MAX_CHARS = 32767  # Excel's limit for one cell's text
 
-    wb = Workbook(write_only=True)
-    bold = Font(bold=True)
-    title_font = Font(bold=True, size=14)
-    thin = Side(style="thin")
-    border = Border(left=thin, right=thin, top=thin, bottom=thin)
-    fill = PatternFill("solid", fgColor="DDDDDD")
-    centre = Alignment(horizontal="center", vertical="center", wrap_text=True)
-    aligned = {a: Alignment(horizontal={"C": "center", "R": "right"}.get(a, "left"), vertical="center",
-                            wrap_text=True) for a in "LCR"}
+
+def xlsx_bytes(sheets: Sequence[Sheet], *, properties: Mapping[str, Any] | None = None) -> bytes:
+    """An XLSX package with one worksheet per sheet: merged title rows, a bold framed header frozen
+    under them, column widths fitted to Chinese text, A4 landscape fitted to the page's width with
+    the title and header repeated on every page and a 第 X 页 共 Y 页 footer; body cells framed
+    with thin borders, wrapped and aligned as their column.
+
+    Every text is a text cell, never a formula; a text that starts like one (``FORMULA_STARTS``,
+    OWASP "CSV injection") also gets Excel's quote prefix, so it stays text when the cell is edited.
+    Written by XlsxWriter in memory (three times openpyxl's speed on 20,000 styled rows; nothing
+    goes to a temporary file). ``properties``: document properties as XlsxWriter's
+    ``set_properties`` takes them (``author``, ``created``…)."""
+    import xlsxwriter
+
+    buf = io.BytesIO()
+    wb = xlsxwriter.Workbook(buf, {"in_memory": True, "strings_to_formulas": False, "strings_to_numbers": False,
+                                   "strings_to_urls": False})
+    if properties:
+        wb.set_properties(dict(properties))
+
+    def formats(spec: dict[str, Any]) -> tuple[Any, Any]:
+        """A cell format, plain and with the quote prefix (for a text that starts like a formula)."""
+        return wb.add_format(spec), wb.add_format({**spec, "quote_prefix": True})
+
+    title = formats({"bold": True, "font_size": 14, "align": "center", "valign": "vcenter"})
+    subtitle = formats({"align": "center", "valign": "vcenter"})
+    header = formats({"bold": True, "align": "center", "valign": "vcenter", "text_wrap": True, "border": 1,
+                      "bg_color": "#DDDDDD"})
+    body = {a: formats({"border": 1, "text_wrap": True, "valign": "vcenter",
+                        "align": {"C": "center", "R": "right"}.get(a, "left")}) for a in "LCR"}
     used: set[str] = set()
     for sheet in sheets:
-        ws = wb.create_sheet(_sheet_name(sheet.name, used))
-        ncol = len(sheet.columns)
+        ws = wb.add_worksheet(_sheet_name(sheet.name, used))
+        last = max(len(sheet.columns) - 1, 0)
         for i, col in enumerate(sheet.columns):
-            width = column_width(col.header, (r[i] for r in sheet.rows[:5000]))
-            ws.column_dimensions[get_column_letter(i + 1)].width = width
-        last = get_column_letter(ncol)
-        # CellRanges, not strings: they hash alike in every process, so the merges are written in one order
-        ws.merged_cells.ranges.add(CellRange(f"A1:{last}1"))  # type: ignore[attr-defined]
-        ws.merged_cells.ranges.add(CellRange(f"A2:{last}2"))  # type: ignore[attr-defined]
-        ws.freeze_panes = "A4"
-        ws.print_title_rows = "1:3"
-        ws.page_setup.orientation = "landscape"
-        ws.page_setup.paperSize = "9"  # A4
-        ws.page_setup.fitToWidth = 1
-        ws.page_setup.fitToHeight = 0
-        ws.sheet_properties.pageSetUpPr.fitToPage = True
-        ws.print_options.horizontalCentered = True
-        ws.oddFooter.center.text = "第 &P 页 共 &N 页"
-        t = xlsx_cell(ws, sheet.title)
-        t.font, t.alignment = title_font, Alignment(horizontal="center")
-        ws.append([t])
-        s = xlsx_cell(ws, sheet.subtitle)
-        s.alignment = Alignment(horizontal="center")
-        ws.append([s])
-        header = []
-        for col in sheet.columns:
-            c = xlsx_cell(ws, col.header)
-            c.font, c.alignment, c.border, c.fill = bold, centre, border, fill
-            header.append(c)
-        ws.append(header)
-        body_styles = []  # every body cell framed and wrapped, as printed
-        for col in sheet.columns:
-            like = xlsx_cell(ws, None)
-            like.border, like.alignment = border, aligned.get(col.align, aligned["L"])
-            body_styles.append(like)
-        for row in sheet.rows:
-            ws.append([xlsx_cell(ws, v, like) for v, like in zip(row, body_styles)])
+            ws.set_column(i, i, column_width(col.header, (r[i] for r in sheet.rows[:5000])))
+        for row, text, fmt in ((0, sheet.title, title), (1, sheet.subtitle, subtitle)):
+            if last:
+                ws.merge_range(row, 0, row, last, "", fmt[0])
+            _write_cell(ws, row, 0, text, fmt)
+        for i, col in enumerate(sheet.columns):
+            _write_cell(ws, 2, i, col.header, header)
+        columns = [body.get(c.align, body["L"]) for c in sheet.columns]
+        for r, values in enumerate(sheet.rows, 3):
+            for c, (value, fmt) in enumerate(zip(values, columns)):
+                _write_cell(ws, r, c, value, fmt)
+        ws.freeze_panes(3, 0)
+        ws.repeat_rows(0, 2)
+        ws.set_landscape()
+        ws.set_paper(9)  # A4
+        ws.fit_to_pages(1, 0)
+        ws.center_horizontally()
+        ws.set_footer("&C第 &P 页 共 &N 页")
     if not sheets:
-        wb.create_sheet("Sheet")
-    return wb
+        wb.add_worksheet("Sheet")
+    wb.close()
+    return buf.getvalue()
+
+
+def _xlsx_text(value: object) -> str:
+    """A cell's text (``clean``), cut to what one Excel cell holds."""
+    text = clean(value)
+    return text if len(text) <= XLSX_MAX_CHARS else text[:XLSX_MAX_CHARS - 1] + "…"
+
+
+def _write_cell(ws: Any, row: int, col: int, value: object, formats: tuple[Any, Any]) -> None:
+    """One cell: a finite number as a number, anything else as text (in the quote-prefixed format
+    of the (plain, quoted) ``formats`` when it starts like a formula), an empty value as a blank cell
+    in its format (framed, in the body)."""
+    plain, quoted = formats
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value):
+        ws.write_number(row, col, value, plain)
+        return
+    text = "" if value is None else _xlsx_text(value)
+    if not text:
+        ws.write_blank(row, col, None, plain)
+    else:
+        ws.write_string(row, col, text, quoted if text.startswith(FORMULA_STARTS) else plain)
 
 
 def _sheet_name(name: str, used: set[str]) -> str:
