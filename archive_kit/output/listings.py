@@ -52,7 +52,8 @@ ITEM_FIELDS = [
 ]
 DEFAULT_ITEM_COLUMNS = ("seq", "code", "doc_number", "author", "title", "date", "secrecy", "pages", "remarks")
 _FIELD_NAMES = {name: f for f in ITEM_FIELDS for name in (f.key, f.column.header)}
-# the class of each row in the one-table CSV (a machine reads it: no cover, no title line)
+# the class of each row in the one-table CSV (a machine reads it: no cover, no title line): the
+# cover's fields (``unit_cover``), by their labels
 CLASS_COLUMNS = [Column("全宗号"), Column("全宗名称"), Column("年度"), Column("保管期限"), Column("机构（问题）")]
 BOX_COLUMNS = [
     Column("盒号", 0.6, "C"), Column("年度", 0.7, "C"), Column("保管期限", 0.9, "C"), Column("类别", 1.8),
@@ -213,7 +214,8 @@ def item_table(registry: TrackRegistry, cfg: Config, units: dict[Unit, list[Docu
     保管期限, 机构（问题）) first, then the columns; no title line."""
     rows = []
     for unit, docs in units.items():
-        head = [cfg.fonds, cfg.unit or "", unit.year, retention_name(unit.retention), class_name(registry, unit.track)]
+        cover = dict(unit_cover(registry, cfg, unit))  # the cover's own values: the two never disagree
+        head = [cover[c.header] for c in CLASS_COLUMNS]
         rows += [head + item_row(registry, d, n, fields) for n, d in enumerate(docs, 1)]
     return Sheet("", "", CLASS_COLUMNS + [f.column for f in fields], rows, name="归档文件目录")
 
