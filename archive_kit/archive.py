@@ -313,12 +313,12 @@ class Archive:
         self.sync_index()
         return self.catalogue.by_ids(changed)
 
-    def check_edit(self, **changes: str | None) -> None:
+    def check_edit(self, *, title_composed: bool | None = None, **changes: str | None) -> None:
         """Check metadata changes as ``edit`` takes them, changing nothing: a bad field or value is a
         UsageError (so a caller that also retags can refuse the whole request before either)."""
         from .editing import check_edits
 
-        check_edits(self.config, changes)
+        check_edits(self.config, changes, title_composed=title_composed)
 
     def history(self, doc_id: int) -> dict[str, list[dict[str, Any]]]:
         """A document's history, oldest first: ``edits`` (tags, links and metadata changed by hand:

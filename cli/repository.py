@@ -152,7 +152,8 @@ def show_verify(report: "VerifyReport", as_json: bool, checked: str) -> None:
     checks = getattr(report, "checks", [])
     for c in checks:
         if not c.ok:
-            echo(f"FAIL {c.property} {c.check}" + (f" item {c.item:04d}" if c.item else "") + f": {c.reason}")
+            which = (f" item {c.item:04d}" if c.item else "") + (f" {c.code}" if c.code else "")
+            echo(f"FAIL {c.property} {c.check}{which}: {c.reason}")
     if checks:
         echo("四性: " + ", ".join(f"{p} {sum(c.ok for c in checks if c.property == p)}/"
                                  f"{sum(c.property == p for c in checks)} passed"

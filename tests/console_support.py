@@ -216,3 +216,18 @@ def read_back(png: bytes, box: list[float]) -> str:
 def private_files(tmpdir: Path) -> list[Path]:
     """Every file under a console's TMPDIR (its private work folder and page scratch space)."""
     return [p for p in tmpdir.rglob("*") if p.is_file()] if tmpdir.exists() else []
+
+
+def add_photo(root: Path, base: Path, name: str = "志愿者合影.jpg") -> int:
+    """A camera photo (EXIF date) added to the repository as 文明单位 2.3 evidence; its id."""
+    import datetime as dt
+
+    from bench.gen_scans import make_photo
+
+    folder = base / "photo-in"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = make_photo(folder / name, exif_date=dt.datetime(2023, 3, 5, 9, 30), size=(800, 600))
+    with Archive.open(root) as archive:
+        added = archive.ingest([path], track="civilized-unit", criterion="2.3", year=2023, ocr=False).added
+        assert added and added[0].kind == "photo", added
+        return added[0].id

@@ -158,3 +158,32 @@ def test_remarks_sheet_has_the_2015_fields_and_no_filing_date(sized: Archive, tm
         for word in ("盒内文件情况说明", "整理人", "整理日期", "检查人", "检查日期"):
             assert word in text, (word, text)
         assert "立卷" not in text
+
+
+def test_spine_and_remarks_name_the_class(sized: Archive, tmp_path: Path) -> None:
+    """Issue 11 item 8: the spine's and the 备考表's class field is 机构（问题） (DA/T 22-2015) and
+    prints the schema's class name (文明创建 for 文明单位), as the catalogue cover does; never 类别."""
+    import docx
+    from pypdf import PdfReader
+
+    def pdf_text(path: Path) -> list[str]:
+        return [p.extract_text().replace("\n", "").replace(" ", "") for p in PdfReader(path).pages]
+
+    def docx_text(path: Path) -> list[str]:
+        d = docx.Document(str(path))
+        return (["".join(c.text for r in t.rows for c in r.cells).replace("\n", "") for t in d.tables]
+                + ["".join(p.text for p in d.paragraphs)])
+
+    spines = pdf_text(sized.listing(tmp_path / "s.pdf", fmt="pdf", level="spine"))
+    spines_docx = docx_text(sized.listing(tmp_path / "s.docx", fmt="docx", level="spine"))
+    remarks = pdf_text(sized.listing(tmp_path / "r.pdf", fmt="pdf", level="remarks"))
+    remarks_docx = docx_text(sized.listing(tmp_path / "r.docx", fmt="docx", level="remarks"))
+    for text in ["".join(spines), "".join(spines_docx)]:
+        assert text.count("机构（问题）") == 3 and text.count("文明创建") == 3, text
+        assert "类别" not in text, text
+    assert len(remarks) == 3
+    for text in remarks + ["".join(remarks_docx)]:
+        assert "机构（问题）：文明创建" in text and "类别" not in text, text
+    rows = list(csv.reader(sized.listing(tmp_path / "b.csv", fmt="csv", level="box", track="civilized-unit")
+                           .open(encoding="utf-8-sig")))
+    assert "机构（问题）：文明创建" in rows[0][0] and "类别：" not in rows[0][0], rows[0]

@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 
 from bench.gen_docs import make_pdf
-from tests.console_support import (NOTICE_TITLE, browser, client, console_repo, console_source,  # noqa: F401
-                                   doc_ids, needs_chromium, screenshot, serve)
+from tests.console_support import (NOTICE_TITLE, add_photo, browser, client, console_repo,  # noqa: F401
+                                   console_source, doc_ids, needs_chromium, screenshot, serve)
 
 pytestmark = [needs_chromium, pytest.mark.slow]
 
@@ -166,6 +166,41 @@ def test_edit_a_title_in_place_and_see_it_in_the_next_listing_download(console_r
         page.click("button.listing-download[data-level=item][data-format=csv]")
     assert "关于开展学雷锋志愿服务活动的通知（修订）" in Path(info.value.path()).read_text(encoding="utf-8-sig")
     assert client(served).get(f"/api/documents/{doc}").json()["title"] == "关于开展学雷锋志愿服务活动的通知（修订）"
+
+
+def test_edit_a_photos_place_and_its_composed_title_in_place(console_repo: Path, serve, browser,  # noqa: F811
+                                                              tmp_path: Path) -> None:
+    """A photo's page offers its fields (地点, 人物, 摄影者, 背景/事由) and the 自拟题名 flag; Chromium
+    sets the place and marks the title composed, the detail table shows both, the edit log has them.
+    A document's page offers the flag but no photo field; a bad date is refused in Chinese."""
+    photo = add_photo(console_repo, tmp_path)
+    served = serve(console_repo)
+    page = browser.new_page()
+    page.goto(f"{served.url}documents/{doc_ids(console_repo)['会议记录.pdf']}")
+    page.locator("#metadata-save").wait_for()
+    assert page.locator("#doc-metadata input[name=title_composed]").count() == 1
+    assert page.locator("#doc-metadata input[name=place]").count() == 0, "photo fields on a document's page"
+    page.locator("#doc-metadata input[name=date]").evaluate("(i) => { i.type = 'text'; i.value = '2023-13-40'; }")
+    page.click("#metadata-save")
+    page.wait_for_function("() => document.querySelector('#metadata-status').classList.contains('error')")
+    assert "日期无效" in page.locator("#metadata-status").inner_text()
+
+    page.goto(f"{served.url}documents/{photo}")
+    for name in ("place", "people", "photographer", "background"):
+        page.locator(f"#doc-metadata input[name={name}]").wait_for()
+    assert "地点" in page.locator("#doc-metadata").inner_text()
+    page.locator("#doc-metadata input[name=place]").fill("重庆市渝中区解放碑")
+    page.locator("#doc-metadata input[name=title_composed]").check()
+    page.click("#metadata-save")
+    page.wait_for_function("() => document.querySelector('#doc-history').innerText.includes('修改地点')")
+    meta = page.locator("#doc-meta").inner_text()
+    assert "地点\t重庆市渝中区解放碑" in meta and "自拟题名\t是" in meta, meta
+    history = page.locator("#doc-history").inner_text()
+    assert "（空） → 重庆市渝中区解放碑" in history and "修改题名来源" in history, history
+    assert page.locator("#doc-metadata input[name=title_composed]").is_checked()
+    screenshot(page, tmp_path, "05c-photo-place-edited")
+    record = client(served).get(f"/api/documents/{photo}").json()
+    assert (record["place"], record["title_source"]) == ("重庆市渝中区解放碑", "composed")
 
 
 def test_read_only_mode_hides_the_controls_and_refuses_an_edit(console_repo: Path, serve, browser,  # noqa: F811

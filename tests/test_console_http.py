@@ -13,8 +13,8 @@ import pytest
 
 from archive_kit.archive import Archive
 from bench.gen_docs import make_pdf
-from tests.console_support import (NOTICE_TITLE, cli, client, console_repo, console_source, csrf_of,  # noqa: F401
-                                   doc_ids, private_files, read_back, serve)
+from tests.console_support import (NOTICE_TITLE, add_photo, cli, client, console_repo,  # noqa: F401
+                                   console_source, csrf_of, doc_ids, private_files, read_back, serve)
 
 
 @pytest.fixture
@@ -163,6 +163,45 @@ def test_metadata_edits_go_through_archive_edit_and_its_log(console_repo: Path, 
             ("doc_number", "修改文号", "（空） → 办〔2023〕1号"),
             ("title_source", "修改题名来源", "content → manual")]  # typed by a person: transcribed, not composed
         assert http.get("/api/search", params={"q": "第一次办公室会议"}).json()["total"] == 1
+
+
+def test_edits_cover_the_composed_title_flag_and_the_photo_fields(console_repo: Path, serve,  # noqa: F811
+                                                                  tmp_path: Path) -> None:
+    """Every field ``edit`` takes is editable here too: ``title_composed`` (自拟题名, listed in [ ])
+    and a photo's 地点, 人物, 摄影者, 背景/事由; each change is in the edit log; a bad value is refused
+    with the CLI's line and a Chinese one, and changes nothing; without the CSRF token nothing."""
+    photo = add_photo(console_repo, tmp_path)
+    served = serve(console_repo)
+    doc = doc_ids(console_repo)["会议记录.pdf"]
+    with client(served) as http:
+        headers = {"X-CSRF-Token": csrf_of(http)}
+        assert http.patch(f"/api/documents/{photo}", json={"place": "解放碑"}).status_code == 403
+        ok = http.patch(f"/api/documents/{doc}", json={"title_composed": True}, headers=headers)
+        assert ok.status_code == 200 and ok.json()["title_source"] == "composed", ok.text
+        assert ok.json() == cli(console_repo, "show", str(doc))
+        fields = {"place": "重庆市渝中区解放碑", "people": "张三（左一）、李四", "photographer": "王五",
+                  "background": "学雷锋志愿服务月启动仪式"}
+        ok = http.patch(f"/api/documents/{photo}", json=fields, headers=headers)
+        assert ok.status_code == 200, ok.text
+        assert {k: ok.json()[k] for k in fields} == fields and ok.json() == cli(console_repo, "show", str(photo))
+        history = http.get(f"/api/documents/{photo}/view").json()["history"]
+        assert [(e["field"], e["action_label"], e["detail"]) for e in history if e["action"] == "edit"] == [
+            ("place", "修改地点", "（空） → 重庆市渝中区解放碑"), ("people", "修改人物", "（空） → 张三（左一）、李四"),
+            ("photographer", "修改摄影者", "（空） → 王五"),
+            ("background", "修改背景/事由", "（空） → 学雷锋志愿服务月启动仪式")]
+        edits = cli(console_repo, "show", str(doc), "--history")["history"]
+        assert [(e["field"], e["after"]) for e in edits] == [("title_source", "composed")]
+        before = http.get(f"/api/documents/{photo}").json()
+        for body, field, chinese in [({"date": "2023-13-40", "place": "别处"}, "date", "日期"),
+                                     ({"secrecy": "绝密级", "people": "别人"}, "secrecy", "密级"),
+                                     ({"retention": "D99"}, "retention", "保管期限"),
+                                     ({"title_composed": "yes"}, "title_composed", "自拟题名"),
+                                     ({"photographer": "x" * 1001}, "photographer", "过长")]:
+            bad = http.patch(f"/api/documents/{photo}", json=body, headers=headers)
+            assert bad.status_code == 400 and field in bad.json()["error"], bad.text
+            message = bad.json()["message"]
+            assert chinese in message and "\n" not in message and bad.json()["error"] in message, message
+        assert http.get(f"/api/documents/{photo}").json() == before, "a refused edit changes nothing"
 
 
 def test_numbered_document_needs_force_and_is_logged(console_repo: Path, serve) -> None:  # noqa: F811

@@ -230,3 +230,34 @@ def test_the_title_check_goes_by_where_the_title_came_from(tmp_path: Path) -> No
     titles = {c["item"]: c["reason"] for c in data["checks"] if c["check"] == "title"}
     assert "composed" in titles[numbers["2023年志愿服务活动材料"]]
     assert "file name" in titles[numbers["现场照片扫描"]]
+
+
+def test_items_are_told_apart_by_archival_code(bundle, tmp_path: Path) -> None:
+    """WS item 0001 and the photo ZP item 0001 share the item number 1: every per-item check names
+    its item's archival code (档号), so both are checked and reported apart, and a fault in the
+    photo names the photo; item numbers are continuous per category (WS 0001-0003, ZP 0001)."""
+    root, out = bundle
+    code, data = cli_json("verify", "--bundle", str(out), root=root)
+    assert code == 0, _failed(data)
+    ws, zp = "J001-WS·2023-D10-WM-0001", "J001-ZP·2023-D10-WM-0001"
+    per_item = [(c["check"], c["code"]) for c in data["checks"] if c["item"] is not None]
+    assert len(per_item) == len(set(per_item)), "two checks of one item share a code"
+    for check in ("sha256", "original_present", "required_fields", "format", "opens"):
+        assert (check, ws) in per_item and (check, zp) in per_item, check
+    assert all(c["code"] is None for c in data["checks"] if c["item"] is None)
+    numbering = next(c for c in data["checks"] if c["check"] == "item_numbers")
+    assert numbering["ok"] and "0001–0003" in numbering["reason"] and "照片" in numbering["reason"], numbering
+    sheet = load_workbook(out / "四性检测报告.xlsx").active
+    cells = [c.value for row in sheet.iter_rows() for c in row]
+    assert "档号" in cells and ws in cells and zp in cells
+
+    copy = _copy(out, tmp_path)
+    photo = next(p for p in (copy / "data" / "originals").iterdir() if p.suffix == ".jpg")
+    photo.chmod(0o644)
+    photo.write_bytes(photo.read_bytes() + b"tampered")
+    _rebag(copy)
+    code, data = cli_json("verify", "--bundle", str(copy), root=root)
+    assert code == 1
+    assert {c["code"] for c in data["checks"] if not c["ok"]} == {zp}, _failed(data)
+    proc = run_cli("verify", "--bundle", str(copy), root=root)
+    assert f"FAIL authenticity sha256 item 0001 {zp}" in proc.stdout, proc.stdout

@@ -155,6 +155,22 @@ def test_pdf_covers_page_labels_and_numbers_from_1(catalogues: Archive, tmp_path
     assert "内部" in texts[3] and "序号" in texts[3] and "密级" in texts[3]
 
 
+def test_csv_class_columns_are_the_cover_values(catalogues: Archive, tmp_path: Path) -> None:
+    """The CSV's class columns of every row are its class's cover page (PDF), field for field."""
+    from pypdf import PdfReader
+
+    reader = PdfReader(str(catalogues.listing(tmp_path / "l.pdf", fmt="pdf")))
+    covers = [dict(line.split("：", 1) for line in reader.pages[n].extract_text().splitlines() if "：" in line)
+              for n, label in enumerate(reader.page_labels) if label.startswith("封面")]
+    assert len(covers) == 2
+    rows = list(csv.reader(catalogues.listing(tmp_path / "l.csv", fmt="csv").open(encoding="utf-8-sig")))
+    head = rows[0][:5]
+    by_year = {cover["年度"]: [cover[label] for label in head] for cover in covers}
+    assert sorted(by_year) == ["2022", "2023"]
+    for row in rows[1:]:
+        assert row[:5] == by_year[row[2]], (row, by_year)
+
+
 def test_columns_option_ids_chinese_names_and_errors(catalogues: Archive, tmp_path: Path) -> None:
     out = tmp_path / "c.csv"
     proc = run_cli("listing", "--format", "csv", "--out", str(out), "--columns", "件号,题名，盒号,criterion,file",

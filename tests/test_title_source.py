@@ -113,3 +113,30 @@ def test_a_format_5_catalogue_migrates_file_name_titles(tmp_path: Path) -> None:
     assert sources == {"a.pdf": None, "志愿服务现场.pdf": "file_name", "c.pdf": None}
     with sqlite3.connect(root / "catalogue.sqlite") as db:
         assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 6
+
+
+def test_a_photo_and_a_document_take_the_same_title_from_the_same_file_name(tmp_path: Path) -> None:
+    """Without a title of their own, a photo and an untitled scan PDF with the same file name get the
+    same title, ``metadata.file_stem``'s (the one helper): several dots kept, the space Windows
+    leaves before the extension dropped; both listed as taken from the file name."""
+    import datetime as dt
+
+    from archive_kit.metadata import file_stem
+    from bench.gen_scans import make_photo
+
+    folder = tmp_path / "in" / "文明单位" / "2023"
+    folder.mkdir(parents=True)
+    names = ["关于开展2023年学习.通知", "学雷锋活动 合影 "]
+    for n, name in enumerate(names):
+        make_photo(folder / f"{name}.jpg", exif_date=dt.datetime(2023, 3, 5, 9, n), size=(640, 480), seed=n)
+        with untitled_pdf(folder / f"{name}.pdf").open("ab") as f:
+            f.write(f"% copy {n}\n".encode())  # two different files, not one file twice
+    root = tmp_path / "repo"
+    run_cli("init", "--fonds", "J001", "--unit", "测试单位", root=root, check=True)
+    code, data = cli_json("ingest", str(tmp_path / "in"), "--no-ocr", root=root)
+    assert code == 0 and not data["failed"], data
+    got = {(d["original_name"], d["kind"]): (d["title"], d["title_source"]) for d in data["added"]}
+    for name in names:
+        want = (file_stem(f"{name}.jpg"), "file_name")
+        assert got[(f"{name}.jpg", "photo")] == want and got[(f"{name}.pdf", "document")] == want, got
+    assert file_stem("学雷锋活动 合影 .jpg") == "学雷锋活动 合影"

@@ -26,7 +26,7 @@ import shutil
 import subprocess
 import zipfile
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -56,16 +56,20 @@ _SKIPPED_SM3 = "skipped: this Python's OpenSSL has no SM3 (SHA-256 still checked
 
 @dataclass(frozen=True)
 class Check:
-    """One 四性 check: which property, what was checked, of which item (None: the whole bundle)."""
+    """One 四性 check: which property, what was checked, of which item (None: the whole bundle).
+
+    ``item`` is the item number, which a class's documents (WS) and photos (ZP) share; ``code``
+    names the item unambiguously: its archival code (档号), or its file name where it has none."""
 
     property: str
     check: str
     item: int | None
     ok: bool
     reason: str
+    code: str | None = None
 
     def to_json(self) -> dict[str, Any]:
-        """The contract's ``{"property", "check", "item", "ok", "reason"}``."""
+        """The contract's ``{"property", "check", "item", "ok", "reason"}`` and ``code``."""
         return asdict(self)
 
 
@@ -104,6 +108,8 @@ class _Item:
         number = rec.get("item_number")
         self.number = number if isinstance(number, int) else None
         self.where = f"data/{ORIGINALS}/{name}"
+        code = rec.get("archival_code")
+        self.code = code if isinstance(code, str) and code else name
 
 
 def four_property_checks(bundle: Path, expected_items: int | None = None) -> list[Check]:
@@ -122,7 +128,7 @@ def four_property_checks(bundle: Path, expected_items: int | None = None) -> lis
     items.sort(key=lambda i: (i.number is None, i.number or 0, i.name))
     checks += _bundle_checks(bundle, items, expected_items)
     with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:  # pdftotext runs while pypdf parses
-        for found in pool.map(lambda item: list(_item_checks(item)), items):
+        for found in pool.map(lambda item: [replace(c, code=item.code) for c in _item_checks(item)], items):
             checks += found
     return checks
 
@@ -439,9 +445,9 @@ def write_report(bundle: Path, checks: list[Check]) -> None:
             "checks": [c.to_json() for c in checks]}
     (bundle / f"{REPORT_NAME}.json").write_text(json.dumps(data, ensure_ascii=False, indent=1) + "\n",
                                                encoding="utf-8")
-    columns = [Column("检测项目", 1.2), Column("检测内容", 1.6), Column("件号", 0.8, "C"), Column("结果", 0.8, "C"),
-               Column("说明", 6.0)]
-    rows = [[f"{PROPERTY_NAMES[c.property]} {c.property}", c.check, f"{c.item:04d}" if c.item else "",
+    columns = [Column("检测项目", 1.2), Column("检测内容", 1.6), Column("档号", 2.6), Column("件号", 0.8, "C"),
+               Column("结果", 0.8, "C"), Column("说明", 6.0)]
+    rows = [[f"{PROPERTY_NAMES[c.property]} {c.property}", c.check, c.code or "", f"{c.item:04d}" if c.item else "",
              "通过" if c.ok else "不通过", c.reason] for c in checks]
     sheet = Sheet(f"{REPORT_NAME}（DA/T 70-2018）", "通过" if data["ok"] else "不通过", columns, rows, name="四性检测")
     save_fixed_xlsx([sheet], bundle / f"{REPORT_NAME}.xlsx", creator="archive-kit")

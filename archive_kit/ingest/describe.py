@@ -3,7 +3,6 @@ manifest row's values checked first."""
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 from typing import Sequence
 
 from ..config import RETENTIONS
@@ -12,7 +11,7 @@ from ..dates import parse_year
 from ..editing import PHOTO_FIELDS, parse_kind
 from ..errors import InputFileError, UsageError
 from ..extract import Extraction
-from ..metadata import DocMetadata, doc_number_year
+from ..metadata import DocMetadata, doc_number_year, file_stem
 from ..tagging import Proposal, decide, path_proposal
 from .manifest import NO, YES
 from .records import CliTags, Item
@@ -35,9 +34,10 @@ def describe(item: Item, extraction: Extraction, meta: DocMetadata, registry: Tr
             doc_date = dt.date.fromisoformat(m["date"])
         except ValueError:
             warnings.append(f"manifest date {m['date']!r} is not YYYY-MM-DD; ignored")
-    # a photo's few words of OCR (a banner, a sign) are no title: its file name is
+    # a photo's few words of OCR (a banner, a sign) are no title: its file name is, cut as a
+    # document's file-name title is (``file_stem``), so the two never differ
     content_title = None if kind == "photo" else meta.title
-    title = m.get("title") or content_title or Path(item.name).stem
+    title = m.get("title") or content_title or file_stem(item.name) or item.name
     title_source = "manifest" if m.get("title") else (meta.title_source if content_title else "file_name")
     if m.get("title_composed"):
         title_source = "composed" if m["title_composed"].lower() in YES else title_source

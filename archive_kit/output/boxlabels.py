@@ -14,7 +14,9 @@ from pathlib import Path
 from typing import Sequence
 
 from ..config import SPINE_WIDTHS
+from ..criteria.registry import TrackRegistry
 from ..numbering import Box
+from .listings import class_name
 from .tables import clean, save_package
 
 SPINE_HEIGHT_MM = 255.0
@@ -46,23 +48,24 @@ def spine_pages(boxes: Sequence[Box], fixed: int = 0) -> list[list[tuple[Box, in
     return pages
 
 
-def spine_fields(box: Box) -> list[tuple[str, list[str]]]:
-    """The spine's fields top to bottom: label and value lines (first item above last item)."""
+def spine_fields(box: Box, registry: TrackRegistry) -> list[tuple[str, list[str]]]:
+    """The spine's fields top to bottom: label and value lines (first item above last item); the
+    class is the 机构（问题） of DA/T 22-2015, named as the catalogue cover names it."""
     fields = [
         ("全宗号", [box.fonds]),
         ("年度", [str(box.year)]),
         ("保管期限", [box.retention_name]),
-        ("类别", [box.track_name, box.track_code]),
+        ("机构（问题）", [class_name(registry, box.track)]),
         ("起止件号", [f"{box.first_item:04d}", "至", f"{box.last_item:04d}"]),
         ("盒号", [str(box.box)]),
     ]
     return [(label, [clean(v) for v in values]) for label, values in fields]
 
 
-def remarks_lines(box: Box, unit_name: str) -> tuple[str, str]:
+def remarks_lines(box: Box, registry: TrackRegistry, unit_name: str) -> tuple[str, str]:
     """(identification line, contents line) of a box's remarks sheet."""
     ident = (f"全宗号：{box.fonds}　{unit_name + '　' if unit_name else ''}年度：{box.year}　"
-             f"保管期限：{box.retention_name}　类别：{box.track_name}（{box.track_code}）\n"
+             f"保管期限：{box.retention_name}　机构（问题）：{class_name(registry, box.track)}\n"
              f"盒号：{box.box}　起止件号：{box.first_item:04d}—{box.last_item:04d}")
     contents = f"本盒共有文件 {box.items} 件，共 {box.pages} 页。"
     return clean(ident), contents
@@ -75,11 +78,11 @@ SIGN_LINES = ["整理人：＿＿＿＿＿＿＿＿　　整理日期：＿＿�
               "检查人：＿＿＿＿＿＿＿＿　　检查日期：＿＿＿＿年＿＿月＿＿日"]
 
 
-def write_spines(out: Path, fmt: str, boxes: Sequence[Box], *, unit_name: str = "", width: int = 0) -> Path:
+def write_spines(out: Path, fmt: str, boxes: Sequence[Box], registry: TrackRegistry, *, width: int = 0) -> Path:
     """Spine labels, A4 portrait, each as wide as its box's spine (``spine_width``; ``width`` fixes
     it), side by side as many as fit on a page, cut along the frames."""
     pages = spine_pages(boxes, width)
-    return _spines_pdf(out, pages) if fmt == "pdf" else _spines_docx(out, pages)
+    return _spines_pdf(out, pages, registry) if fmt == "pdf" else _spines_docx(out, pages, registry)
 
 
 def write_covers(out: Path, fmt: str, boxes: Sequence[Box], *, unit_name: str = "") -> Path:
@@ -88,9 +91,11 @@ def write_covers(out: Path, fmt: str, boxes: Sequence[Box], *, unit_name: str = 
     return _covers_pdf(out, boxes, unit_name) if fmt == "pdf" else _covers_docx(out, boxes, unit_name)
 
 
-def write_remarks(out: Path, fmt: str, boxes: Sequence[Box], *, unit_name: str = "") -> Path:
+def write_remarks(out: Path, fmt: str, boxes: Sequence[Box], registry: TrackRegistry, *,
+                  unit_name: str = "") -> Path:
     """One remarks sheet per box, each on its own A4 portrait page."""
-    return _remarks_pdf(out, boxes, unit_name) if fmt == "pdf" else _remarks_docx(out, boxes, unit_name)
+    lines = [remarks_lines(box, registry, unit_name) for box in boxes]
+    return _remarks_pdf(out, lines) if fmt == "pdf" else _remarks_docx(out, lines)
 
 
 # --------------------------------------------------------------------------- PDF
@@ -104,7 +109,7 @@ def _value_size(label: str, width: int) -> float:
     return (22 if label == "盒号" else 13) * (0.8 if width < 30 else 1.0)
 
 
-def _spines_pdf(out: Path, pages: list[list[tuple[Box, int]]]) -> Path:
+def _spines_pdf(out: Path, pages: list[list[tuple[Box, int]]], registry: TrackRegistry) -> Path:
     from .pdfdoc import FAMILY, PdfDoc
 
     pdf = PdfDoc("P", footer_text="", margin=15)
@@ -116,7 +121,7 @@ def _spines_pdf(out: Path, pages: list[list[tuple[Box, int]]]) -> Path:
             pdf.set_line_width(0.4)
             pdf.rect(x0, y0, width, SPINE_HEIGHT_MM)
             y = y0
-            for (label, values), h in zip(spine_fields(box), SPINE_ROWS_MM):
+            for (label, values), h in zip(spine_fields(box, registry), SPINE_ROWS_MM):
                 pdf.set_line_width(0.2)
                 if y > y0:
                     pdf.line(x0, y, x0 + width, y)
@@ -163,12 +168,11 @@ def _covers_pdf(out: Path, boxes: Sequence[Box], unit_name: str) -> Path:
     return pdf.save(out)
 
 
-def _remarks_pdf(out: Path, boxes: Sequence[Box], unit_name: str) -> Path:
+def _remarks_pdf(out: Path, sheets: Sequence[tuple[str, str]]) -> Path:
     from .pdfdoc import FAMILY, PdfDoc
 
     pdf = PdfDoc("P", footer_text="", margin=20)
-    for box in boxes:
-        ident, contents = remarks_lines(box, unit_name)
+    for ident, contents in sheets:
         pdf.add_page()
         pdf.set_y(25)
         pdf.title_block("备　考　表", size=20)
@@ -196,7 +200,7 @@ def _remarks_pdf(out: Path, boxes: Sequence[Box], unit_name: str) -> Path:
 # --------------------------------------------------------------------------- DOCX
 
 
-def _spines_docx(out: Path, pages: list[list[tuple[Box, int]]]) -> Path:
+def _spines_docx(out: Path, pages: list[list[tuple[Box, int]]], registry: TrackRegistry) -> Path:
     """One table per page, a column per box as wide as its spine."""
     from docx.enum.table import WD_ROW_HEIGHT_RULE, WD_TABLE_ALIGNMENT
     from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
@@ -217,7 +221,7 @@ def _spines_docx(out: Path, pages: list[list[tuple[Box, int]]]) -> Path:
             row.height, row.height_rule = Mm(h - 1), WD_ROW_HEIGHT_RULE.EXACTLY
         for c, (box, width) in enumerate(page):
             table.columns[c].width = Mm(width)
-            for r, (label, values) in enumerate(spine_fields(box)):
+            for r, (label, values) in enumerate(spine_fields(box, registry)):
                 cell = table.cell(r, c)
                 cell.width = Mm(width)
                 p = cell.paragraphs[0]
@@ -259,15 +263,14 @@ def _covers_docx(out: Path, boxes: Sequence[Box], unit_name: str) -> Path:
     return out
 
 
-def _remarks_docx(out: Path, boxes: Sequence[Box], unit_name: str) -> Path:
+def _remarks_docx(out: Path, sheets: Sequence[tuple[str, str]]) -> Path:
     from docx.enum.text import WD_BREAK
     from docx.shared import Pt
 
     from .tables import docx_title, new_docx
 
     d = new_docx(landscape=False, page_numbers=False, size_pt=12)
-    for i, box in enumerate(boxes):
-        ident, contents = remarks_lines(box, unit_name)
+    for i, (ident, contents) in enumerate(sheets):
         if i:
             d.paragraphs[-1].add_run().add_break(WD_BREAK.PAGE)
         docx_title(d, "备　考　表", size_pt=20)

@@ -52,7 +52,8 @@ ITEM_FIELDS = [
 ]
 DEFAULT_ITEM_COLUMNS = ("seq", "code", "doc_number", "author", "title", "date", "secrecy", "pages", "remarks")
 _FIELD_NAMES = {name: f for f in ITEM_FIELDS for name in (f.key, f.column.header)}
-# the class of each row in the one-table CSV (a machine reads it: no cover, no title line)
+# the class of each row in the one-table CSV (a machine reads it: no cover, no title line): the
+# cover's fields (``unit_cover``), by their labels
 CLASS_COLUMNS = [Column("全宗号"), Column("全宗名称"), Column("年度"), Column("保管期限"), Column("机构（问题）")]
 BOX_COLUMNS = [
     Column("盒号", 0.6, "C"), Column("年度", 0.7, "C"), Column("保管期限", 0.9, "C"), Column("类别", 1.8),
@@ -137,8 +138,10 @@ def write_listing(repo: Repo, out: Path, *, fmt: str, level: str = "item", track
             if level == "box":
                 return write_table(path, fmt, [box_sheet(registry, cfg, boxes, track=track, year=year)])
             if level == "spine":
-                return write_spines(path, fmt, boxes, unit_name=cfg.unit, width=cfg.spine_width_mm)
-            return (write_covers if level == "cover" else write_remarks)(path, fmt, boxes, unit_name=cfg.unit)
+                return write_spines(path, fmt, boxes, registry, width=cfg.spine_width_mm)
+            if level == "cover":
+                return write_covers(path, fmt, boxes, unit_name=cfg.unit)
+            return write_remarks(path, fmt, boxes, registry, unit_name=cfg.unit)
     with atomic_file(out) as tmp:
         write(tmp)
     return out
@@ -160,11 +163,12 @@ def criterion_label(registry: TrackRegistry, track: str | None, code: str | None
     return crit.label if crit else code
 
 
-def class_name(registry: TrackRegistry, unit: Unit) -> str:
-    """The class's 机构（问题）: the schema's ``class_name`` where set, else its code."""
-    schema = registry.get(unit.track)
+def class_name(registry: TrackRegistry, track: str) -> str:
+    """A track's 机构（问题） (DA/T 22-2015), as catalogue covers, spines, remarks sheets and box
+    listings print it: the schema's ``class_name`` where set, else its code (the id if unknown)."""
+    schema = registry.get(track)
     if schema is None:
-        return unit.track
+        return track
     return schema.class_name or track_code(schema)
 
 
@@ -179,7 +183,7 @@ def unit_cover(registry: TrackRegistry, cfg: Config, unit: Unit) -> list[tuple[s
     """The cover fields of a class's catalogue: 全宗号, 全宗名称, 年度, 保管期限, 机构（问题）, and 门类
     for its photos."""
     fields = [("全宗号", cfg.fonds), ("全宗名称", cfg.unit or ""), ("年度", str(unit.year)),
-              ("保管期限", retention_name(unit.retention)), ("机构（问题）", class_name(registry, unit))]
+              ("保管期限", retention_name(unit.retention)), ("机构（问题）", class_name(registry, unit.track))]
     return fields + ([("门类", f"照片（{cfg.photo_category}）")] if unit.is_photo else [])
 
 
@@ -210,7 +214,8 @@ def item_table(registry: TrackRegistry, cfg: Config, units: dict[Unit, list[Docu
     保管期限, 机构（问题）) first, then the columns; no title line."""
     rows = []
     for unit, docs in units.items():
-        head = [cfg.fonds, cfg.unit or "", unit.year, retention_name(unit.retention), class_name(registry, unit)]
+        cover = dict(unit_cover(registry, cfg, unit))  # the cover's own values: the two never disagree
+        head = [cover[c.header] for c in CLASS_COLUMNS]
         rows += [head + item_row(registry, d, n, fields) for n, d in enumerate(docs, 1)]
     return Sheet("", "", CLASS_COLUMNS + [f.column for f in fields], rows, name="归档文件目录")
 
@@ -229,6 +234,6 @@ def box_sheet(registry: TrackRegistry, cfg: Config, boxes: Sequence[Box], *, tra
     if year is not None:
         parts.append(f"年度：{year}")
     if track:
-        schema = registry.require(track)
-        parts.append(f"类别：{schema.name}（{track_code(schema)}）")
+        registry.require(track)
+        parts.append(f"机构（问题）：{class_name(registry, track)}")
     return Sheet("盒目录", "　".join(parts), BOX_COLUMNS, [box_row(b) for b in boxes], name="盒目录")

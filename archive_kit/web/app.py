@@ -30,6 +30,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
 from .. import Archive
+from ..editing import PHOTO_FIELDS
 from ..errors import NotFoundError, UsageError
 from ..safenames import safe_name
 from . import labels
@@ -40,7 +41,8 @@ from .security import COOKIE, Access, Guard, safe_next
 HERE = Path(__file__).resolve().parent
 MAX_JSON_BYTES = 64 * 1024
 TAG_FIELDS = ("track", "criterion", "year", "link", "unlink", "confirm")
-METADATA_FIELDS = ("title", "doc_number", "author", "date", "secrecy", "retention", "remarks")
+# the text fields ``edit`` takes (``title_composed``, a flag, apart); the photo fields of DA/T 50-2014 too
+METADATA_FIELDS = ("title", "doc_number", "author", "date", "secrecy", "retention", "remarks", *PHOTO_FIELDS)
 LISTING_NAMES = {"item": "归档文件目录", "box": "盒目录", "spine": "盒脊", "cover": "盒面", "remarks": "备考表"}
 MEDIA = {"csv": "text/csv; charset=utf-8", "pdf": "application/pdf",
          "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -433,25 +435,30 @@ async def edit_document(request: Request) -> Response:
     console.require_writable()
     doc_id = _doc_id(request)
     body = await _json_body(request)
-    unknown = sorted(set(body) - {*TAG_FIELDS, *METADATA_FIELDS, "force"})
+    unknown = sorted(set(body) - {*TAG_FIELDS, *METADATA_FIELDS, "title_composed", "force"})
     if unknown:
-        raise UsageError(f"unknown field(s) {', '.join(unknown)}; fields: {', '.join((*TAG_FIELDS, *METADATA_FIELDS))}, force")
+        raise UsageError(f"unknown field(s) {', '.join(unknown)}; fields: "
+                         f"{', '.join((*TAG_FIELDS, *METADATA_FIELDS))}, title_composed, force")
     tags = _tag_arguments(body)
     metadata = {k: body[k] for k in METADATA_FIELDS if k in body}
     force = body.get("force", False)
     if not isinstance(force, bool):
         raise UsageError("force must be true or false")
+    composed = body.get("title_composed")
+    if composed is not None and not isinstance(composed, bool):
+        raise UsageError(f"title_composed {composed!r} must be true (自拟题名, listed in [ ]) or false")
+    edits = bool(metadata) or composed is not None
     from starlette.concurrency import run_in_threadpool
 
     def change() -> dict[str, Any]:
         with console.pool.use() as archive:
             archive.get(doc_id)
-            if metadata:  # a bad value refuses the request before the tags change
-                archive.check_edit(**metadata)
+            if edits:  # a bad value refuses the request before the tags change
+                archive.check_edit(title_composed=composed, **metadata)
             if tags:
                 archive.tag([doc_id], force=force, **tags)
-            if metadata:
-                archive.edit([doc_id], force=force, **metadata)
+            if edits:
+                archive.edit([doc_id], force=force, title_composed=composed, **metadata)
             return archive.get(doc_id).to_json()
 
     return JSONResponse(await run_in_threadpool(change))

@@ -22,7 +22,8 @@ ACTIONS = {"number": "编号", "renumber": "重新编号", "unnumber": "撤销�
 # the fields of the edit log (``Archive.history``'s edits), as the page names them
 FIELDS = {"title": "题名", "doc_number": "文号", "author": "责任者", "date": "日期", "secrecy": "密级",
           "retention": "保管期限", "remarks": "备注", "track": "创建类别", "criterion": "测评指标", "year": "年度",
-          "link": "关联", "title_source": "题名来源"}
+          "link": "关联", "title_source": "题名来源", "kind": "门类", "place": "地点", "people": "人物",
+          "photographer": "摄影者", "background": "背景/事由"}
 
 
 def track_name(archive: Archive, track: str | None) -> str | None:

@@ -78,6 +78,8 @@ function show(node, message, kind) {
 
 const SOURCE_NAMES = {cli: "命令行", manifest: "清单", path: "文件夹", content: "内容识别", manual: "人工"};
 const RETENTION = {Y: "永久", D30: "30年", D10: "10年"};
+// a photo's fields (DA/T 50-2014), as `edit --place/--people/--photographer/--background` takes them
+const PHOTO_FIELDS = [["place", "地点"], ["people", "人物"], ["photographer", "摄影者"], ["background", "背景/事由"]];
 
 let tracksPromise = null;
 function loadTracks() {
@@ -407,6 +409,8 @@ function renderSidebar(data, tracks, refresh) {
     row("档号", d.archival_code || "未编号"), row("件号 / 盒号", d.item_number ? `${d.item_number} / ${d.box}` : null),
     row("文号", d.doc_number), row("责任者", d.author), row("日期", d.date), row("密级", d.secrecy),
     row("保管期限", RETENTION[d.retention] || d.retention), row("页数", d.pages), row("备注", d.remarks),
+    row("自拟题名", d.title_source === "composed" ? "是（目录中题名加 [ ]）" : "否"),
+    d.kind === "photo" ? PHOTO_FIELDS.map(([key, label]) => row(label, d[key])) : null,
     row("原文件名", d.original_name), row("来源", d.source_path), row("格式", d.format),
     row("文字识别", d.ocr ? `是（可信度 ${d.ocr_confidence === null ? "—" : Math.round(d.ocr_confidence * 100) + "%"}）` : "否"),
     d.warnings.length ? row("提示", d.warnings.join("；")) : null));
@@ -447,19 +451,28 @@ function renderSidebar(data, tracks, refresh) {
   const metaBox = document.getElementById("doc-metadata");
   metaBox.replaceChildren();
   if (!READ_ONLY) {
+    // every field `edit` takes but --kind (part of the archival code); a photo's fields for photos only
     const fields = [["title", "题名"], ["doc_number", "文号"], ["author", "责任者"], ["date", "日期"],
-      ["secrecy", "密级"], ["retention", "保管期限"], ["remarks", "备注"]];
+      ["secrecy", "密级"], ["retention", "保管期限"], ["remarks", "备注"], ...(d.kind === "photo" ? PHOTO_FIELDS : [])];
     const inputs = {};
     const form = el("div", {class: "metadata-form"});
     for (const [key, label] of fields) {
       inputs[key] = el("input", {type: key === "date" ? "date" : "text", value: d[key] || "", name: key, "aria-label": label});
       form.append(el("label", {}, el("span", {}, label), inputs[key]));
+      if (key === "title") {
+        const wasComposed = d.title_source === "composed";
+        inputs.title_composed = el("input", {type: "checkbox", name: "title_composed", checked: wasComposed,
+          "aria-label": "自拟题名"});
+        form.append(el("label", {class: "check"}, el("span", {}, ""), el("span", {}, inputs.title_composed,
+          " 自拟题名（整理人拟写，目录中加 [ ]）")));
+      }
     }
     const status = el("span", {class: "status", id: "metadata-status"});
     const save = el("button", {type: "button", class: "primary", id: "metadata-save"}, "保存元数据");
     save.addEventListener("click", async () => {
       const changed = {};
       for (const [key] of fields) if ((inputs[key].value || "") !== (d[key] || "")) changed[key] = inputs[key].value;
+      if (inputs.title_composed.checked !== (d.title_source === "composed")) changed.title_composed = inputs.title_composed.checked;
       if (!Object.keys(changed).length) { show(status, "没有改动"); return; }
       try { await patchDocument(d, changed); show(status, "已保存", "ok"); refresh(); }
       catch (error) { show(status, error.text, "error"); }
