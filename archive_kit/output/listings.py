@@ -234,6 +234,5 @@ def box_sheet(registry: TrackRegistry, cfg: Config, boxes: Sequence[Box], *, tra
     if year is not None:
         parts.append(f"年度：{year}")
     if track:
-        registry.require(track)
-        parts.append(f"机构（问题）：{class_name(registry, track)}")
+        parts.append(f"机构（问题）：{class_name(registry, registry.require(track).id)}")
     return Sheet("盒目录", "　".join(parts), BOX_COLUMNS, [box_row(b) for b in boxes], name="盒目录")
