@@ -92,8 +92,9 @@ def _plan(cat: Catalogue, registry: TrackRegistry, tracks: Sequence[str]) -> lis
     """What updating each built-in track would do, without writing anything."""
     from .criteria.loader import builtin_schemas
 
-    named = {(registry.resolve(t) or TrackRegistry.builtin().resolve(t) or _Named(t)).id for t in tracks}
     shipped = builtin_schemas()
+    known = [registry, TrackRegistry(shipped)]  # the repository's names first, then the shipped ones
+    named = {next((found.id for r in known if (found := r.resolve(t))), t) for t in tracks}
     unknown = named - {s.id for s in shipped}
     if unknown:
         raise UsageError(f"not a built-in track: {', '.join(sorted(unknown))} "
@@ -115,13 +116,6 @@ def _plan(cat: Catalogue, registry: TrackRegistry, tracks: Sequence[str]) -> lis
         plan.append(SchemaUpdate(new.id, new.name, WOULD_UPDATE, origin, change,
                                  _filed_under(cat, new.id, change.removed) if change else []))
     return plan
-
-
-@dataclass(frozen=True)
-class _Named:
-    """A track name that no registry knows: kept as given, so the error names it."""
-
-    id: str
 
 
 def _filed_under(cat: Catalogue, track: str, codes: Sequence[str]) -> list[int]:

@@ -93,7 +93,7 @@ def run_ingest(repo: Repo, paths: list[Path], *, manifest: Path | None = None, c
             ready[key] = Outcome(key, value=cached)
         else:
             tasks.append((key, (str(item.path), item.format, options, item.name)))
-    tasks = largest_first(tasks, {key: _size(item.path) for key, item in enumerate(todo)})
+    tasks = largest_first(tasks, {key: _size(todo[key].path) for key, _ in tasks})
     next_key = 0
 
     def drain() -> None:

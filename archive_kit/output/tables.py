@@ -70,9 +70,9 @@ def csv_cell(value: object) -> str:
 
 
 def save_package(package, path: Path) -> None:
-    """Save a python-docx ``Document`` or an openpyxl ``Workbook`` to ``path`` through memory.
+    """Save a python-docx ``Document`` to ``path`` through memory.
 
-    Both write their zip straight into the file and leave it open when a write fails (disk
+    python-docx writes its zip straight into the file and leaves it open when a write fails (disk
     full): the zip's finaliser then fails a second time at exit, past any error handling.
     """
     buf = io.BytesIO()
