@@ -104,6 +104,9 @@ def write_remarks(out: Path, fmt: str, boxes: Sequence[Box], registry: TrackRegi
 SPINE_ROWS_MM = [22, 22, 22, 60, 70, SPINE_HEIGHT_MM - 196]
 
 
+LABEL_PT = 9  # a spine field's label (全宗号, 机构（问题）…) where the spine is wide enough for it
+
+
 def _value_size(label: str, width: int) -> float:
     """Font size (pt) of a spine value: the box number large, narrow spines smaller."""
     return (22 if label == "盒号" else 13) * (0.8 if width < 30 else 1.0)
@@ -125,7 +128,8 @@ def _spines_pdf(out: Path, pages: list[list[tuple[Box, int]]], registry: TrackRe
                 pdf.set_line_width(0.2)
                 if y > y0:
                     pdf.line(x0, y, x0 + width, y)
-                pdf.set_font(FAMILY, size=9)
+                pdf.set_font(FAMILY, size=LABEL_PT)  # smaller where the label would touch the frame
+                pdf.set_font(FAMILY, size=LABEL_PT * min(1.0, (width - 3) / pdf.get_string_width(label)))
                 pdf.set_xy(x0, y + 2)
                 pdf.cell(width, 5, label, align="C")
                 size = _value_size(label, width)
@@ -226,7 +230,7 @@ def _spines_docx(out: Path, pages: list[list[tuple[Box, int]]], registry: TrackR
                 cell.width = Mm(width)
                 p = cell.paragraphs[0]
                 p.alignment = WD_ALIGN_PARAGRAPH.CENTER
-                p.add_run(label).font.size = Pt(9)
+                p.add_run(label).font.size = Pt(LABEL_PT)
                 for v in values:
                     q = cell.add_paragraph()
                     q.alignment = WD_ALIGN_PARAGRAPH.CENTER
